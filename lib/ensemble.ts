@@ -1,0 +1,33 @@
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { EnsembleModel } from './model/ensemble-model';
+import { resolveEnsemble } from './model/resolve';
+import { addClientService } from './objects/client-service';
+import { addConfigMaps } from './objects/config-maps';
+import { addDisruptionBudget } from './objects/disruption-budget';
+import { addPeerService } from './objects/peer-service';
+import { addServiceAccount } from './objects/service-account';
+import { addStatefulSet } from './objects/stateful-set';
+import { ZooKeeperEnsembleProps } from './settings';
+
+/**
+ * A ZooKeeper ensemble: ServiceAccount, configuration ConfigMaps, peer and client Services, the
+ * StatefulSet of members and a PodDisruptionBudget. Invalid settings throw a
+ * ZooKeeperSettingsError here, before anything is synthesized.
+ */
+export class ZooKeeperEnsemble extends Construct {
+  /** Everything derived from the settings: names, labels, ports, members, paths. */
+  public readonly model: EnsembleModel;
+
+  constructor(scope: Construct, id: string, props: ZooKeeperEnsembleProps = {}) {
+    super(scope, id);
+    this.model = resolveEnsemble(props, Chart.of(this).namespace);
+
+    addServiceAccount(this, this.model);
+    const checksum = addConfigMaps(this, this.model);
+    addPeerService(this, this.model);
+    addClientService(this, this.model);
+    addStatefulSet(this, this.model, checksum);
+    if (this.model.podDisruptionBudget) addDisruptionBudget(this, this.model);
+  }
+}

@@ -1,0 +1,68 @@
+/** The logging library on the server's classpath, which decides the format of the logging config. */
+export enum LoggingBackend {
+  /** Upstream ZooKeeper 3.8 tarballs: SLF4J with logback (logback.xml). */
+  LOGBACK = 'logback',
+  /** Debian's zookeeper package: SLF4J with log4j 1.2 (log4j.properties). */
+  LOG4J = 'log4j',
+}
+
+/** What the pod relies on inside a ZooKeeper image. */
+export interface ImageProfileProps {
+  /** Image reference, ideally pinned by tag or digest. */
+  readonly image: string;
+  /** ZooKeeper version in the image; becomes the `app.kubernetes.io/version` label. */
+  readonly zookeeperVersion: string;
+  /** Classpath entries of the server (directories with `*` are expanded by the JVM). */
+  readonly classpath: string[];
+  /** Absolute path of the `java` binary. */
+  readonly javaPath: string;
+  /** Absolute path of the `supervisord` binary. */
+  readonly supervisordPath: string;
+  /** Absolute path of bash; scripts and probes run with it. */
+  readonly bashPath: string;
+  /** Numeric uid the image's files belong to; the pod runs as it. Must not be 0. */
+  readonly userId: number;
+  /** Numeric gid of that user; also the pod's fsGroup. */
+  readonly groupId: number;
+  /** Whether the image ships ZooKeeper's native Prometheus metrics provider. */
+  readonly nativePrometheusMetrics: boolean;
+  /** The logging library on the classpath. */
+  readonly logging: LoggingBackend;
+}
+
+/**
+ * Describes an image: where ZooKeeper, java, supervisord and bash live and which user owns the
+ * files. Differences between images belong here, never in the constructs.
+ */
+export class ImageProfile {
+  /**
+   * quay.io/upmio/zookeeper:3.8.4: Rocky Linux 9, OpenJDK 11, the Apache 3.8.4 tarball (with the
+   * Prometheus provider) at /apache-zookeeper-3.8.4-bin, supervisor from EPEL, uid/gid 1001.
+   */
+  public static upmio(image = 'quay.io/upmio/zookeeper:3.8.4'): ImageProfile {
+    return new ImageProfile({
+      image,
+      zookeeperVersion: '3.8.4',
+      classpath: ['/apache-zookeeper-3.8.4-bin/lib/*'],
+      javaPath: '/usr/bin/java',
+      supervisordPath: '/usr/bin/supervisord',
+      bashPath: '/bin/bash',
+      userId: 1001,
+      groupId: 1001,
+      nativePrometheusMetrics: true,
+      logging: LoggingBackend.LOGBACK,
+    });
+  }
+
+  /** Any other image, described field by field. */
+  public static custom(props: ImageProfileProps): ImageProfile {
+    return new ImageProfile(props);
+  }
+
+  private constructor(public readonly props: ImageProfileProps) {}
+
+  /** The same image layout under another reference (a mirror, or a digest pin). */
+  public withImage(image: string): ImageProfile {
+    return new ImageProfile({ ...this.props, image });
+  }
+}

@@ -1,0 +1,10 @@
+export * from './settings';
+export * from './image-profile';
+export * from './ensemble';
+export * from './chart';
+export * from './synth';
+export { EnsembleModel, Member, NamedPort, ProbeTiming } from './model/ensemble-model';
+export { ZooKeeperSettingsError, SettingIssue } from './model/errors';
+export { resolveEnsemble } from './model/resolve';
+export { renderConfigFiles, ConfigFiles } from './objects/config-maps';
+export { CONFIG_CHECKSUM_ANNOTATION } from './objects/pod-template';

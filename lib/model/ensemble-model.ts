@@ -1,0 +1,143 @@
+import { k8s } from 'cdk8s-plus-28';
+import { ImageProfileProps } from '../image-profile';
+import { AntiAffinity, LogLevel, ZoneSpread } from '../settings';
+
+/** A named container port; the name is what Services and probes refer to. */
+export interface NamedPort {
+  readonly name: string;
+  readonly port: number;
+}
+
+/** One voting member, derived from its StatefulSet ordinal. */
+export interface Member {
+  readonly ordinal: number;
+  /** ZooKeeper server id: ordinal + 1 (1..255). */
+  readonly myid: number;
+  readonly podName: string;
+  /** `<pod>.<peer service>.<namespace>.svc.<cluster domain>`, resolvable before the pod is Ready. */
+  readonly fqdn: string;
+}
+
+/** Probe timing; the commands come from the scripts. */
+export interface ProbeTiming {
+  readonly periodSeconds: number;
+  readonly timeoutSeconds: number;
+  readonly failureThreshold: number;
+}
+
+/**
+ * The resolved ensemble: every name, label, port, path and derived number, computed once from the
+ * settings. Constructs and renderers only read it.
+ */
+export interface EnsembleModel {
+  readonly name: string;
+  readonly namespace: string;
+  readonly clusterDomain: string;
+  readonly image: ImageProfileProps;
+  readonly imagePullSecrets: readonly string[];
+
+  readonly names: {
+    readonly statefulSet: string;
+    readonly peerService: string;
+    readonly clientService: string;
+    readonly serviceAccount: string;
+    readonly disruptionBudget: string;
+    readonly configMaps: {
+      readonly zookeeper: string;
+      readonly supervisord: string;
+      readonly scripts: string;
+      readonly logging: string;
+    };
+  };
+
+  readonly labels: {
+    /** Selects this ensemble's voting members: the StatefulSet selector, Services, PDB, affinity. */
+    readonly selector: Readonly<Record<string, string>>;
+    /** On every object and pod: the selector labels, the recommended labels and the user's. */
+    readonly common: Readonly<Record<string, string>>;
+  };
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly podAnnotations: Readonly<Record<string, string>>;
+
+  readonly replicas: number;
+  /** Members that must be up for the ensemble to serve: floor(replicas / 2) + 1. */
+  readonly quorumSize: number;
+  readonly members: readonly Member[];
+
+  readonly ports: {
+    readonly client: NamedPort;
+    readonly quorum: NamedPort;
+    readonly election: NamedPort;
+    readonly metrics: NamedPort;
+    /** Bound to loopback only: never declared on the container or a Service. */
+    readonly admin: NamedPort;
+  };
+
+  /** zoo.cfg as ordered key/value pairs (managed entries first, then additionalConfig). */
+  readonly zooCfg: readonly (readonly [string, string])[];
+  /** Four-letter-word commands the server answers: exactly what the probes use. */
+  readonly fourLetterWords: readonly string[];
+  readonly logLevel: LogLevel;
+
+  readonly jvm: {
+    readonly heapMiB: number;
+    /** Options other than the heap size, one per entry. */
+    readonly options: readonly string[];
+  };
+
+  readonly resources: {
+    readonly cpuRequestMillicores: number;
+    readonly cpuLimitMillicores?: number;
+    readonly memoryRequestMiB: number;
+    readonly memoryLimitMiB: number;
+  };
+
+  readonly storage: {
+    readonly dataGiB: number;
+    readonly txnLogGiB?: number;
+    readonly storageClassName?: string;
+  };
+
+  /** Where things live inside the container. */
+  readonly paths: {
+    readonly configDir: string;
+    readonly zooCfg: string;
+    readonly jvmOptions: string;
+    readonly loggingDir: string;
+    readonly loggingConfig: string;
+    readonly supervisordDir: string;
+    readonly supervisordConf: string;
+    readonly scriptsDir: string;
+    readonly dataMount: string;
+    readonly dataDir: string;
+    readonly txnLogMount: string;
+    /** The transaction log directory: on its own volume, or beside the snapshots. */
+    readonly txnLogDir: string;
+    readonly supervisorRunDir: string;
+    readonly tmpDir: string;
+  };
+
+  readonly supervisor: {
+    readonly stopWaitSecs: number;
+    readonly startSecs: number;
+    readonly startRetries: number;
+  };
+  /** Longer than supervisord's stop timeout, so the kubelet never kills ZooKeeper mid-shutdown. */
+  readonly terminationGracePeriodSeconds: number;
+
+  readonly probes: {
+    readonly startup: ProbeTiming;
+    readonly liveness: ProbeTiming;
+    readonly readiness: ProbeTiming;
+  };
+
+  readonly scheduling: {
+    readonly antiAffinity: AntiAffinity;
+    readonly zoneSpread: ZoneSpread;
+    readonly nodeSelector: Readonly<Record<string, string>>;
+    readonly tolerations: readonly k8s.Toleration[];
+    readonly priorityClassName?: string;
+  };
+
+  readonly podDisruptionBudget: boolean;
+}

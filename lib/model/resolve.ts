@@ -1,0 +1,276 @@
+import { k8s } from 'cdk8s-plus-28';
+import { ImageProfile, LoggingBackend } from '../image-profile';
+import { AntiAffinity, LogLevel, SETTING_NAMES, ZoneSpread, ZooKeeperEnsembleProps } from '../settings';
+import { EnsembleModel, Member } from './ensemble-model';
+import { ZooKeeperSettingsError } from './errors';
+import { checkImageProfile } from './image-profile-checks';
+import { NameFormat, SettingsReader } from './settings-reader';
+import { managedZooCfgEntries, ZOO_CFG_KEY_OWNERS } from './zoo-cfg-entries';
+
+/** Longest ensemble name: the StatefulSet's controller-revision-hash label is `<name>-<10 chars>` (<= 63). */
+const MAX_NAME_LENGTH = 52;
+/** Memory the JVM needs besides the heap: metaspace, thread stacks, direct buffers, GC structures. */
+const NON_HEAP_RESERVE_MIB = 256;
+/** Four-letter words the probes send: ruok (liveness) and srvr (readiness). */
+const PROBE_FOUR_LETTER_WORDS = ['ruok', 'srvr'];
+const SELECTOR_KEYS = ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/component'];
+
+const PATHS = {
+  configDir: '/config/zookeeper',
+  loggingDir: '/config/logging',
+  supervisordDir: '/config/supervisord',
+  scriptsDir: '/scripts',
+  dataMount: '/var/lib/zookeeper',
+  txnLogMount: '/var/lib/zookeeper-txnlog',
+  supervisorRunDir: '/run/supervisord',
+  tmpDir: '/tmp',
+};
+
+/**
+ * Turns settings into the resolved model, or throws a ZooKeeperSettingsError listing every
+ * invalid setting. `chartNamespace` is the namespace of the enclosing chart, if any.
+ */
+export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: string): EnsembleModel {
+  const s = new SettingsReader(props as Record<string, unknown>);
+  s.rejectUnknown(SETTING_NAMES);
+
+  const name = s.string('name', 'zookeeper', (v) => NameFormat.dnsLabel(v) ?? (/^[a-z]/.test(v) && v.length <= MAX_NAME_LENGTH ? undefined
+    : `must start with a letter and be at most ${MAX_NAME_LENGTH} characters (it prefixes Service names and pod names)`));
+  const namespace = s.string('namespace', chartNamespace, NameFormat.dnsLabel);
+  if (namespace === undefined) s.fail('namespace', 'is required: set it here or on the enclosing chart (it is part of every member\'s DNS name)');
+  const clusterDomain = s.string('clusterDomain', 'cluster.local', NameFormat.dnsSubdomain);
+
+  const replicas = s.int('replicas', 3, { min: 1, max: 255 });
+  const allowEven = s.bool('allowEvenReplicas', false);
+  if (replicas % 2 === 0 && !allowEven) {
+    s.fail('replicas', `must be odd (got ${replicas}): ${replicas} members tolerate no more failures than ${replicas - 1}; set allowEvenReplicas: true to accept it anyway`);
+  }
+
+  const image = readImage(s);
+  const imagePullSecrets = s.stringList('imagePullSecrets', NameFormat.dnsSubdomain);
+
+  const port = (key: string, fallback: number) => s.int(key, fallback, { min: 1024, max: 65535 });
+  const ports = {
+    client: { name: 'client', port: port('clientPort', 2181) },
+    quorum: { name: 'quorum', port: port('quorumPort', 2888) },
+    election: { name: 'election', port: port('electionPort', 3888) },
+    metrics: { name: 'metrics', port: port('metricsPort', 7000) },
+    admin: { name: 'admin', port: port('adminPort', 8080) },
+  };
+  checkDistinctPorts(s, ports);
+
+  const tickTime = s.int('tickTime', 2000, { min: 100, max: 60000 });
+  const minSessionTimeout = s.int('minSessionTimeout', 2 * tickTime, { min: 1, max: 2147483647 });
+  const maxSessionTimeout = s.int('maxSessionTimeout', 180000, { min: 1, max: 2147483647 });
+  if (minSessionTimeout > maxSessionTimeout) {
+    s.fail('minSessionTimeout', `must not exceed maxSessionTimeout (${minSessionTimeout} > ${maxSessionTimeout})`);
+  }
+
+  const heap = readHeap(s);
+  const storage = {
+    dataGiB: s.int('dataStorageGiB', 20, { min: 1, max: 65536 }),
+    txnLogGiB: s.int('txnLogStorageGiB', undefined, { min: 1, max: 65536 }),
+    storageClassName: s.string('storageClassName', undefined, NameFormat.dnsSubdomain),
+  };
+  const paths = {
+    ...PATHS,
+    zooCfg: `${PATHS.configDir}/zoo.cfg`,
+    jvmOptions: `${PATHS.configDir}/jvm.options`,
+    loggingConfig: `${PATHS.loggingDir}/${image.logging === LoggingBackend.LOGBACK ? 'logback.xml' : 'log4j.properties'}`,
+    supervisordConf: `${PATHS.supervisordDir}/supervisord.conf`,
+    dataDir: `${PATHS.dataMount}/data`,
+    txnLogDir: storage.txnLogGiB === undefined ? `${PATHS.dataMount}/data` : `${PATHS.txnLogMount}/log`,
+  };
+
+  const peerService = `${name}-headless`;
+  const members: Member[] = Array.from({ length: replicas }, (_, ordinal) => ({
+    ordinal,
+    myid: ordinal + 1,
+    podName: `${name}-${ordinal}`,
+    fqdn: `${name}-${ordinal}.${peerService}.${namespace}.svc.${clusterDomain}`,
+  }));
+
+  const fourLetterWords = PROBE_FOUR_LETTER_WORDS;
+  const zooCfg = managedZooCfgEntries({
+    tickTime,
+    initLimit: s.int('initLimit', 10, { min: 1, max: 1000 }),
+    syncLimit: s.int('syncLimit', 5, { min: 1, max: 1000 }),
+    dataDir: paths.dataDir,
+    dataLogDir: storage.txnLogGiB === undefined ? undefined : paths.txnLogDir,
+    clientPort: ports.client.port,
+    quorumPort: ports.quorum.port,
+    electionPort: ports.election.port,
+    adminPort: ports.admin.port,
+    maxClientCnxns: s.int('maxClientCnxns', 300, { min: 0, max: 100000 }),
+    minSessionTimeout,
+    maxSessionTimeout,
+    globalOutstandingLimit: s.int('globalOutstandingLimit', 1000, { min: 1, max: 1000000 }),
+    snapCount: s.int('snapCount', 100000, { min: 2, max: 100000000 }),
+    preAllocSizeKb: s.int('preAllocSizeKb', 65536, { min: 1, max: 1048576 }),
+    snapSizeLimitInKb: s.int('snapSizeLimitInKb', 4194304, { min: 1, max: 1073741824 }),
+    autopurgeSnapRetainCount: s.int('autopurgeSnapRetainCount', 30, { min: 3, max: 10000 }),
+    autopurgePurgeInterval: s.int('autopurgePurgeInterval', 24, { min: 0, max: 8760 }),
+    fourLetterWords,
+    nativeMetricsPort: image.nativePrometheusMetrics ? ports.metrics.port : undefined,
+    members,
+  });
+  zooCfg.push(...readAdditionalConfig(s));
+
+  const userLabels = s.stringMap('labels', NameFormat.qualifiedKey, NameFormat.labelValue);
+  for (const key of SELECTOR_KEYS.filter((k) => k in userLabels)) {
+    s.fail(`labels.${key}`, 'is a selector label the construct sets itself; choose another key');
+  }
+  const selector = {
+    'app.kubernetes.io/name': 'zookeeper',
+    'app.kubernetes.io/instance': name,
+    'app.kubernetes.io/component': 'server',
+  };
+
+  const stopWaitSecs = s.int('stopTimeoutSeconds', 20, { min: 1, max: 600 });
+  const logLevel = s.oneOf('logLevel', LogLevel.INFO, LogLevel);
+  const scheduling = {
+    antiAffinity: s.oneOf('antiAffinity', AntiAffinity.REQUIRED, AntiAffinity),
+    zoneSpread: s.oneOf('zoneSpread', ZoneSpread.SCHEDULE_ANYWAY, ZoneSpread),
+    nodeSelector: s.stringMap('nodeSelector', NameFormat.qualifiedKey, NameFormat.labelValue),
+    tolerations: s.objectList<k8s.Toleration>('tolerations'),
+    priorityClassName: s.string('priorityClassName', undefined, NameFormat.dnsSubdomain),
+  };
+  const annotations = s.stringMap('annotations', NameFormat.qualifiedKey, () => undefined);
+  const podAnnotations = s.stringMap('podAnnotations', NameFormat.qualifiedKey, () => undefined);
+  const podDisruptionBudget = s.bool('podDisruptionBudget', true);
+
+  if (s.issues.length > 0) throw new ZooKeeperSettingsError(name, s.issues);
+
+  return {
+    name,
+    namespace: namespace!,
+    clusterDomain,
+    image,
+    imagePullSecrets,
+    names: {
+      statefulSet: name,
+      peerService,
+      clientService: name,
+      serviceAccount: name,
+      disruptionBudget: name,
+      configMaps: {
+        zookeeper: `${name}-config`,
+        supervisord: `${name}-supervisord`,
+        scripts: `${name}-scripts`,
+        logging: `${name}-logging`,
+      },
+    },
+    labels: {
+      selector,
+      common: {
+        ...userLabels,
+        ...selector,
+        'app.kubernetes.io/version': image.zookeeperVersion,
+        'app.kubernetes.io/managed-by': 'cdk8s-zookeeper',
+      },
+    },
+    annotations,
+    podAnnotations,
+    replicas,
+    quorumSize: Math.floor(replicas / 2) + 1,
+    members,
+    ports,
+    zooCfg,
+    fourLetterWords,
+    logLevel,
+    jvm: heap.jvm,
+    resources: heap.resources,
+    storage,
+    paths,
+    supervisor: { stopWaitSecs, startSecs: 10, startRetries: 3 },
+    terminationGracePeriodSeconds: stopWaitSecs + 10,
+    probes: {
+      // Loading a large snapshot takes time: allow up to 5 minutes before liveness takes over.
+      startup: { periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 60 },
+      liveness: { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
+      // Tolerate one miss: an empty reply was seen right after a quorum formed.
+      readiness: { periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 2 },
+    },
+    scheduling,
+    podDisruptionBudget,
+  };
+}
+
+function readImage(s: SettingsReader) {
+  const raw = s.value('image') ?? ImageProfile.upmio();
+  if (!(raw instanceof ImageProfile)) {
+    s.fail('image', 'must be an ImageProfile (ImageProfile.upmio() or ImageProfile.custom({...}))');
+    return ImageProfile.upmio().props;
+  }
+  for (const issue of checkImageProfile(raw.props)) s.fail(`image.${issue.setting}`, issue.message);
+  return raw.props;
+}
+
+function checkDistinctPorts(s: SettingsReader, ports: Record<string, { port: number }>): void {
+  const seen = new Map<number, string>();
+  for (const [role, { port }] of Object.entries(ports)) {
+    const other = seen.get(port);
+    if (other) s.fail(`${role}Port`, `must differ from ${other}Port (both are ${port})`);
+    else seen.set(port, role);
+  }
+}
+
+function readHeap(s: SettingsReader) {
+  const memoryLimitMiB = s.int('memoryLimitMiB', 2048, { min: 512, max: 1048576 });
+  const memoryRequestMiB = s.int('memoryRequestMiB', memoryLimitMiB, { min: 64, max: 1048576 });
+  if (memoryRequestMiB > memoryLimitMiB) {
+    s.fail('memoryRequestMiB', `must not exceed memoryLimitMiB (${memoryRequestMiB} > ${memoryLimitMiB})`);
+  }
+  const cpuRequestMillicores = s.int('cpuRequestMillicores', 500, { min: 1, max: 1024000 });
+  const cpuLimitMillicores = s.int('cpuLimitMillicores', undefined, { min: 1, max: 1024000 });
+  if (cpuLimitMillicores !== undefined && cpuLimitMillicores < cpuRequestMillicores) {
+    s.fail('cpuLimitMillicores', `must be at least cpuRequestMillicores (${cpuLimitMillicores} < ${cpuRequestMillicores})`);
+  }
+
+  const heapPercent = s.int('heapPercent', 50, { min: 25, max: 80 });
+  const explicitHeap = s.int('heapMiB', undefined, { min: 64, max: 1048576 });
+  if (explicitHeap !== undefined && s.has('heapPercent')) {
+    s.fail('heapMiB', 'cannot be combined with heapPercent: set one of them');
+  }
+  const heapMiB = explicitHeap ?? Math.floor(memoryLimitMiB * heapPercent / 100);
+  const heapSetting = explicitHeap !== undefined ? 'heapMiB' : 'heapPercent';
+  if (heapMiB >= memoryLimitMiB) {
+    s.fail(heapSetting, `a heap of ${heapMiB} MiB does not fit the ${memoryLimitMiB} MiB memory limit (memoryLimitMiB); the container would be OOM-killed`);
+  } else if (heapMiB + NON_HEAP_RESERVE_MIB > memoryLimitMiB) {
+    s.fail(heapSetting, `a heap of ${heapMiB} MiB leaves ${memoryLimitMiB - heapMiB} MiB of the ${memoryLimitMiB} MiB memory limit for the rest of the JVM; at least ${NON_HEAP_RESERVE_MIB} MiB is needed (raise memoryLimitMiB or lower the heap)`);
+  }
+
+  const extraOptions = s.stringList('jvmOptions', (option) => {
+    if (!/^-\S+$/.test(option) || /["'\\]/.test(option)) return 'must be one JVM option starting with \'-\', without spaces or quotes';
+    if (/^-(Xmx|Xms|XX:(MaxRAMPercentage|InitialRAMPercentage|MinRAMPercentage|MaxRAM)\b)/.test(option)) {
+      return 'sets the heap size, which is derived from the memory limit: use heapMiB or heapPercent';
+    }
+    return undefined;
+  });
+
+  return {
+    resources: { cpuRequestMillicores, cpuLimitMillicores, memoryRequestMiB, memoryLimitMiB },
+    jvm: {
+      heapMiB,
+      options: [
+        // Below 2 CPUs or 1792 MB the JVM would pick SerialGC, whose full pauses expire sessions.
+        '-XX:+UseG1GC',
+        // A JVM that ran out of heap is in an unknown state: let supervisord and the kubelet restart it.
+        '-XX:+ExitOnOutOfMemoryError',
+        '-Djava.awt.headless=true',
+        `-Djava.io.tmpdir=${PATHS.tmpDir}`,
+        ...extraOptions,
+      ],
+    },
+  };
+}
+
+function readAdditionalConfig(s: SettingsReader): [string, string][] {
+  const extra = s.stringMap('additionalConfig', (key) => {
+    if (!/^[A-Za-z][A-Za-z0-9._-]*$/.test(key)) return 'is not a zoo.cfg key: letters, digits, \'.\', \'_\' and \'-\', starting with a letter';
+    if (/^(server|group|weight)\./.test(key)) return 'is derived from replicas: the server list is generated';
+    const owner = ZOO_CFG_KEY_OWNERS[key];
+    return owner ? `is managed by the construct; use ${owner}` : undefined;
+  }, (value) => /[\r\n]/.test(value) || value.trim() === '' ? 'must be a non-empty single line' : undefined);
+  return Object.entries(extra).sort(([a], [b]) => a.localeCompare(b));
+}

@@ -1,0 +1,197 @@
+import { SettingIssue } from './errors';
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
+
+/** Kubernetes name formats, with the wording used in error messages. */
+export const NameFormat = {
+  dnsLabel(value: string): string | undefined {
+    return value.length <= 63 && DNS_LABEL.test(value) ? undefined
+      : 'must be a DNS label: at most 63 lowercase letters, digits and \'-\', starting and ending with a letter or digit';
+  },
+  dnsSubdomain(value: string): string | undefined {
+    return value.length <= 253 && DNS_SUBDOMAIN.test(value) ? undefined
+      : 'must be a DNS subdomain: lowercase letters, digits, \'-\' and \'.\', at most 253 characters, each part starting and ending with a letter or digit';
+  },
+  /** Label and annotation keys: an optional DNS-subdomain prefix and '/', then a name of at most 63 characters. */
+  qualifiedKey(key: string): string | undefined {
+    const slash = key.lastIndexOf('/');
+    const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
+    const name = key.slice(slash + 1);
+    const ok = name.length <= 63 && LABEL_NAME.test(name) && (prefix === undefined || (prefix.length <= 253 && DNS_SUBDOMAIN.test(prefix)));
+    return ok ? undefined
+      : 'is not a valid key: an optional DNS-subdomain prefix and \'/\', then at most 63 letters, digits, \'-\', \'_\' or \'.\', starting and ending with a letter or digit';
+  },
+  labelValue(value: string): string | undefined {
+    return value.length <= 63 && LABEL_VALUE.test(value) ? undefined
+      : 'is not a valid label value: at most 63 letters, digits, \'-\', \'_\' or \'.\', starting and ending with a letter or digit';
+  },
+};
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return 'a list';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'an object';
+  return String(value);
+}
+
+interface NumberRange { readonly min: number; readonly max: number }
+
+/**
+ * Reads raw settings, applies defaults and records every problem instead of stopping at the first.
+ * Each getter returns a usable value (the default when the input is invalid) so resolution can go
+ * on and report all issues together. Inputs may come from plain JavaScript or settings files, so
+ * types are checked at run time too.
+ */
+export class SettingsReader {
+  public readonly issues: SettingIssue[] = [];
+
+  constructor(private readonly raw: Record<string, unknown>) {}
+
+  public fail(setting: string, message: string): void {
+    this.issues.push({ setting, message });
+  }
+
+  public has(key: string): boolean {
+    return this.raw[key] !== undefined;
+  }
+
+  /** The raw input, for values checked elsewhere (e.g. an ImageProfile instance). */
+  public value(key: string): unknown {
+    return this.raw[key];
+  }
+
+  public int(key: string, fallback: number, range: NumberRange): number;
+  public int(key: string, fallback: number | undefined, range: NumberRange): number | undefined;
+  public int(key: string, fallback: number | undefined, range: NumberRange): number | undefined {
+    const value = this.raw[key];
+    if (value === undefined) return fallback;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < range.min || value > range.max) {
+      this.fail(key, `must be a whole number from ${range.min} to ${range.max} (got ${describe(value)})`);
+      return fallback;
+    }
+    return value;
+  }
+
+  public bool(key: string, fallback: boolean): boolean {
+    const value = this.raw[key];
+    if (value === undefined) return fallback;
+    if (typeof value !== 'boolean') {
+      this.fail(key, `must be true or false (got ${describe(value)})`);
+      return fallback;
+    }
+    return value;
+  }
+
+  /** A string checked by `format`, which returns why it is wrong or undefined. */
+  public string(key: string, fallback: string, format?: (v: string) => string | undefined): string;
+  public string(key: string, fallback: string | undefined, format?: (v: string) => string | undefined): string | undefined;
+  public string(key: string, fallback: string | undefined, format?: (v: string) => string | undefined): string | undefined {
+    const value = this.raw[key];
+    if (value === undefined) return fallback;
+    if (typeof value !== 'string') {
+      this.fail(key, `must be a string (got ${describe(value)})`);
+      return fallback;
+    }
+    const problem = format?.(value);
+    if (problem) {
+      this.fail(key, `${problem} (got ${describe(value)})`);
+      return fallback;
+    }
+    return value;
+  }
+
+  public oneOf<T extends string>(key: string, fallback: T, allowed: Record<string, T>): T {
+    const value = this.raw[key];
+    if (value === undefined) return fallback;
+    const values = Object.values(allowed);
+    if (!values.includes(value as T)) {
+      this.fail(key, `must be one of ${values.map((v) => `'${v}'`).join(', ')} (got ${describe(value)})`);
+      return fallback;
+    }
+    return value as T;
+  }
+
+  public stringList(key: string, format: (v: string) => string | undefined): string[] {
+    const value = this.raw[key];
+    if (value === undefined) return [];
+    if (!Array.isArray(value)) {
+      this.fail(key, `must be a list of strings (got ${describe(value)})`);
+      return [];
+    }
+    return value.filter((item, index) => {
+      const problem = typeof item === 'string' ? format(item) : 'must be a string';
+      if (problem) this.fail(`${key}[${index}]`, `${problem} (got ${describe(item)})`);
+      return !problem;
+    });
+  }
+
+  /** A map of strings; `checkKey` and `checkValue` return why an entry is wrong. */
+  public stringMap(
+    key: string,
+    checkKey: (k: string) => string | undefined,
+    checkValue: (v: string) => string | undefined,
+  ): Record<string, string> {
+    const value = this.raw[key];
+    if (value === undefined) return {};
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      this.fail(key, `must be a map of strings to strings (got ${describe(value)})`);
+      return {};
+    }
+    const result: Record<string, string> = {};
+    for (const [k, v] of Object.entries(value)) {
+      const problem = checkKey(k) ?? (typeof v === 'string' ? checkValue(v) : 'must be a string');
+      if (problem) this.fail(`${key}.${k}`, `${problem} (got ${describe(v)})`);
+      else result[k] = v as string;
+    }
+    return result;
+  }
+
+  /** A value the type system already describes well (e.g. tolerations); only its shape is checked. */
+  public objectList<T>(key: string): T[] {
+    const value = this.raw[key];
+    if (value === undefined) return [];
+    if (!Array.isArray(value) || value.some((item) => typeof item !== 'object' || item === null)) {
+      this.fail(key, `must be a list of objects (got ${describe(value)})`);
+      return [];
+    }
+    return value as T[];
+  }
+
+  /** Keys present in the input that no setting has, with the closest known name as a hint. */
+  public rejectUnknown(known: readonly string[]): void {
+    for (const key of Object.keys(this.raw)) {
+      if (known.includes(key)) continue;
+      const hint = closest(key, known);
+      this.fail(key, `is not a setting${hint ? ` (did you mean '${hint}'?)` : ''}`);
+    }
+  }
+}
+
+function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
+  for (const candidate of candidates) {
+    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}

@@ -1,0 +1,17 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { EnsembleModel } from '../model/ensemble-model';
+import { objectMeta } from './metadata';
+import { servicePort } from './peer-service';
+
+/** The Service clients connect to. It only routes to Ready members, i.e. members serving in a quorum. */
+export function addClientService(scope: Construct, model: EnsembleModel): k8s.KubeService {
+  return new k8s.KubeService(scope, 'ClientService', {
+    metadata: objectMeta(model, model.names.clientService),
+    spec: {
+      type: 'ClusterIP',
+      selector: { ...model.labels.selector },
+      ports: [servicePort(model.ports.client)],
+    },
+  });
+}

@@ -1,0 +1,50 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { EnsembleModel } from '../model/ensemble-model';
+import { configChecksum } from '../render/checksum';
+import { renderJvmOptions } from '../render/jvm-options';
+import { renderLoggingConfig } from '../render/logging';
+import { loadScripts } from '../render/scripts';
+import { renderSupervisordConf } from '../render/supervisord-conf';
+import { renderZooCfg } from '../render/zoo-cfg';
+import { objectMeta } from './metadata';
+
+/** What the configuration ConfigMaps hold, by ConfigMap. */
+export interface ConfigFiles {
+  readonly zookeeper: Record<string, string>;
+  readonly logging: Record<string, string>;
+  readonly supervisord: Record<string, string>;
+  readonly scripts: Record<string, string>;
+}
+
+/** Renders every file the pod mounts from ConfigMaps. */
+export function renderConfigFiles(model: EnsembleModel): ConfigFiles {
+  const fileName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
+  return {
+    zookeeper: {
+      [fileName(model.paths.zooCfg)]: renderZooCfg(model),
+      [fileName(model.paths.jvmOptions)]: renderJvmOptions(model),
+    },
+    logging: { [fileName(model.paths.loggingConfig)]: renderLoggingConfig(model) },
+    supervisord: { [fileName(model.paths.supervisordConf)]: renderSupervisordConf(model) },
+    scripts: loadScripts(),
+  };
+}
+
+/**
+ * The four configuration ConfigMaps (zoo.cfg and JVM options, logging, supervisord, scripts).
+ * Returns the checksum of their content for the pod template.
+ */
+export function addConfigMaps(scope: Construct, model: EnsembleModel): string {
+  const files = renderConfigFiles(model);
+  const roles = ['zookeeper', 'logging', 'supervisord', 'scripts'] as const;
+  const checksums: Record<string, string> = {};
+  for (const role of roles) {
+    new k8s.KubeConfigMap(scope, `ConfigMap-${role}`, {
+      metadata: objectMeta(model, model.names.configMaps[role]),
+      data: files[role],
+    });
+    for (const [file, content] of Object.entries(files[role])) checksums[`${role}/${file}`] = content;
+  }
+  return configChecksum(checksums);
+}

@@ -1,0 +1,19 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+
+/**
+ * The ensemble's namespace, so `kubectl apply -f dist/` works on an empty cluster. It enforces the
+ * "restricted" Pod Security Standard: the members already satisfy it, and nothing weaker gets in.
+ */
+export function addNamespace(scope: Construct, name: string, labels: Record<string, string>): k8s.KubeNamespace {
+  return new k8s.KubeNamespace(scope, 'Namespace', {
+    metadata: {
+      name,
+      labels: {
+        ...labels,
+        'pod-security.kubernetes.io/enforce': 'restricted',
+        'pod-security.kubernetes.io/enforce-version': 'v1.28',
+      },
+    },
+  });
+}

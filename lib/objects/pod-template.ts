@@ -1,0 +1,174 @@
+import { k8s } from 'cdk8s-plus-28';
+import { EnsembleModel, ProbeTiming } from '../model/ensemble-model';
+import { AntiAffinity } from '../settings';
+import { selectMembers } from './metadata';
+
+/** Annotation on the pod template carrying the configuration checksum. */
+export const CONFIG_CHECKSUM_ANNOTATION = 'cdk8s-zookeeper/config-checksum';
+
+const MAIN_CONTAINER = 'zookeeper';
+const INIT_CONTAINER = 'init-data';
+
+/** Volume names: ConfigMap-backed, the two claim templates, and the writable scratch space. */
+export const VOLUMES = {
+  config: 'config',
+  logging: 'logging',
+  supervisord: 'supervisord',
+  scripts: 'scripts',
+  data: 'data',
+  txnLog: 'txnlog',
+  supervisorRun: 'supervisor-run',
+  tmp: 'tmp',
+} as const;
+
+/** The member pod: supervisord as PID 1 running ZooKeeper, after an init container prepared the volumes. */
+export function podTemplate(model: EnsembleModel, configChecksum: string): k8s.PodTemplateSpec {
+  return {
+    metadata: {
+      labels: { ...model.labels.common },
+      annotations: { ...model.podAnnotations, [CONFIG_CHECKSUM_ANNOTATION]: configChecksum },
+    },
+    spec: {
+      serviceAccountName: model.names.serviceAccount,
+      automountServiceAccountToken: false,
+      // A Service named like the ensemble would otherwise inject ZOOKEEPER_PORT=tcp://... variables.
+      enableServiceLinks: false,
+      terminationGracePeriodSeconds: model.terminationGracePeriodSeconds,
+      securityContext: {
+        runAsUser: model.image.userId,
+        runAsGroup: model.image.groupId,
+        runAsNonRoot: true,
+        fsGroup: model.image.groupId,
+        fsGroupChangePolicy: 'OnRootMismatch',
+        seccompProfile: { type: 'RuntimeDefault' },
+      },
+      imagePullSecrets: model.imagePullSecrets.length > 0 ? model.imagePullSecrets.map((name) => ({ name })) : undefined,
+      initContainers: [initContainer(model)],
+      containers: [mainContainer(model)],
+      volumes: volumes(model),
+      affinity: { podAntiAffinity: antiAffinity(model) },
+      topologySpreadConstraints: [{
+        maxSkew: 1,
+        topologyKey: 'topology.kubernetes.io/zone',
+        whenUnsatisfiable: model.scheduling.zoneSpread,
+        labelSelector: selectMembers(model),
+      }],
+      nodeSelector: Object.keys(model.scheduling.nodeSelector).length > 0 ? { ...model.scheduling.nodeSelector } : undefined,
+      tolerations: model.scheduling.tolerations.length > 0 ? [...model.scheduling.tolerations] : undefined,
+      priorityClassName: model.scheduling.priorityClassName,
+    },
+  };
+}
+
+function containerSecurityContext(): k8s.SecurityContext {
+  return {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    capabilities: { drop: ['ALL'] },
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}
+
+function initContainer(model: EnsembleModel): k8s.Container {
+  return {
+    name: INIT_CONTAINER,
+    image: model.image.image,
+    imagePullPolicy: 'IfNotPresent',
+    command: [model.image.bashPath, `${model.paths.scriptsDir}/init-data.sh`],
+    env: [
+      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      { name: 'ZK_FIRST_MYID', value: String(model.members[0].myid) },
+      { name: 'ZK_DATA_DIR', value: model.paths.dataDir },
+      { name: 'ZK_TXNLOG_DIR', value: model.paths.txnLogDir },
+    ],
+    resources: {
+      requests: { cpu: k8s.Quantity.fromString('50m'), memory: k8s.Quantity.fromString('32Mi') },
+      limits: { memory: k8s.Quantity.fromString('64Mi') },
+    },
+    securityContext: containerSecurityContext(),
+    volumeMounts: [
+      { name: VOLUMES.scripts, mountPath: model.paths.scriptsDir, readOnly: true },
+      ...dataMounts(model),
+    ],
+  };
+}
+
+function mainContainer(model: EnsembleModel): k8s.Container {
+  const { ports, paths, resources } = model;
+  const containerPorts = [ports.client, ports.quorum, ports.election, ...(model.image.nativePrometheusMetrics ? [ports.metrics] : [])];
+  const probe = (mode: 'live' | 'ready', timing: ProbeTiming): k8s.Probe => ({
+    exec: { command: [model.image.bashPath, `${paths.scriptsDir}/probe.sh`, mode] },
+    ...timing,
+  });
+  return {
+    name: MAIN_CONTAINER,
+    image: model.image.image,
+    imagePullPolicy: 'IfNotPresent',
+    command: [model.image.supervisordPath, '-c', paths.supervisordConf],
+    env: [
+      { name: 'ZK_JAVA', value: model.image.javaPath },
+      { name: 'ZK_CLASSPATH', value: model.image.classpath.join(':') },
+      { name: 'ZK_HEAP_MIB', value: String(model.jvm.heapMiB) },
+      {
+        name: 'ZK_MEMORY_LIMIT_MIB',
+        valueFrom: { resourceFieldRef: { containerName: MAIN_CONTAINER, resource: 'limits.memory', divisor: k8s.Quantity.fromString('1Mi') } },
+      },
+      { name: 'ZK_JVM_OPTIONS', value: paths.jvmOptions },
+      { name: 'ZK_ZOO_CFG', value: paths.zooCfg },
+      { name: 'ZK_CLIENT_PORT', value: String(ports.client.port) },
+    ],
+    ports: containerPorts.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
+    resources: {
+      requests: {
+        cpu: k8s.Quantity.fromString(`${resources.cpuRequestMillicores}m`),
+        memory: k8s.Quantity.fromString(`${resources.memoryRequestMiB}Mi`),
+      },
+      limits: {
+        ...(resources.cpuLimitMillicores !== undefined ? { cpu: k8s.Quantity.fromString(`${resources.cpuLimitMillicores}m`) } : {}),
+        memory: k8s.Quantity.fromString(`${resources.memoryLimitMiB}Mi`),
+      },
+    },
+    securityContext: containerSecurityContext(),
+    startupProbe: probe('live', model.probes.startup),
+    livenessProbe: probe('live', model.probes.liveness),
+    readinessProbe: probe('ready', model.probes.readiness),
+    volumeMounts: [
+      { name: VOLUMES.config, mountPath: paths.configDir, readOnly: true },
+      { name: VOLUMES.logging, mountPath: paths.loggingDir, readOnly: true },
+      { name: VOLUMES.supervisord, mountPath: paths.supervisordDir, readOnly: true },
+      { name: VOLUMES.scripts, mountPath: paths.scriptsDir, readOnly: true },
+      ...dataMounts(model),
+      { name: VOLUMES.supervisorRun, mountPath: paths.supervisorRunDir },
+      { name: VOLUMES.tmp, mountPath: paths.tmpDir },
+    ],
+  };
+}
+
+function dataMounts(model: EnsembleModel): k8s.VolumeMount[] {
+  return [
+    { name: VOLUMES.data, mountPath: model.paths.dataMount },
+    ...(model.storage.txnLogGiB !== undefined ? [{ name: VOLUMES.txnLog, mountPath: model.paths.txnLogMount }] : []),
+  ];
+}
+
+function volumes(model: EnsembleModel): k8s.Volume[] {
+  const configMap = (volume: string, name: string): k8s.Volume => ({ name: volume, configMap: { name } });
+  return [
+    configMap(VOLUMES.config, model.names.configMaps.zookeeper),
+    configMap(VOLUMES.logging, model.names.configMaps.logging),
+    configMap(VOLUMES.supervisord, model.names.configMaps.supervisord),
+    configMap(VOLUMES.scripts, model.names.configMaps.scripts),
+    // supervisord's pid file and control socket: tiny, private, gone with the pod.
+    { name: VOLUMES.supervisorRun, emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } },
+    // java.io.tmpdir and the JVM's perf data.
+    { name: VOLUMES.tmp, emptyDir: { sizeLimit: k8s.Quantity.fromString('128Mi') } },
+  ];
+}
+
+function antiAffinity(model: EnsembleModel): k8s.PodAntiAffinity {
+  const term: k8s.PodAffinityTerm = { labelSelector: selectMembers(model), topologyKey: 'kubernetes.io/hostname' };
+  return model.scheduling.antiAffinity === AntiAffinity.REQUIRED
+    ? { requiredDuringSchedulingIgnoredDuringExecution: [term] }
+    : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] };
+}

@@ -1,0 +1,12 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { EnsembleModel } from '../model/ensemble-model';
+import { objectMeta } from './metadata';
+
+/** The members' own identity. ZooKeeper never calls the Kubernetes API, so no token is mounted. */
+export function addServiceAccount(scope: Construct, model: EnsembleModel): k8s.KubeServiceAccount {
+  return new k8s.KubeServiceAccount(scope, 'ServiceAccount', {
+    metadata: objectMeta(model, model.names.serviceAccount),
+    automountServiceAccountToken: false,
+  });
+}

@@ -1,0 +1,13 @@
+import { LoggingBackend } from '../image-profile';
+import { EnsembleModel } from '../model/ensemble-model';
+
+/**
+ * The JVM options file passed to java as an @argfile, one option per line. The heap size is not
+ * here: the start script passes it from the environment, where it is checked against the limit.
+ */
+export function renderJvmOptions(model: EnsembleModel): string {
+  const loggingFlag = model.image.logging === LoggingBackend.LOGBACK
+    ? `-Dlogback.configurationFile=${model.paths.loggingConfig}`
+    : `-Dlog4j.configuration=file:${model.paths.loggingConfig}`;
+  return [...model.jvm.options, loggingFlag, ''].join('\n');
+}

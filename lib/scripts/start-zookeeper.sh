@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Started by supervisord as the `zookeeper` program: runs the server in the foreground, as
+# supervisord's direct child (exec), so stop signals and exit codes reach supervisord unchanged.
+#
+# Environment (set by the pod spec):
+#   ZK_JAVA              absolute path of java
+#   ZK_CLASSPATH         the server's classpath
+#   ZK_HEAP_MIB          heap size, derived at synth time from the memory limit
+#   ZK_MEMORY_LIMIT_MIB  the container's memory limit as the kubelet sees it (resourceFieldRef)
+#   ZK_JVM_OPTIONS       file with the other JVM options, one per line
+#   ZK_ZOO_CFG           the zoo.cfg to run with
+set -euo pipefail
+
+# The heap was sized for the memory limit at synth time; if someone lowered the limit later (a
+# kustomize patch, a LimitRange), the JVM would be OOM-killed under load. Fail loudly instead.
+if ((ZK_HEAP_MIB >= ZK_MEMORY_LIMIT_MIB)); then
+  echo "start-zookeeper: heap ${ZK_HEAP_MIB} MiB does not fit the container memory limit ${ZK_MEMORY_LIMIT_MIB} MiB; re-synthesize with the new limit" >&2
+  exit 1
+fi
+
+exec "$ZK_JAVA" "-Xms${ZK_HEAP_MIB}m" "-Xmx${ZK_HEAP_MIB}m" "@${ZK_JVM_OPTIONS}" \
+  -cp "$ZK_CLASSPATH" org.apache.zookeeper.server.quorum.QuorumPeerMain "$ZK_ZOO_CFG"

@@ -1,0 +1,215 @@
+import { k8s } from 'cdk8s-plus-28';
+import { ImageProfile } from './image-profile';
+
+/** How strictly members are kept on different nodes. */
+export enum AntiAffinity {
+  /** Never schedule two members on one node: a node failure costs at most one member. */
+  REQUIRED = 'required',
+  /** Prefer different nodes, but allow sharing when the cluster has too few (development clusters). */
+  PREFERRED = 'preferred',
+}
+
+/** What the scheduler does when members cannot be spread evenly across zones. */
+export enum ZoneSpread {
+  /** Spread when possible, schedule anyway otherwise (clusters with one zone keep working). */
+  SCHEDULE_ANYWAY = 'ScheduleAnyway',
+  /** Leave a member Pending rather than crowd one zone. */
+  DO_NOT_SCHEDULE = 'DoNotSchedule',
+}
+
+/** Root log level of the ZooKeeper server. */
+export enum LogLevel {
+  ERROR = 'ERROR',
+  WARN = 'WARN',
+  INFO = 'INFO',
+  DEBUG = 'DEBUG',
+}
+
+/**
+ * Settings of one ZooKeeper ensemble. Every member is optional; the defaults give a production
+ * 3-member ensemble. zoo.cfg settings keep ZooKeeper's own names so the mapping is obvious.
+ */
+export interface ZooKeeperEnsembleProps {
+  /**
+   * Name of the ensemble: the StatefulSet, the client Service and the prefix of every other object.
+   * @default 'zookeeper'
+   */
+  readonly name?: string;
+
+  /**
+   * Namespace the ensemble runs in; it is part of every member's DNS name in zoo.cfg.
+   * @default - the namespace of the enclosing chart (an error if the chart has none)
+   */
+  readonly namespace?: string;
+
+  /**
+   * Number of voting members. 1 runs a single server (development); otherwise an odd number.
+   * @default 3
+   */
+  readonly replicas?: number;
+
+  /**
+   * Accept an even `replicas`. An even ensemble survives no more failures than the odd one below it.
+   * @default false
+   */
+  readonly allowEvenReplicas?: boolean;
+
+  /**
+   * The image and what the pod relies on inside it.
+   * @default ImageProfile.upmio() - quay.io/upmio/zookeeper:3.8.4
+   */
+  readonly image?: ImageProfile;
+
+  /**
+   * Secrets used to pull the image.
+   * @default - none
+   */
+  readonly imagePullSecrets?: string[];
+
+  /**
+   * DNS domain of the cluster, the suffix of every member's name in zoo.cfg.
+   * @default 'cluster.local'
+   */
+  readonly clusterDomain?: string;
+
+  /** Port clients connect to. @default 2181 */
+  readonly clientPort?: number;
+  /** Port followers use to talk to the leader. @default 2888 */
+  readonly quorumPort?: number;
+  /** Port used by leader election. @default 3888 */
+  readonly electionPort?: number;
+  /** Port of the Prometheus metrics endpoint (container port `metrics`). @default 7000 */
+  readonly metricsPort?: number;
+  /** Port of the AdminServer, bound to 127.0.0.1 only. @default 8080 */
+  readonly adminPort?: number;
+
+  /** zoo.cfg `tickTime`: the basic time unit in milliseconds. @default 2000 */
+  readonly tickTime?: number;
+  /** zoo.cfg `initLimit`: ticks a follower may take to connect and sync to the leader. @default 10 */
+  readonly initLimit?: number;
+  /** zoo.cfg `syncLimit`: ticks a follower may fall behind the leader before it is dropped. @default 5 */
+  readonly syncLimit?: number;
+  /** zoo.cfg `maxClientCnxns`: connections one client IP may open to one member (0 = unlimited). @default 300 */
+  readonly maxClientCnxns?: number;
+  /** zoo.cfg `minSessionTimeout` in milliseconds. @default 4000 (2 x tickTime) */
+  readonly minSessionTimeout?: number;
+  /** zoo.cfg `maxSessionTimeout` in milliseconds. @default 180000 */
+  readonly maxSessionTimeout?: number;
+  /** zoo.cfg `globalOutstandingLimit`: queued requests before the server throttles clients. @default 1000 */
+  readonly globalOutstandingLimit?: number;
+  /** zoo.cfg `snapCount`: transactions between snapshots. @default 100000 */
+  readonly snapCount?: number;
+  /**
+   * zoo.cfg `preAllocSize`, in kilobytes as ZooKeeper reads it: the block the transaction log grows by.
+   * @default 65536 (64 MiB)
+   */
+  readonly preAllocSizeKb?: number;
+  /** zoo.cfg `snapSizeLimitInKb`: transaction log size (KB) after which a snapshot is taken. @default 4194304 */
+  readonly snapSizeLimitInKb?: number;
+  /** zoo.cfg `autopurge.snapRetainCount`: snapshots (and their logs) kept by autopurge, at least 3. @default 30 */
+  readonly autopurgeSnapRetainCount?: number;
+  /** zoo.cfg `autopurge.purgeInterval` in hours; 0 turns autopurge off and the volume fills up. @default 24 */
+  readonly autopurgePurgeInterval?: number;
+  /**
+   * Extra zoo.cfg entries for settings without a dedicated option. Keys the construct manages
+   * (server list, directories, ports, ...) are rejected with the option to use instead.
+   * @default - none
+   */
+  readonly additionalConfig?: Record<string, string>;
+  /** Root log level of the server. @default LogLevel.INFO */
+  readonly logLevel?: LogLevel;
+
+  /** CPU request in millicores. @default 500 */
+  readonly cpuRequestMillicores?: number;
+  /**
+   * CPU limit in millicores. CPU throttling stalls heartbeats and expires sessions, so none by default.
+   * @default - no limit
+   */
+  readonly cpuLimitMillicores?: number;
+  /** Memory limit in MiB; the JVM heap is derived from it. @default 2048 */
+  readonly memoryLimitMiB?: number;
+  /** Memory request in MiB. @default - equal to memoryLimitMiB, so the pod is never overcommitted */
+  readonly memoryRequestMiB?: number;
+  /**
+   * JVM heap as a percentage of memoryLimitMiB (25-80); the rest is left for metaspace, threads,
+   * direct buffers and the page cache. Ignored when heapMiB is set.
+   * @default 50
+   */
+  readonly heapPercent?: number;
+  /**
+   * Fixed JVM heap in MiB instead of a percentage of the memory limit.
+   * @default - heapPercent of memoryLimitMiB
+   */
+  readonly heapMiB?: number;
+  /**
+   * Extra JVM options, one option per entry (e.g. `-Djute.maxbuffer=4194304`). Heap size flags
+   * are rejected: use heapMiB or heapPercent.
+   * @default - none
+   */
+  readonly jvmOptions?: string[];
+
+  /** Size of each member's data volume in GiB. @default 20 */
+  readonly dataStorageGiB?: number;
+  /**
+   * Size of a separate transaction-log volume in GiB; a dedicated disk keeps fsync latency low.
+   * @default - the transaction log lives on the data volume
+   */
+  readonly txnLogStorageGiB?: number;
+  /**
+   * StorageClass of the volumes.
+   * @default - the cluster's default StorageClass
+   */
+  readonly storageClassName?: string;
+
+  /** How strictly members avoid sharing a node. @default AntiAffinity.REQUIRED */
+  readonly antiAffinity?: AntiAffinity;
+  /** How members are spread across zones. @default ZoneSpread.SCHEDULE_ANYWAY */
+  readonly zoneSpread?: ZoneSpread;
+  /** Node labels a member's node must carry. @default - any node */
+  readonly nodeSelector?: Record<string, string>;
+  /** Tolerations of the pods. @default - none */
+  readonly tolerations?: k8s.Toleration[];
+  /** PriorityClass of the pods. @default - the cluster default */
+  readonly priorityClassName?: string;
+
+  /** Labels added to every object and pod (never to selectors). @default - none */
+  readonly labels?: Record<string, string>;
+  /** Annotations added to every object. @default - none */
+  readonly annotations?: Record<string, string>;
+  /** Annotations added to the pods only. @default - none */
+  readonly podAnnotations?: Record<string, string>;
+
+  /**
+   * Seconds supervisord waits for ZooKeeper to stop before it kills it; the pod's grace period is
+   * derived from it.
+   * @default 20
+   */
+  readonly stopTimeoutSeconds?: number;
+
+  /**
+   * Create a PodDisruptionBudget that keeps a quorum through voluntary disruptions.
+   * @default true
+   */
+  readonly podDisruptionBudget?: boolean;
+}
+
+/**
+ * Every setting name, checked against the interface by the compiler, so inputs that do not come
+ * from TypeScript (plain JavaScript, settings files) can be told about keys that do not exist.
+ */
+export const SETTING_NAMES = [
+  'name', 'namespace', 'replicas', 'allowEvenReplicas', 'image', 'imagePullSecrets', 'clusterDomain',
+  'clientPort', 'quorumPort', 'electionPort', 'metricsPort', 'adminPort',
+  'tickTime', 'initLimit', 'syncLimit', 'maxClientCnxns', 'minSessionTimeout', 'maxSessionTimeout',
+  'globalOutstandingLimit', 'snapCount', 'preAllocSizeKb', 'snapSizeLimitInKb',
+  'autopurgeSnapRetainCount', 'autopurgePurgeInterval', 'additionalConfig', 'logLevel',
+  'cpuRequestMillicores', 'cpuLimitMillicores', 'memoryLimitMiB', 'memoryRequestMiB', 'heapPercent',
+  'heapMiB', 'jvmOptions', 'dataStorageGiB', 'txnLogStorageGiB', 'storageClassName',
+  'antiAffinity', 'zoneSpread', 'nodeSelector', 'tolerations', 'priorityClassName',
+  'labels', 'annotations', 'podAnnotations', 'stopTimeoutSeconds', 'podDisruptionBudget',
+] as const satisfies readonly (keyof ZooKeeperEnsembleProps)[];
+
+// Compile-time proof that SETTING_NAMES and the interface list the same keys.
+type Missing = Exclude<keyof ZooKeeperEnsembleProps, (typeof SETTING_NAMES)[number]>;
+const settingNamesComplete: [Missing] extends [never] ? true : Missing = true;
+void settingNamesComplete;
