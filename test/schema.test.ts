@@ -1,0 +1,70 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, Testing } from 'cdk8s';
+import { parseAllDocuments } from 'yaml';
+import { AntiAffinity, ImageProfile, LoggingBackend, ZoneSpread, ZooKeeperChart, ZooKeeperChartProps } from '../lib';
+import { defineApp } from '../main';
+import { validateObjects } from './support/k8s-schema';
+
+/** Every object of every chart in an app, as synthesized. */
+function objectsOf(define: (app: App) => void): unknown[] {
+  const app = Testing.app();
+  define(app);
+  return app.charts.flatMap((chart) => Testing.synth(chart));
+}
+
+const VARIANTS: [string, ZooKeeperChartProps][] = [
+  ['a single-member development ensemble', { namespace: 'dev', replicas: 1, antiAffinity: AntiAffinity.PREFERRED, memoryLimitMiB: 512, heapMiB: 256 }],
+  ['five members with every optional setting', {
+    name: 'coord', namespace: 'prod', replicas: 5, txnLogStorageGiB: 10, storageClassName: 'fast-ssd', cpuLimitMillicores: 4000,
+    nodeSelector: { 'node.kubernetes.io/pool': 'zk' }, tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'zk', effect: 'NoSchedule' }],
+    priorityClassName: 'system-cluster-critical', imagePullSecrets: ['registry'], zoneSpread: ZoneSpread.DO_NOT_SCHEDULE,
+    labels: { 'team.example.com/owner': 'platform' }, annotations: { 'example.com/contact': 'sre@example.com' },
+    podAnnotations: { 'example.com/note': 'x' }, additionalConfig: { 'fsync.warningthresholdms': '500' }, jvmOptions: ['-Djute.maxbuffer=4194304'],
+    clientPort: 12181, quorumPort: 12888, electionPort: 13888, metricsPort: 17000, adminPort: 18080,
+  }],
+  ['an image with log4j and without the native metrics provider', {
+    namespace: 'debian', image: ImageProfile.custom({ ...ImageProfile.upmio().props, logging: LoggingBackend.LOG4J, nativePrometheusMetrics: false }),
+  }],
+  ['an ensemble without its Namespace object or disruption budget', { namespace: 'shared', createNamespace: false, podDisruptionBudget: false }],
+];
+
+describe('Kubernetes 1.28 API schema', () => {
+  test('every object of the default app is valid, with no unknown field, bad name or bad port', () => {
+    const objects = objectsOf(defineApp);
+    expect(objects.length).toBeGreaterThanOrEqual(10);
+    expect(validateObjects(objects)).toEqual([]);
+  });
+
+  test('the YAML in dist/, parsed back as kubectl would read it, is valid', () => {
+    const dist = path.join(__dirname, '..', 'dist');
+    const objects = fs.readdirSync(dist).filter((f) => f.endsWith('.yaml'))
+      .flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(dist, f), 'utf8'), { version: '1.1' }).map((d) => d.toJS()));
+    expect(objects.length).toBeGreaterThanOrEqual(10);
+    expect(validateObjects(objects)).toEqual([]);
+  });
+
+  test.each(VARIANTS)('every object of %s is valid', (_name, props) => {
+    expect(validateObjects(objectsOf((app) => new ZooKeeperChart(app, 'chart', props)))).toEqual([]);
+  });
+
+  test('two ensembles side by side in one namespace do not collide', () => {
+    const objects = objectsOf((app) => {
+      new ZooKeeperChart(app, 'a', { name: 'zk-a', namespace: 'shared' });
+      new ZooKeeperChart(app, 'b', { name: 'zk-b', namespace: 'shared', createNamespace: false });
+    });
+    expect(validateObjects(objects)).toEqual([]);
+  });
+
+  test('the check itself catches a broken object from the app (it is not vacuous)', () => {
+    const objects = objectsOf(defineApp) as any[];
+    const sts = objects.find((o) => o.kind === 'StatefulSet');
+    sts.spec.template.spec.containers[0].ports[0].containerPort = 70000;
+    sts.spec.template.spec.containers[0].livenessProbe.exec.comand = ['x'];
+    const problems = validateObjects(objects);
+    expect(problems).toEqual(expect.arrayContaining([
+      expect.stringContaining('containers[0].ports[0].containerPort'),
+      expect.stringContaining('livenessProbe.exec.comand'),
+    ]));
+  });
+});

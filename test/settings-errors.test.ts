@@ -1,0 +1,143 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ImageProfile, resolveEnsemble, runSynthesis, synthesizeAtomically, ZooKeeperChart, ZooKeeperEnsembleProps, ZooKeeperSettingsError } from '../lib';
+
+/** Resolves settings that must be rejected and returns the reported issues. */
+function issuesOf(props: Record<string, unknown>, chartNamespace: string | null = 'zk') {
+  try {
+    resolveEnsemble(props as ZooKeeperEnsembleProps, chartNamespace ?? undefined);
+  } catch (error) {
+    if (error instanceof ZooKeeperSettingsError) return error.issues;
+    throw error;
+  }
+  throw new Error(`settings were accepted: ${JSON.stringify(props)}`);
+}
+
+const upmio = ImageProfile.upmio().props;
+
+// [what is wrong, settings, the setting the message must name, what the message must say]
+const BAD_INPUTS: [string, Record<string, unknown>, string, RegExp][] = [
+  ['even replicas', { replicas: 4 }, 'replicas', /must be odd .*allowEvenReplicas/],
+  ['zero replicas', { replicas: 0 }, 'replicas', /whole number from 1 to 255/],
+  ['more members than myids', { replicas: 257 }, 'replicas', /from 1 to 255/],
+  ['fractional replicas', { replicas: 2.5 }, 'replicas', /whole number/],
+  ['replicas as a string', { replicas: '3' }, 'replicas', /whole number .*got "3"/],
+  ['allowEvenReplicas not a boolean', { allowEvenReplicas: 'yes' }, 'allowEvenReplicas', /true or false/],
+  ['upper-case name', { name: 'ZooKeeper' }, 'name', /DNS label/],
+  ['name starting with a digit', { name: '1zk' }, 'name', /start with a letter/],
+  ['name too long for pod names', { name: 'z'.repeat(53) }, 'name', /at most 52 characters/],
+  ['invalid namespace', { namespace: 'Prod_NS' }, 'namespace', /DNS label/],
+  ['invalid cluster domain', { clusterDomain: 'cluster..local' }, 'clusterDomain', /DNS subdomain/],
+  ['privileged client port', { clientPort: 80 }, 'clientPort', /from 1024 to 65535/],
+  ['port out of range', { metricsPort: 70000 }, 'metricsPort', /from 1024 to 65535/],
+  ['two roles on one port', { electionPort: 2888 }, 'electionPort', /must differ from quorumPort \(both are 2888\)/],
+  ['admin port on the metrics port', { adminPort: 7000 }, 'adminPort', /must differ from metricsPort/],
+  ['tickTime too small', { tickTime: 10 }, 'tickTime', /from 100 to 60000/],
+  ['initLimit zero', { initLimit: 0 }, 'initLimit', /from 1 to 1000/],
+  ['negative syncLimit', { syncLimit: -1 }, 'syncLimit', /from 1 to 1000/],
+  ['session timeouts crossed', { minSessionTimeout: 60000, maxSessionTimeout: 30000 }, 'minSessionTimeout', /must not exceed maxSessionTimeout/],
+  ['too few retained snapshots', { autopurgeSnapRetainCount: 2 }, 'autopurgeSnapRetainCount', /from 3 to/],
+  ['negative purge interval', { autopurgePurgeInterval: -1 }, 'autopurgePurgeInterval', /from 0 to 8760/],
+  ['preAllocSize given in bytes', { preAllocSizeKb: 67108864 }, 'preAllocSizeKb', /from 1 to 1048576/],
+  ['heap above the memory limit', { memoryLimitMiB: 1024, heapMiB: 2048 }, 'heapMiB', /does not fit the 1024 MiB memory limit/],
+  ['heap leaving no room for the JVM', { memoryLimitMiB: 1024, heapMiB: 900 }, 'heapMiB', /at least 256 MiB is needed/],
+  ['heap percent too high', { heapPercent: 95 }, 'heapPercent', /from 25 to 80/],
+  ['heap set twice', { heapMiB: 512, heapPercent: 50 }, 'heapMiB', /cannot be combined with heapPercent/],
+  ['memory limit too small', { memoryLimitMiB: 256 }, 'memoryLimitMiB', /from 512/],
+  ['request above limit', { memoryRequestMiB: 4096 }, 'memoryRequestMiB', /must not exceed memoryLimitMiB/],
+  ['cpu limit below request', { cpuRequestMillicores: 1000, cpuLimitMillicores: 500 }, 'cpuLimitMillicores', /at least cpuRequestMillicores/],
+  ['heap flag in jvmOptions', { jvmOptions: ['-Xmx4g'] }, 'jvmOptions[0]', /use heapMiB or heapPercent/],
+  ['jvm option with a space', { jvmOptions: ['-Dfoo=a b'] }, 'jvmOptions[0]', /without spaces/],
+  ['jvmOptions not a list', { jvmOptions: '-Dfoo=1' }, 'jvmOptions', /list of strings/],
+  ['zero-size volume', { dataStorageGiB: 0 }, 'dataStorageGiB', /from 1 to 65536/],
+  ['invalid storage class', { storageClassName: 'Fast SSD' }, 'storageClassName', /DNS subdomain/],
+  ['managed zoo.cfg key', { additionalConfig: { dataDir: '/elsewhere' } }, 'additionalConfig.dataDir', /managed by the construct; use the data volume/],
+  ['server line in additionalConfig', { additionalConfig: { 'server.4': 'x:1:2' } }, 'additionalConfig.server.4', /derived from replicas/],
+  ['jute.maxbuffer in zoo.cfg', { additionalConfig: { 'jute.maxbuffer': '1' } }, 'additionalConfig.jute.maxbuffer', /jvmOptions \(-Djute\.maxbuffer/],
+  ['multi-line zoo.cfg value', { additionalConfig: { 'fsync.warningthresholdms': '1\nserver.9=evil:1:2' } }, 'additionalConfig.fsync.warningthresholdms', /single line/],
+  ['invalid label value', { labels: { team: 'platform team' } }, 'labels.team', /label value/],
+  ['invalid label key', { labels: { 'bad key': 'x' } }, 'labels.bad key', /not a valid key/],
+  ['label that would change selectors', { labels: { 'app.kubernetes.io/instance': 'other' } }, 'labels.app.kubernetes.io/instance', /selector label/],
+  ['unknown anti-affinity', { antiAffinity: 'always' }, 'antiAffinity', /one of 'required', 'preferred'/],
+  ['unknown zone spread', { zoneSpread: 'Sometimes' }, 'zoneSpread', /one of 'ScheduleAnyway', 'DoNotSchedule'/],
+  ['unknown log level', { logLevel: 'TRACE' }, 'logLevel', /one of 'ERROR', 'WARN', 'INFO', 'DEBUG'/],
+  ['tolerations not a list', { tolerations: { key: 'x' } }, 'tolerations', /list of objects/],
+  ['invalid pull secret name', { imagePullSecrets: ['My_Secret'] }, 'imagePullSecrets[0]', /DNS subdomain/],
+  ['stop timeout zero', { stopTimeoutSeconds: 0 }, 'stopTimeoutSeconds', /from 1 to 600/],
+  ['misspelt setting', { replica: 3 }, 'replica', /is not a setting \(did you mean 'replicas'\?\)/],
+  ['unknown setting', { persistence: true }, 'persistence', /is not a setting/],
+  ['image as a plain string', { image: 'zookeeper:3.8' }, 'image', /must be an ImageProfile/],
+  ['root image user', { image: ImageProfile.custom({ ...upmio, userId: 0 }) }, 'image.userId', /non-root uid/],
+  ['relative java path', { image: ImageProfile.custom({ ...upmio, javaPath: 'java' }) }, 'image.javaPath', /absolute path/],
+  ['empty classpath', { image: ImageProfile.custom({ ...upmio, classpath: [] }) }, 'image.classpath', /non-empty list/],
+  ['image reference with a space', { image: ImageProfile.upmio().withImage('quay.io/x y') }, 'image.image', /without spaces/],
+];
+
+describe('invalid settings', () => {
+  test.each(BAD_INPUTS)('%s is rejected with a message naming the setting', (_what, props, setting, message) => {
+    const issues = issuesOf(props);
+    expect(issues).toContainEqual({ setting, message: expect.stringMatching(message) });
+  });
+
+  test('a missing namespace is rejected when the chart has none', () => {
+    expect(issuesOf({}, null)).toContainEqual({ setting: 'namespace', message: expect.stringMatching(/is required/) });
+  });
+
+  test('every problem is reported at once, in a message that lists each setting', () => {
+    let message = '';
+    try {
+      resolveEnsemble({ replicas: 4, clientPort: 80, name: 'Bad' } as ZooKeeperEnsembleProps, 'zk');
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message.split('\n')).toEqual([
+      'Invalid settings for ZooKeeper ensemble \'zookeeper\':',
+      expect.stringMatching(/^ {2}- name: /),
+      expect.stringMatching(/^ {2}- replicas: must be odd/),
+      expect.stringMatching(/^ {2}- clientPort: must be a whole number from 1024 to 65535 \(got 80\)/),
+    ]);
+  });
+
+  test('the chart rejects a non-boolean createNamespace', () => {
+    expect(() => new ZooKeeperChart(new (require('cdk8s').App)(), 'c', { createNamespace: 'no' as any })).toThrow(/createNamespace must be true or false/);
+  });
+});
+
+describe('a failed synth', () => {
+  let outdir: string;
+  beforeEach(() => {
+    outdir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'zk-atomic-')), 'dist');
+    synthesizeAtomically((app) => new ZooKeeperChart(app, 'zookeeper', { namespace: 'zookeeper' }), outdir);
+  });
+  afterEach(() => fs.rmSync(path.dirname(outdir), { recursive: true, force: true }));
+
+  const snapshotOf = (dir: string) => fs.readdirSync(dir).sort().map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]);
+
+  test('leaves the previous output byte-for-byte as it was, even when a valid chart came first', () => {
+    // GIVEN a synthesized output directory
+    const before = snapshotOf(outdir);
+    const errors: string[] = [];
+    const spy = jest.spyOn(console, 'error').mockImplementation((line) => { errors.push(String(line)); });
+
+    // WHEN an app with one good and one bad chart is synthesized into it
+    runSynthesis((app) => {
+      new ZooKeeperChart(app, 'good', { namespace: 'good' });
+      new ZooKeeperChart(app, 'bad', { namespace: 'bad', replicas: 2 });
+    }, outdir);
+    spy.mockRestore();
+
+    // THEN it reports the problem, fails the process, and the directory is untouched
+    expect(process.exitCode).toBe(1);
+    process.exitCode = 0;
+    expect(errors.join('\n')).toMatch(/replicas: must be odd[\s\S]*Nothing was written/);
+    expect(snapshotOf(outdir)).toEqual(before);
+    expect(fs.readdirSync(path.dirname(outdir))).toEqual(['dist']);
+  });
+
+  test('a successful synth replaces the directory completely, dropping files of removed charts', () => {
+    fs.writeFileSync(path.join(outdir, 'stale.k8s.yaml'), 'kind: Leftover\n');
+    synthesizeAtomically((app) => new ZooKeeperChart(app, 'other', { namespace: 'other' }), outdir);
+    expect(fs.readdirSync(outdir)).toEqual(['other.k8s.yaml']);
+  });
+});
