@@ -59,6 +59,6 @@ describe('supervisord.conf', () => {
   test('a watchdog listens for FATAL programs and keeps its protocol channel (stdout) clean', () => {
     expect(conf['eventlistener:watchdog']).toMatchObject({ command: '/bin/bash /scripts/supervisor-watchdog.sh', events: 'PROCESS_STATE_FATAL' });
     expect(conf['eventlistener:watchdog'].redirect_stderr).toBeUndefined();
-    expect(conf['eventlistener:watchdog'].stdout_logfile).toBeUndefined();
+    expect(conf['eventlistener:watchdog'].stdout_logfile).toBe('NONE');
   });
 });

@@ -81,6 +81,8 @@ export interface EnsembleModel {
 
   readonly jvm: {
     readonly heapMiB: number;
+    /** Memory the JVM needs besides the heap; heap + reserve must fit the memory limit. */
+    readonly nonHeapReserveMiB: number;
     /** Options other than the heap size, one per entry. */
     readonly options: readonly string[];
   };

@@ -252,6 +252,7 @@ function readHeap(s: SettingsReader) {
     resources: { cpuRequestMillicores, cpuLimitMillicores, memoryRequestMiB, memoryLimitMiB },
     jvm: {
       heapMiB,
+      nonHeapReserveMiB: NON_HEAP_RESERVE_MIB,
       options: [
         // Below 2 CPUs or 1792 MB the JVM would pick SerialGC, whose full pauses expire sessions.
         '-XX:+UseG1GC',

@@ -110,6 +110,7 @@ function mainContainer(model: EnsembleModel): k8s.Container {
       { name: 'ZK_JAVA', value: model.image.javaPath },
       { name: 'ZK_CLASSPATH', value: model.image.classpath.join(':') },
       { name: 'ZK_HEAP_MIB', value: String(model.jvm.heapMiB) },
+      { name: 'ZK_NON_HEAP_RESERVE_MIB', value: String(model.jvm.nonHeapReserveMiB) },
       {
         name: 'ZK_MEMORY_LIMIT_MIB',
         valueFrom: { resourceFieldRef: { containerName: MAIN_CONTAINER, resource: 'limits.memory', divisor: k8s.Quantity.fromString('1Mi') } },

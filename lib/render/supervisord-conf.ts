@@ -47,7 +47,9 @@ export function renderSupervisordConf(model: EnsembleModel): string {
     '[eventlistener:watchdog]',
     `command=${script('supervisor-watchdog.sh')}`,
     'events=PROCESS_STATE_FATAL',
-    // stdout is the event protocol; the watchdog's messages go to stderr and on to the container log.
+    // stdout is the event protocol, not worth a log file; the watchdog's messages go to stderr and
+    // on to the container log.
+    'stdout_logfile=NONE',
     'stderr_logfile=/dev/stderr',
     'stderr_logfile_maxbytes=0',
     '',

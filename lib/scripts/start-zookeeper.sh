@@ -3,18 +3,20 @@
 # supervisord's direct child (exec), so stop signals and exit codes reach supervisord unchanged.
 #
 # Environment (set by the pod spec):
-#   ZK_JAVA              absolute path of java
-#   ZK_CLASSPATH         the server's classpath
-#   ZK_HEAP_MIB          heap size, derived at synth time from the memory limit
-#   ZK_MEMORY_LIMIT_MIB  the container's memory limit as the kubelet sees it (resourceFieldRef)
-#   ZK_JVM_OPTIONS       file with the other JVM options, one per line
-#   ZK_ZOO_CFG           the zoo.cfg to run with
+#   ZK_JAVA                  absolute path of java
+#   ZK_CLASSPATH             the server's classpath
+#   ZK_HEAP_MIB              heap size, derived at synth time from the memory limit
+#   ZK_NON_HEAP_RESERVE_MIB  memory the JVM needs besides the heap (metaspace, threads, buffers)
+#   ZK_MEMORY_LIMIT_MIB      the container's memory limit as the kubelet sees it (resourceFieldRef)
+#   ZK_JVM_OPTIONS           file with the other JVM options, one per line
+#   ZK_ZOO_CFG               the zoo.cfg to run with
 set -euo pipefail
 
 # The heap was sized for the memory limit at synth time; if someone lowered the limit later (a
-# kustomize patch, a LimitRange), the JVM would be OOM-killed under load. Fail loudly instead.
-if ((ZK_HEAP_MIB >= ZK_MEMORY_LIMIT_MIB)); then
-  echo "start-zookeeper: heap ${ZK_HEAP_MIB} MiB does not fit the container memory limit ${ZK_MEMORY_LIMIT_MIB} MiB; re-synthesize with the new limit" >&2
+# kustomize patch, a LimitRange), the JVM would be OOM-killed under load. Fail loudly instead,
+# with the same rule synthesis applies: heap plus the non-heap reserve must fit the limit.
+if ((ZK_HEAP_MIB + ZK_NON_HEAP_RESERVE_MIB > ZK_MEMORY_LIMIT_MIB)); then
+  echo "start-zookeeper: heap ${ZK_HEAP_MIB} MiB plus ${ZK_NON_HEAP_RESERVE_MIB} MiB for the rest of the JVM does not fit the container memory limit ${ZK_MEMORY_LIMIT_MIB} MiB; re-synthesize with the new limit" >&2
   exit 1
 fi
 

@@ -2,7 +2,12 @@
 # supervisord event listener (the [eventlistener:watchdog] section), subscribed to
 # PROCESS_STATE_FATAL. supervisord restarts a program that dies while running, but a program that
 # cannot even start (FATAL after startretries) would leave a live container with nothing in it.
-# This stops supervisord in that case, so the container exits and the kubelet sees the failure.
+# This stops supervisord in that case, so the container exits and the kubelet restarts it with
+# back-off. supervisord exits with code 0 after any signal, so the reason also goes to the
+# kubelet's termination message (`kubectl describe pod` shows it under Last State).
+#
+# Environment: TERMINATION_LOG  where the kubelet reads the termination message
+#                                (default /dev/termination-log)
 #
 # Protocol: stdout belongs to supervisord (READY, then RESULT); messages go to stderr.
 set -euo pipefail
@@ -18,7 +23,9 @@ while true; do
     IFS= read -r -N "$length" payload
   fi
   event=${header##*eventname:}
-  echo "watchdog: ${event%% *} ${payload}: stopping supervisord so the container exits" >&2
+  message="watchdog: ${event%% *} ${payload}: stopping supervisord so the container exits"
+  echo "$message" >&2
+  printf '%s\n' "$message" >"${TERMINATION_LOG:-/dev/termination-log}" 2>/dev/null || true
   printf 'RESULT 2\nOK'
   kill -TERM "$PPID"
 done
