@@ -1,6 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ZooKeeperEnsemble } from './ensemble';
+import { ZooKeeperSettingsError } from './model/errors';
 import { addNamespace } from './objects/namespace';
 import { ZooKeeperEnsembleProps } from './settings';
 
@@ -20,7 +21,7 @@ export class ZooKeeperChart extends Chart {
     super(scope, id);
     const { createNamespace, ...ensembleProps } = props;
     if (createNamespace !== undefined && typeof createNamespace !== 'boolean') {
-      throw new Error(`ZooKeeperChart '${id}': createNamespace must be true or false (got ${JSON.stringify(createNamespace)})`);
+      throw new ZooKeeperSettingsError(id, [{ setting: 'createNamespace', message: `must be true or false (got ${JSON.stringify(createNamespace)})` }]);
     }
     this.ensemble = new ZooKeeperEnsemble(this, 'Ensemble', { namespace: 'zookeeper', ...ensembleProps });
     if (createNamespace ?? true) {

@@ -100,7 +100,8 @@ describe('invalid settings', () => {
   });
 
   test('the chart rejects a non-boolean createNamespace', () => {
-    expect(() => new ZooKeeperChart(new (require('cdk8s').App)(), 'c', { createNamespace: 'no' as any })).toThrow(/createNamespace must be true or false/);
+    expect(() => new ZooKeeperChart(new (require('cdk8s').App)(), 'c', { createNamespace: 'no' as any })).toThrow(ZooKeeperSettingsError);
+    expect(() => new ZooKeeperChart(new (require('cdk8s').App)(), 'c', { createNamespace: 'no' as any })).toThrow(/createNamespace: must be true or false/);
   });
 });
 
