@@ -3,7 +3,14 @@ import { ZOO_CFG_KEY_OWNERS } from '../lib/model/zoo-cfg-entries';
 import { parseZooCfg, synthEnsemble } from './support/synth';
 
 describe('the member list', () => {
-  test.each([1, 3, 5, 7])('an ensemble of %i lists every member once, with myid = ordinal + 1 and its full peer DNS name', (replicas) => {
+  test('a single member runs standalone, without a server list', () => {
+    const model = resolveEnsemble({ namespace: 'zk', replicas: 1 });
+    expect(model.zooCfg.filter(([k]) => k.startsWith('server.'))).toEqual([]);
+    expect(model.zooCfg).toContainEqual(['standaloneEnabled', 'true']);
+    expect(model.members.map((m) => m.myid)).toEqual([1]);
+  });
+
+  test.each([3, 5, 7])('an ensemble of %i lists every member once, with myid = ordinal + 1 and its full peer DNS name', (replicas) => {
     // GIVEN an ensemble in namespace zk with a custom cluster domain
     const model = resolveEnsemble({ name: 'zk', namespace: 'zk', replicas, clusterDomain: 'k8s.example.org' });
 

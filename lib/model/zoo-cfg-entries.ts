@@ -62,9 +62,10 @@ export function managedZooCfgEntries(cfg: ZooCfgInputs): [string, string][] {
     ['electionPortBindRetry', 0],
     // zoo.cfg is a read-only ConfigMap: dynamic reconfiguration would need to rewrite it.
     ['reconfigEnabled', false],
-    // A one-member ensemble runs as a standalone server.
+    // A one-member ensemble runs as a standalone server, which takes no server list (ZooKeeper
+    // logs an error for a list of one and ignores it).
     ['standaloneEnabled', true],
-    ...cfg.members.map((m): [string, string] => [`server.${m.myid}`, `${m.fqdn}:${cfg.quorumPort}:${cfg.electionPort}`]),
+    ...(cfg.members.length === 1 ? [] : cfg.members.map((m): [string, string] => [`server.${m.myid}`, `${m.fqdn}:${cfg.quorumPort}:${cfg.electionPort}`])),
   ];
   return entries
     .filter((entry): entry is [string, string | number | boolean] => entry[1] !== undefined)
