@@ -54,6 +54,31 @@ export class ImageProfile {
     });
   }
 
+  /**
+   * The project's own image (image/Containerfile): Debian bookworm's zookeeper 3.8.0 with
+   * supervisor and OpenJDK 17. Debian's build has no Prometheus provider, and its server needs the
+   * slf4j binding and log4j 1.2 for logging and servlet-api for the AdminServer on the classpath.
+   */
+  public static debian(image = 'localhost/cdk8s-zookeeper:3.8.0-bookworm'): ImageProfile {
+    return new ImageProfile({
+      image,
+      zookeeperVersion: '3.8.0',
+      classpath: [
+        '/usr/share/java/zookeeper.jar',
+        '/usr/share/java/slf4j-log4j12.jar',
+        '/usr/share/java/log4j-1.2.jar',
+        '/usr/share/java/servlet-api.jar',
+      ],
+      javaPath: '/usr/bin/java',
+      supervisordPath: '/usr/bin/supervisord',
+      bashPath: '/bin/bash',
+      userId: 1001,
+      groupId: 1001,
+      nativePrometheusMetrics: false,
+      logging: LoggingBackend.LOG4J,
+    });
+  }
+
   /** Any other image, described field by field. */
   public static custom(props: ImageProfileProps): ImageProfile {
     return new ImageProfile(props);

@@ -1,0 +1,190 @@
+// The closest thing to a Kubernetes node these machines offer: pods run with `podman kube play`
+// on one network where each pod's headless-service name resolves, and the kubelet's probe duty is
+// done here from the manifest's own probe definitions (podman ignores readiness probes and runs no
+// liveness probes without systemd).
+import * as fs from 'fs';
+import * as path from 'path';
+import { stringify } from 'yaml';
+import { ExpandedPod, Manifest } from './expand';
+import { podman, podmanRaw, Result, sleep } from './podman';
+
+export type ProbeKind = 'startupProbe' | 'livenessProbe' | 'readinessProbe';
+
+export interface ProbeResult {
+  readonly ok: boolean;
+  readonly output: string;
+}
+
+/** Pods, claims and a network created by one run; everything is removed by `cleanup`. */
+export class PodmanCluster {
+  private readonly pods = new Set<string>();
+  private readonly volumes = new Set<string>();
+  /** emptyDir volumes by pod: they live and die with their pod. */
+  private readonly emptyDirs = new Map<string, string[]>();
+
+  constructor(public readonly network: string, private readonly workdir: string) {
+    fs.mkdirSync(workdir, { recursive: true });
+  }
+
+  public async createNetwork(): Promise<void> {
+    await podmanRaw(['network', 'rm', '-f', this.network]);
+    await podman(['network', 'create', this.network]);
+  }
+
+  /** `podman kube play` of one member: its claims, its pod and the ConfigMaps it mounts. */
+  public async play(member: ExpandedPod, configMaps: Manifest[]): Promise<void> {
+    const podFile = path.join(this.workdir, `${member.name}.yaml`);
+    const pod = this.forPodman(member.pod);
+    // A recreated pod reuses its claims, as on Kubernetes. New claims are provisioned here, not by
+    // podman, so that the pod's fsGroup can be applied to them (podman ignores fsGroup).
+    const newClaims = member.claims.filter((c) => !this.volumes.has(c.metadata.name));
+    fs.writeFileSync(podFile, stringify(pod));
+    // podman keeps ConfigMap data in a named volume of the ConfigMap's name and reuses it: drop
+    // one left by an earlier run before this run first mounts it, so no stale file is served.
+    for (const configMap of configMaps.filter((c) => !this.volumes.has(c.metadata.name))) {
+      await podmanRaw(['volume', 'rm', '--force', configMap.metadata.name], 30_000);
+      this.volumes.add(configMap.metadata.name);
+    }
+    // podman 4.3 reads only the first document of a --configmap file: one file per ConfigMap.
+    const configFiles = configMaps.map((configMap) => {
+      const file = path.join(this.workdir, `configmap-${configMap.metadata.name}.yaml`);
+      fs.writeFileSync(file, stringify(configMap));
+      return file;
+    });
+    // A claim is new to this run the first time its pod is played: a volume of that name left by an
+    // aborted earlier run must not leak into it. Later plays (a recreated pod) keep their claims.
+    for (const claim of newClaims) {
+      await podmanRaw(['volume', 'rm', '--force', claim.metadata.name], 30_000);
+      await this.provisionClaim(claim.metadata.name, pod.spec.securityContext?.fsGroup);
+      this.volumes.add(claim.metadata.name);
+    }
+    this.pods.add(member.name);
+    await podman(['kube', 'play', '--network', `${this.network}:alias=${member.fqdn}`,
+      ...configFiles.flatMap((file) => ['--configmap', file]), podFile], 120_000);
+  }
+
+  /** Deletes a member's pod and its emptyDirs but keeps its claims, as deleting a StatefulSet pod does. */
+  public async deletePod(name: string): Promise<void> {
+    await podman(['pod', 'rm', '--force', '--time', '30', name], 90_000);
+    await this.removeEmptyDirs(name);
+  }
+
+  /**
+   * The pod as podman must see it to behave like Kubernetes, for two podman 4.3 quirks:
+   * - it makes each emptyDir a named volume called after the pod's volume, which pods would share
+   *   and which would outlive the pod; Kubernetes gives every pod its own, deleted with it. The
+   *   volumes get pod-scoped names here, and deletePod removes them.
+   * - it publishes every containerPort on the host when hostPort is unset, so members collide on
+   *   :2181; Kubernetes never publishes them. Declared ports are informational for pod-to-pod
+   *   traffic, so podman does not get them.
+   * - it applies the pod's restartPolicy Always to init containers as well, restarting a finished
+   *   init container forever; the kubelet runs it once. With OnFailure the init container runs
+   *   once and a failing main container is still restarted; the one difference left is that a
+   *   main container exiting 0 (supervisord after its watchdog) is not restarted by podman.
+   */
+  private forPodman(pod: Manifest): Manifest {
+    const copy = structuredClone(pod);
+    if ((copy.spec.restartPolicy ?? 'Always') !== 'Always') throw new Error(`${copy.metadata.name}: only restartPolicy Always is emulated`);
+    copy.spec.restartPolicy = 'OnFailure';
+    for (const container of [...(copy.spec.initContainers ?? []), ...copy.spec.containers]) {
+      if ((container.ports ?? []).some((p: any) => p.hostPort)) throw new Error(`${copy.metadata.name}: hostPort is not emulated`);
+      delete container.ports;
+    }
+    const renamed = new Map<string, string>();
+    for (const volume of copy.spec.volumes ?? []) {
+      if (!volume.emptyDir) continue;
+      renamed.set(volume.name, `${copy.metadata.name}-${volume.name}`);
+      volume.name = renamed.get(volume.name);
+    }
+    for (const container of [...(copy.spec.initContainers ?? []), ...copy.spec.containers]) {
+      for (const mount of container.volumeMounts ?? []) mount.name = renamed.get(mount.name) ?? mount.name;
+    }
+    this.emptyDirs.set(copy.metadata.name, [...renamed.values()]);
+    return copy;
+  }
+
+  /**
+   * A fresh volume for a claim, prepared as the kubelet prepares a volume for a pod with an
+   * fsGroup: group-owned by that gid, group-writable, and setgid so new files keep the group.
+   */
+  private async provisionClaim(name: string, fsGroup: number | undefined): Promise<void> {
+    await podman(['volume', 'create', name]);
+    if (fsGroup === undefined) return;
+    const mountpoint = (await podman(['volume', 'inspect', '--format', '{{.Mountpoint}}', name])).trim();
+    fs.chownSync(mountpoint, 0, fsGroup);
+    fs.chmodSync(mountpoint, 0o2775);
+  }
+
+  private async removeEmptyDirs(pod: string): Promise<void> {
+    for (const volume of this.emptyDirs.get(pod) ?? []) await podmanRaw(['volume', 'rm', '--force', volume], 30_000);
+    this.emptyDirs.delete(pod);
+  }
+
+  public containerName(pod: string, container = 'zookeeper'): string {
+    return `${pod}-${container}`;
+  }
+
+  public exec(pod: string, command: string[], timeoutMs = 10_000, container = 'zookeeper'): Promise<Result> {
+    return podmanRaw(['exec', this.containerName(pod, container), ...command], timeoutMs);
+  }
+
+  public logs(pod: string, container = 'zookeeper'): Promise<string> {
+    return podmanRaw(['logs', this.containerName(pod, container)], 30_000).then((r) => r.stdout + r.stderr);
+  }
+
+  /** One run of a probe from the manifest, with the manifest's timeout. */
+  public async probe(member: ExpandedPod, kind: ProbeKind): Promise<ProbeResult> {
+    const probe = mainContainer(member)[kind];
+    if (!probe?.exec?.command) throw new Error(`${member.name} has no exec ${kind}`);
+    try {
+      const result = await this.exec(member.name, probe.exec.command, (probe.timeoutSeconds ?? 1) * 1000 + 2000);
+      return { ok: result.code === 0, output: (result.stdout + result.stderr).trim() };
+    } catch (error) {
+      return { ok: false, output: (error as Error).message };
+    }
+  }
+
+  /**
+   * Runs a probe every periodSeconds, as the kubelet does, until it has reached the state
+   * `wanted` (true: successThreshold successes in a row; false: failureThreshold failures in a
+   * row). Returns the milliseconds it took and the last output.
+   */
+  public async probeUntil(member: ExpandedPod, kind: ProbeKind, wanted: boolean, timeoutMs: number): Promise<{ ms: number; output: string }> {
+    const probe = mainContainer(member)[kind];
+    const needed = wanted ? probe.successThreshold ?? 1 : probe.failureThreshold ?? 3;
+    const start = Date.now();
+    let streak = 0;
+    let output = '';
+    while (Date.now() - start < timeoutMs) {
+      const result = await this.probe(member, kind);
+      output = result.output;
+      streak = result.ok === wanted ? streak + 1 : 0;
+      if (streak >= needed) return { ms: Date.now() - start, output };
+      await sleep((probe.periodSeconds ?? 10) * 1000);
+    }
+    throw new Error(`${member.name} ${kind} did not become ${wanted ? 'successful' : 'failing'} within ${timeoutMs} ms; last output: ${output}`);
+  }
+
+  /** Prints the end of every running pod's container log, to explain a failed scenario. */
+  public async dumpLogs(lines: number): Promise<void> {
+    for (const pod of this.pods) {
+      const log = await this.logs(pod).catch((error) => String(error));
+      console.log(`---- last ${lines} log lines of ${pod}\n${log.trimEnd().split('\n').slice(-lines).join('\n')}`);
+    }
+  }
+
+  /** Removes every pod, volume and the network this run created; never throws. */
+  public async cleanup(): Promise<void> {
+    for (const pod of this.pods) {
+      await podmanRaw(['pod', 'rm', '--force', '--time', '5', pod], 60_000).catch(() => undefined);
+      await this.removeEmptyDirs(pod).catch(() => undefined);
+    }
+    for (const volume of this.volumes) await podmanRaw(['volume', 'rm', '--force', volume], 30_000).catch(() => undefined);
+    await podmanRaw(['network', 'rm', '-f', this.network], 30_000).catch(() => undefined);
+    fs.rmSync(this.workdir, { recursive: true, force: true });
+  }
+}
+
+export function mainContainer(member: ExpandedPod): any {
+  return member.pod.spec.containers.find((c: any) => c.name === 'zookeeper');
+}

@@ -1,0 +1,121 @@
+// One synthesized ensemble as the harness sees it: the YAML that `npm run synth` writes, read
+// back from disk and expanded into pods, and the operations the scenarios perform on it.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
+import { synthesizeAtomically, ZooKeeperChart, ZooKeeperChartProps } from '../lib';
+import { PodmanCluster } from './cluster';
+import { ExpandedPod, expandStatefulSet, find, Manifest } from './expand';
+import { podman, waitFor } from './podman';
+
+export type Role = 'leader' | 'follower' | 'observer' | 'standalone';
+
+/** Synthesizes a chart into a scratch directory and returns the objects parsed from its YAML. */
+export function synthesizeToYaml(props: ZooKeeperChartProps): Manifest[] {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'zk-e2e-synth-'));
+  try {
+    synthesizeAtomically((app) => new ZooKeeperChart(app, 'e2e', props), outdir);
+    return fs.readdirSync(outdir).flatMap((file) => parseAllDocuments(fs.readFileSync(path.join(outdir, file), 'utf8'), { version: '1.1' })
+      .map((doc) => doc.toJS() as Manifest));
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+export class Ensemble {
+  public readonly members: ExpandedPod[];
+  public readonly configMaps: Manifest[];
+  public readonly clientPort: number;
+
+  constructor(public readonly objects: Manifest[], private readonly cluster: PodmanCluster, clusterDomain = 'cluster.local') {
+    const [sts] = find(objects, 'StatefulSet');
+    this.members = expandStatefulSet(objects, sts.metadata.name, clusterDomain);
+    this.configMaps = find(objects, 'ConfigMap');
+    const main = sts.spec.template.spec.containers.find((c: any) => c.name === 'zookeeper');
+    this.clientPort = main.ports.find((p: any) => p.name === 'client').containerPort;
+  }
+
+  /** `host:port` of each member, by DNS name: the full connection string. */
+  public hosts(members = this.members): string[] {
+    return members.map((m) => `${m.fqdn}:${this.clientPort}`);
+  }
+
+  /**
+   * Creates the members' pods without waiting for any to become Ready, as podManagementPolicy
+   * Parallel does. The podman calls themselves go one at a time: concurrent `kube play`s race on
+   * removing their init containers (podman 4.3), and each returns as soon as its pod runs.
+   */
+  public async start(members = this.members): Promise<void> {
+    for (const member of members) await this.cluster.play(member, this.configMaps);
+  }
+
+  /** Deletes members' pods; their volumes stay, as a StatefulSet's claims do. */
+  public async delete(members = this.members): Promise<void> {
+    await Promise.all(members.map((m) => this.cluster.deletePod(m.name)));
+  }
+
+  /** The member's role as its own readiness probe reports it, or undefined when it is not serving. */
+  public async role(member: ExpandedPod): Promise<Role | undefined> {
+    const result = await this.cluster.probe(member, 'readinessProbe');
+    return result.ok ? /serving as (\w+)/.exec(result.output)?.[1] as Role : undefined;
+  }
+
+  public async roles(members = this.members): Promise<(Role | undefined)[]> {
+    return Promise.all(members.map((m) => this.role(m)));
+  }
+
+  /** Waits until the members serve with exactly one leader (or one standalone server); returns ms. */
+  public async waitForQuorum(timeoutMs: number, members = this.members): Promise<number> {
+    const start = Date.now();
+    await waitFor(`a quorum of ${members.map((m) => m.name).join(', ')}`, timeoutMs, 200, async () => {
+      const roles = await this.roles(members);
+      const leaders = roles.filter((r) => r === 'leader' || r === 'standalone').length;
+      return leaders === 1 && roles.every((r) => r !== undefined) ? true : undefined;
+    });
+    return Date.now() - start;
+  }
+
+  public async leader(members = this.members): Promise<ExpandedPod> {
+    const roles = await this.roles(members);
+    const leaders = members.filter((_, i) => roles[i] === 'leader');
+    if (leaders.length !== 1) throw new Error(`expected one leader, roles are ${JSON.stringify(roles)}`);
+    return leaders[0];
+  }
+
+  /**
+   * SIGKILLs the member's JVM (found through supervisord's own socket). Returns the kill time in
+   * ms, read inside the container right before the kill: `podman exec` itself takes long enough
+   * to blur a failover measured in milliseconds. Containers share the host's clock.
+   */
+  public async killServer(member: ExpandedPod): Promise<number> {
+    const conf = this.supervisordConf();
+    const pid = (await this.exec(member, ['supervisorctl', '-c', conf, 'pid', 'zookeeper'])).trim();
+    if (!/^\d+$/.test(pid)) throw new Error(`supervisorctl gave no pid for zookeeper on ${member.name}: ${pid}`);
+    const out = await this.exec(member, ['bash', '-c', `printf '%s\\n' "$EPOCHREALTIME"; kill -KILL ${pid}`]);
+    return Math.round(Number(out.trim()) * 1000);
+  }
+
+  public async exec(member: ExpandedPod, command: string[]): Promise<string> {
+    const result = await this.cluster.exec(member.name, command);
+    if (result.code !== 0) throw new Error(`${command.join(' ')} on ${member.name} exited ${result.code}: ${result.stderr}`);
+    return result.stdout;
+  }
+
+  /** The server's own report of its last election ("LEADER ELECTION TOOK - N MS"), in ms. */
+  public async lastElectionMs(member: ExpandedPod): Promise<number | undefined> {
+    const matches = [...(await this.cluster.logs(member.name)).matchAll(/LEADER ELECTION TOOK - (\d+) MS/g)];
+    return matches.length ? Number(matches[matches.length - 1][1]) : undefined;
+  }
+
+  public supervisordConf(): string {
+    const main = this.members[0].pod.spec.containers.find((c: any) => c.name === 'zookeeper');
+    return main.command[main.command.indexOf('-c') + 1];
+  }
+
+  /** Inspects the main container with a Go template. */
+  public inspect(member: ExpandedPod, format: string): Promise<string> {
+    return podman(['inspect', '--format', format, this.cluster.containerName(member.name)]).then((s) => s.trim());
+  }
+}
+

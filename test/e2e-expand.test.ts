@@ -1,0 +1,39 @@
+import { Testing } from 'cdk8s';
+import { ImageProfile, ZooKeeperChart } from '../lib';
+import { expandStatefulSet, Manifest, parseQuantity } from '../e2e/expand';
+
+function objects(props = {}): Manifest[] {
+  return Testing.synth(new ZooKeeperChart(Testing.app(), 'c', { name: 'zk', namespace: 'ns', image: ImageProfile.debian(), ...props })) as Manifest[];
+}
+const env = (container: any) => Object.fromEntries(container.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+
+describe('expanding the StatefulSet for podman', () => {
+  test('gives one pod per ordinal, named and addressed as the StatefulSet controller would', () => {
+    const pods = expandStatefulSet(objects({ txnLogStorageGiB: 2 }), 'zk', 'cluster.local');
+    expect(pods.map((p) => [p.name, p.fqdn])).toEqual([0, 1, 2].map((i) => [`zk-${i}`, `zk-${i}.zk-headless.ns.svc.cluster.local`]));
+    expect(pods[1].pod.spec).toMatchObject({ hostname: 'zk-1', subdomain: 'zk-headless' });
+    expect(pods[1].claims.map((c) => [c.metadata.name, c.spec.resources.requests.storage])).toEqual([['data-zk-1', '20Gi'], ['txnlog-zk-1', '2Gi']]);
+    expect(pods[1].pod.spec.volumes).toContainEqual({ name: 'data', persistentVolumeClaim: { claimName: 'data-zk-1' } });
+  });
+
+  test('resolves fieldRef and resourceFieldRef the way the kubelet does', () => {
+    const [, second] = expandStatefulSet(objects({ memoryLimitMiB: 1536 }), 'zk', 'cluster.local');
+    expect(env(second.pod.spec.initContainers[0]).POD_NAME).toBe('zk-1');
+    expect(env(second.pod.spec.containers[0]).ZK_MEMORY_LIMIT_MIB).toBe('1536');
+    expect(second.pod.spec.containers[0].env.every((e: any) => e.valueFrom === undefined)).toBe(true);
+  });
+
+  test('keeps everything else from the manifest', () => {
+    const source = objects().find((o) => o.kind === 'StatefulSet')!.spec.template.spec;
+    const [first] = expandStatefulSet(objects(), 'zk', 'cluster.local');
+    expect(first.pod.spec.containers[0].command).toEqual(source.containers[0].command);
+    expect(first.pod.spec.containers[0].readinessProbe).toEqual(source.containers[0].readinessProbe);
+    expect(first.pod.spec.securityContext).toEqual(source.securityContext);
+  });
+
+  test('parses quantities and rounds up to whole divisors', () => {
+    expect(parseQuantity('1Gi') / parseQuantity('1Mi')).toBe(1024);
+    expect(Math.ceil(parseQuantity('500m') / parseQuantity('1'))).toBe(1);
+    expect(() => parseQuantity('1.5 Gi')).toThrow(/not a quantity/);
+  });
+});
