@@ -258,6 +258,11 @@ function readHeap(s: SettingsReader) {
         '-XX:+UseG1GC',
         // A JVM that ran out of heap is in an unknown state: let supervisord and the kubelet restart it.
         '-XX:+ExitOnOutOfMemoryError',
+        // Pods keep their DNS names but get new IPs when recreated. The JVM caches lookups for
+        // 30 s by default, so a member re-resolving a recreated leader got its old address and
+        // spent initLimit trying it (seen end to end: 20+ s to re-form a quorum). Cache briefly.
+        '-Dsun.net.inetaddr.ttl=5',
+        '-Dsun.net.inetaddr.negative.ttl=1',
         '-Djava.awt.headless=true',
         `-Djava.io.tmpdir=${PATHS.tmpDir}`,
         ...extraOptions,
