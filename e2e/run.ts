@@ -21,6 +21,7 @@ async function main(): Promise<number> {
   const cleanup = async () => {
     if (cleaned) return;
     cleaned = true;
+    await client.stop();
     await cluster.cleanup();
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -41,13 +42,14 @@ async function main(): Promise<number> {
     } catch (error) {
       rows.push({ scenario, ok: false, seconds: (Date.now() - start) / 1000, figures: (error as Error).message.split('\n')[0] });
       console.log(`e2e: ${scenario}: FAIL ${(error as Error).stack}`);
-      await cluster.dumpLogs(60);
+      await cluster.dumpLogs(200);
     }
   };
 
   const started = Date.now();
   try {
     await cluster.createNetwork();
+    await client.start();
     const ensemble = new Ensemble(synthesizeToYaml(s.e2eProps()), cluster);
     const ctx: s.Context = { cluster, ensemble, client, acked: new Map() };
     const failovers: Parameters<typeof s.leaderFailover>[2] = [];
@@ -55,7 +57,7 @@ async function main(): Promise<number> {
     if (!rows[0].ok) throw new Error('no quorum: the scenarios that need a running ensemble cannot run');
     await run('3. writes visible from every member', () => s.writesVisibleEverywhere(ctx));
     await run('4. leader SIGKILL under writes', () => s.leaderFailover(ctx, FAILOVER_RUNS, failovers));
-    await run('5. killed member rejoins as follower', () => s.rejoinFigures(failovers));
+    await run('5. killed member rejoins the quorum', () => s.rejoinFigures(failovers));
     await run('7. supervisord PID 1, logs, read-only root', () => s.supervisordIsPid1(ctx));
     await run('6. whole-ensemble restart keeps data', () => s.wholeEnsembleRestart(ctx));
     await run('2. probe semantics from the manifest', () => s.probeSemantics(ctx));

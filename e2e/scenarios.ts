@@ -21,6 +21,7 @@ export interface Context {
 }
 
 export const PREFIX = '/e2e';
+const WRITER_SECONDS = 30;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
 const expect = (ok: boolean, message: string) => { if (!ok) throw new Error(message); };
 
@@ -51,7 +52,8 @@ export async function leaderFailover(ctx: Context, runs: number, rejoins: Failov
   for (let run = 0; run < runs; run++) {
     const prefix = `${PREFIX}/failover-${run}`;
     const leader = await ctx.ensemble.leader();
-    const writer = ctx.client.writeLoop(ctx.ensemble.hosts(), prefix, 14);
+    // The writer outlasts a slow election: FastLeaderElection occasionally needs 10+ s to agree.
+    const writer = ctx.client.writeLoop(ctx.ensemble.hosts(), prefix, WRITER_SECONDS);
     await waitFor('the writer to get going', 20_000, 100, async () => ((writer.events.filter((e) => e.acked !== undefined).length >= 20) || undefined));
 
     const killedAt = await ctx.ensemble.killServer(leader);
@@ -70,7 +72,7 @@ export async function leaderFailover(ctx: Context, runs: number, rejoins: Failov
     const ackTimes = events.filter((e) => e.acked !== undefined).map((e) => e.t * 1000).sort((a, b) => a - b);
     // The write gap: the silence between the last ack before the kill and the first one after it.
     const after = ackTimes.findIndex((t) => t > killedAt);
-    expect(after > 0, `no write was acknowledged ${after === 0 ? 'before' : 'after'} the kill (run ${run + 1})`);
+    expect(after > 0, `no write was acknowledged ${after === 0 ? 'before' : `in the ${WRITER_SECONDS} s writer window after`} the kill (run ${run + 1})`);
     const gapMs = ackTimes[after] - ackTimes[after - 1];
 
     const ackedSeqs = events.filter((e) => e.acked !== undefined).map((e) => e.acked!);
@@ -83,15 +85,22 @@ export async function leaderFailover(ctx: Context, runs: number, rejoins: Failov
   }
   const electionMs = rejoins.map((r) => r.electionMs).filter((ms): ms is number => ms !== undefined);
   const totalAcked = rejoins.reduce((sum, r) => sum + r.acked, 0);
-  return `median of ${runs}: election ${electionMs.length ? median(electionMs) : '?'} ms (server log), new leader serving (probe) ${median(rejoins.map((r) => r.newLeaderMs))} ms after kill, `
-    + `write gap ${median(rejoins.map((r) => r.gapMs)).toFixed(0)} ms; ${totalAcked} writes acked, 0 lost`;
+  const figure = (values: number[]) => `${median(values).toFixed(0)} ms (max ${Math.max(...values).toFixed(0)})`;
+  return `median of ${runs}: election ${electionMs.length ? figure(electionMs) : '?'} (server log), new leader serving (probe) ${figure(rejoins.map((r) => r.newLeaderMs))} after kill, `
+    + `write gap ${figure(rejoins.map((r) => r.gapMs))}; ${totalAcked} writes acked, 0 lost`;
 }
 
+/**
+ * The killed member must come back into the quorum. It normally rejoins as a follower; when the
+ * survivors have not agreed on a leader by the time supervisord has restarted it, it can win the
+ * election again (highest id). Both are correct, and the figures count each.
+ */
 export function rejoinFigures(rejoins: FailoverRun[]): string {
   expect(rejoins.length > 0, 'no failover run completed');
+  expect(rejoins.every((r) => r.rejoinedAs === 'follower' || r.rejoinedAs === 'leader'), `the killed leader came back as ${rejoins.map((r) => r.rejoinedAs).join(', ')}`);
   const asFollower = rejoins.filter((r) => r.rejoinedAs === 'follower').length;
-  expect(asFollower === rejoins.length, `the killed leader came back as ${rejoins.map((r) => r.rejoinedAs).join(', ')}`);
-  return `killed leader serving again as follower after ${median(rejoins.map((r) => r.rejoinMs))} ms (median of ${rejoins.length}; supervisord restarted the JVM, no container restart)`;
+  return `killed leader serving again after ${median(rejoins.map((r) => r.rejoinMs))} ms (median of ${rejoins.length}), as follower ${asFollower}/${rejoins.length}, `
+    + `re-elected leader ${rejoins.length - asFollower}/${rejoins.length}; supervisord restarted the JVM, no container restart`;
 }
 
 export async function wholeEnsembleRestart(ctx: Context): Promise<string> {
