@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { synthesizeAtomically, ZooKeeperChart, ZooKeeperChartProps } from '../lib';
-import { PodmanCluster } from './cluster';
+import { mainContainer, PodmanCluster } from './cluster';
 import { ExpandedPod, expandStatefulSet, find, Manifest } from './expand';
 import { podman, waitFor } from './podman';
 
@@ -32,8 +32,7 @@ export class Ensemble {
     const [sts] = find(objects, 'StatefulSet');
     this.members = expandStatefulSet(objects, sts.metadata.name, clusterDomain);
     this.configMaps = find(objects, 'ConfigMap');
-    const main = sts.spec.template.spec.containers.find((c: any) => c.name === 'zookeeper');
-    this.clientPort = main.ports.find((p: any) => p.name === 'client').containerPort;
+    this.clientPort = mainContainer(this.members[0]).ports.find((p: any) => p.name === 'client').containerPort;
   }
 
   /** `host:port` of each member, by DNS name: the full connection string. */
@@ -109,8 +108,8 @@ export class Ensemble {
   }
 
   public supervisordConf(): string {
-    const main = this.members[0].pod.spec.containers.find((c: any) => c.name === 'zookeeper');
-    return main.command[main.command.indexOf('-c') + 1];
+    const { command } = mainContainer(this.members[0]);
+    return command[command.indexOf('-c') + 1];
   }
 
   /** Inspects the main container with a Go template. */

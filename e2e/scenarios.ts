@@ -1,6 +1,6 @@
 // The end-to-end scenarios. Each asserts behaviour of the running ensemble and returns the figures
 // that go into the summary table. They run in order on one 3-member ensemble (except 8 and 9).
-import { ImageProfile, ZooKeeperChartProps } from '../lib';
+import { CONFIG_CHECKSUM_ANNOTATION, ImageProfile, ZooKeeperChartProps } from '../lib';
 import { ZooKeeperClient } from './client';
 import { PodmanCluster } from './cluster';
 import { Ensemble, synthesizeToYaml } from './ensemble';
@@ -168,7 +168,7 @@ export async function singleMember(cluster: PodmanCluster, client: ZooKeeperClie
 
 export function configChangeRollsPods(): string {
   const checksum = (props: ZooKeeperChartProps) => find(synthesizeToYaml(e2eProps(props)), 'StatefulSet')[0]
-    .spec.template.metadata.annotations['cdk8s-zookeeper/config-checksum'];
+    .spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION];
   const base = checksum({});
   const changed = checksum({ tickTime: 3000 });
   expect(base !== changed, 'tickTime 2000 -> 3000 left the pod template checksum unchanged');

@@ -29,7 +29,6 @@ ROOT_DIR=$(dirname "$E2E_DIR")
 
 export CONTAINERS_CONF="$E2E_DIR/containers.conf"
 BASE_IMAGE=docker.io/library/debian:bookworm-slim
-CLIENT_IMAGE=localhost/cdk8s-zookeeper-e2e-client:latest
 HASH_LABEL=io.cdk8s-zookeeper.e2e.build-hash
 DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 DEBIAN_SECURITY_MIRROR=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
@@ -233,15 +232,18 @@ install_packages
 step_end "step 1/5: Debian packages"
 
 step_begin "step 2/5: what ImageProfile.debian() expects"
-# The product image's tag and layout come from the profile (single source of truth); the build
-# checks the layout. Loads only lib/image-profile.ts, not the whole library.
+# The product image's tag and layout come from the profile, and the client image's tag from the
+# harness that runs it (single sources of truth); the build checks the layout. Loads only
+# lib/image-profile.ts and e2e/client.ts, not the whole library.
 command -v node >/dev/null 2>&1 || die "node is needed to read lib/image-profile.ts (run npm ci first)"
 profile=$(cd "$ROOT_DIR" && timeout 60 node --import tsx -e "
   const p = require('./lib/image-profile').ImageProfile.debian().props;
-  console.log([p.image, p.classpath.join(':'), [p.javaPath, p.supervisordPath, p.bashPath].join(' '), p.userId, p.groupId].join('\n'));
+  const client = require('./e2e/client').CLIENT_IMAGE;
+  console.log([p.image, p.classpath.join(':'), [p.javaPath, p.supervisordPath, p.bashPath].join(' '), p.userId, p.groupId, client].join('\n'));
 ") || die "could not read ImageProfile.debian() (is node_modules installed? run npm ci)"
 mapfile -t profile_lines <<<"$profile"
 PRODUCT_IMAGE=${profile_lines[0]}
+CLIENT_IMAGE=${profile_lines[5]}
 PROFILE_BUILD_ARGS=(
   --build-arg "PROFILE_CLASSPATH=${profile_lines[1]}"
   --build-arg "PROFILE_BINARIES=${profile_lines[2]}"
