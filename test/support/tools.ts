@@ -72,3 +72,17 @@ export function runBounded(
     });
   });
 }
+
+/** Where test/setup-tools.sh unpacks Debian's prometheus package (promtool and prometheus). */
+export const PROMETHEUS_TOOLS_DIR = path.join(__dirname, '..', '..', '.tools', 'prometheus', 'usr', 'bin');
+
+/** promtool or prometheus as unpacked by test/setup-tools.sh, or an Error saying how to get it. */
+export function requirePrometheusTool(name: 'promtool' | 'prometheus'): string {
+  const candidate = path.join(PROMETHEUS_TOOLS_DIR, name);
+  try {
+    fs.accessSync(candidate, fs.constants.X_OK);
+    return candidate;
+  } catch {
+    throw new Error(`${name} not found at ${candidate}: ${SETUP_TOOLS_HINT}`);
+  }
+}
