@@ -24,8 +24,16 @@ export interface ImageProfileProps {
   readonly userId: number;
   /** Numeric gid of that user; also the pod's fsGroup. */
   readonly groupId: number;
-  /** Whether the image ships ZooKeeper's native Prometheus metrics provider. */
+  /**
+   * Whether the image ships ZooKeeper's native Prometheus metrics provider. Without it, supervisord
+   * runs the project's exporter (python3, reading `mntr`) beside ZooKeeper on the metrics port.
+   */
   readonly nativePrometheusMetrics: boolean;
+  /**
+   * Absolute path of python3, which runs the exporter.
+   * @default - none; required when nativePrometheusMetrics is false
+   */
+  readonly pythonPath?: string;
   /** The logging library on the classpath. */
   readonly logging: LoggingBackend;
 }
@@ -75,6 +83,7 @@ export class ImageProfile {
       userId: 1001,
       groupId: 1001,
       nativePrometheusMetrics: false,
+      pythonPath: '/usr/bin/python3',
       logging: LoggingBackend.LOG4J,
     });
   }

@@ -124,7 +124,7 @@ describe('zoo.cfg', () => {
   });
 
   test('omits the native metrics provider for an image without it', () => {
-    const debianLike = ImageProfile.custom({ ...ImageProfile.upmio().props, nativePrometheusMetrics: false });
+    const debianLike = ImageProfile.custom({ ...ImageProfile.upmio().props, nativePrometheusMetrics: false, pythonPath: '/usr/bin/python3' });
     const synth = synthEnsemble({ image: debianLike });
     expect([...parseZooCfg(synth.file('zookeeper-config', 'zoo.cfg')).keys()].filter((k) => k.startsWith('metricsProvider'))).toEqual([]);
     expect(synth.mainContainer.ports.map((p: any) => p.name)).not.toContain('metrics');

@@ -6,7 +6,7 @@ import { renderZooCfg } from '../lib/render/zoo-cfg';
 import { parseIni } from './support/ini';
 import { parseZooCfg } from './support/synth';
 
-const log4jImage = ImageProfile.custom({ ...ImageProfile.upmio().props, logging: LoggingBackend.LOG4J, nativePrometheusMetrics: false });
+const log4jImage = ImageProfile.custom({ ...ImageProfile.upmio().props, logging: LoggingBackend.LOG4J, nativePrometheusMetrics: false, pythonPath: '/usr/bin/python3' });
 
 describe('zoo.cfg', () => {
   test('has comments only on lines of their own, because ZooKeeper keeps an inline comment as part of the value', () => {

@@ -24,7 +24,7 @@ const VARIANTS: [string, ZooKeeperChartProps][] = [
     clientPort: 12181, quorumPort: 12888, electionPort: 13888, metricsPort: 17000, adminPort: 18080,
   }],
   ['an image with log4j and without the native metrics provider', {
-    namespace: 'debian', image: ImageProfile.custom({ ...ImageProfile.upmio().props, logging: LoggingBackend.LOG4J, nativePrometheusMetrics: false }),
+    namespace: 'debian', image: ImageProfile.custom({ ...ImageProfile.upmio().props, logging: LoggingBackend.LOG4J, nativePrometheusMetrics: false, pythonPath: '/usr/bin/python3' }),
   }],
   ['an ensemble without its Namespace object or disruption budget', { namespace: 'shared', createNamespace: false, podDisruptionBudget: false }],
 ];

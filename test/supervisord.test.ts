@@ -121,7 +121,7 @@ function prepareSandbox(standIn: string) {
   fs.chmodSync(root, 0o755);
   const dirs = { scripts: path.join(root, 'scripts'), run: path.join(root, 'run'), tmp: path.join(root, 'tmp') };
   fs.mkdirSync(dirs.scripts);
-  for (const [file, text] of Object.entries(loadScripts())) fs.writeFileSync(path.join(dirs.scripts, file), text, { mode: 0o644 });
+  for (const [file, text] of Object.entries(loadScripts({ exporter: false }))) fs.writeFileSync(path.join(dirs.scripts, file), text, { mode: 0o644 });
   for (const writable of [dirs.run, dirs.tmp]) {
     fs.mkdirSync(writable);
     if (RUN_AS) fs.chownSync(writable, RUN_AS.uid, RUN_AS.gid);

@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { ImageProfileProps } from '../image-profile';
-import { AntiAffinity, LogLevel, ZoneSpread } from '../settings';
+import { AlertThresholds, AntiAffinity, LogLevel, PrometheusMonitor, ZoneSpread } from '../settings';
 
 /** A named container port; the name is what Services and probes refer to. */
 export interface NamedPort {
@@ -26,6 +26,12 @@ export interface ProbeTiming {
 }
 
 /**
+ * Who serves the metrics port: ZooKeeper's own Prometheus provider, or the exporter program that
+ * supervisord runs beside it, translating `mntr` into the provider's metric names.
+ */
+export type MetricsExporter = 'native' | 'mntr-exporter';
+
+/**
  * The resolved ensemble: every name, label, port, path and derived number, computed once from the
  * settings. Constructs and renderers only read it.
  */
@@ -42,6 +48,15 @@ export interface EnsembleModel {
     readonly clientService: string;
     readonly serviceAccount: string;
     readonly disruptionBudget: string;
+    /** Headless Service over the members' metrics port, for ServiceMonitors and other scrapers. */
+    readonly metricsService: string;
+    /** The ServiceMonitor or PodMonitor. */
+    readonly monitor: string;
+    readonly prometheusRule: string;
+    readonly dashboard: string;
+    readonly containers: { readonly main: string; readonly init: string };
+    /** volumeClaimTemplates; a member's claim is `<template>-<pod name>`. */
+    readonly claimTemplates: { readonly data: string; readonly txnLog?: string };
     readonly configMaps: {
       readonly zookeeper: string;
       readonly supervisord: string;
@@ -142,4 +157,31 @@ export interface EnsembleModel {
   };
 
   readonly podDisruptionBudget: boolean;
+
+  readonly monitoring: {
+    readonly exporter: MetricsExporter;
+    readonly monitor: PrometheusMonitor;
+    readonly metricsPath: string;
+    readonly scrapeIntervalSeconds: number;
+    readonly scrapeTimeoutSeconds: number;
+    /**
+     * The target label the monitor sets from `app.kubernetes.io/instance`. Alerts and the dashboard
+     * select one ensemble by it and `namespace`.
+     */
+    readonly ensembleLabel: string;
+    /** Labels of the monitor and the PrometheusRule: the common labels plus monitoringLabels. */
+    readonly objectLabels: Readonly<Record<string, string>>;
+  };
+
+  /** The PrometheusRule, or undefined when alertRules is off. */
+  readonly alerts?: {
+    readonly evaluationIntervalSeconds?: number;
+    readonly thresholds: Required<AlertThresholds>;
+  };
+
+  /** The Grafana dashboard ConfigMap, or undefined when grafanaDashboard is off. */
+  readonly dashboard?: {
+    /** Labels the Grafana sidecar selects on, added to the common labels. */
+    readonly labels: Readonly<Record<string, string>>;
+  };
 }

@@ -28,6 +28,11 @@ export function checkImageProfile(p: ImageProfileProps): SettingIssue[] {
     fail('groupId', `must be a gid from 0 to 2147483647 (got ${p.groupId})`);
   }
   if (typeof p.nativePrometheusMetrics !== 'boolean') fail('nativePrometheusMetrics', 'must be true or false');
+  if (p.pythonPath !== undefined && (typeof p.pythonPath !== 'string' || !ABSOLUTE_PATH.test(p.pythonPath))) {
+    fail('pythonPath', `must be an absolute path (got ${JSON.stringify(p.pythonPath)})`);
+  } else if (p.nativePrometheusMetrics === false && p.pythonPath === undefined) {
+    fail('pythonPath', 'is required when nativePrometheusMetrics is false: the metrics exporter beside ZooKeeper runs with python3');
+  }
   if (!Object.values(LoggingBackend).includes(p.logging)) {
     fail('logging', `must be one of ${Object.values(LoggingBackend).map((v) => `'${v}'`).join(', ')} (got ${JSON.stringify(p.logging)})`);
   }

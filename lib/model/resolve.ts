@@ -4,6 +4,7 @@ import { AntiAffinity, LogLevel, SETTING_NAMES, ZoneSpread, ZooKeeperEnsemblePro
 import { EnsembleModel, Member } from './ensemble-model';
 import { ZooKeeperSettingsError } from './errors';
 import { checkImageProfile } from './image-profile-checks';
+import { readMonitoring } from './resolve-monitoring';
 import { NameFormat, SettingsReader } from './settings-reader';
 import { managedZooCfgEntries, ZOO_CFG_KEY_OWNERS } from './zoo-cfg-entries';
 
@@ -13,6 +14,8 @@ const MAX_NAME_LENGTH = 52;
 const NON_HEAP_RESERVE_MIB = 256;
 /** Four-letter words the probes send: ruok (liveness) and srvr (readiness). */
 const PROBE_FOUR_LETTER_WORDS = ['ruok', 'srvr'];
+/** What the mntr exporter sends, on images without the native metrics provider. */
+const EXPORTER_FOUR_LETTER_WORDS = ['mntr'];
 const SELECTOR_KEYS = ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/component'];
 
 const PATHS = {
@@ -90,7 +93,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     fqdn: `${name}-${ordinal}.${peerService}.${namespace}.svc.${clusterDomain}`,
   }));
 
-  const fourLetterWords = PROBE_FOUR_LETTER_WORDS;
+  const fourLetterWords = image.nativePrometheusMetrics ? PROBE_FOUR_LETTER_WORDS : [...PROBE_FOUR_LETTER_WORDS, ...EXPORTER_FOUR_LETTER_WORDS];
   const zooCfg = managedZooCfgEntries({
     tickTime,
     initLimit: s.int('initLimit', 10, { min: 1, max: 1000 }),
@@ -125,6 +128,12 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     'app.kubernetes.io/instance': name,
     'app.kubernetes.io/component': 'server',
   };
+  const commonLabels = {
+    ...userLabels,
+    ...selector,
+    'app.kubernetes.io/version': image.zookeeperVersion,
+    'app.kubernetes.io/managed-by': 'cdk8s-zookeeper',
+  };
 
   const stopWaitSecs = s.int('stopTimeoutSeconds', 20, { min: 1, max: 600 });
   const logLevel = s.oneOf('logLevel', LogLevel.INFO, LogLevel);
@@ -138,6 +147,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
   const annotations = s.stringMap('annotations', NameFormat.qualifiedKey, () => undefined);
   const podAnnotations = s.stringMap('podAnnotations', NameFormat.qualifiedKey, () => undefined);
   const podDisruptionBudget = s.bool('podDisruptionBudget', true);
+  const monitoring = readMonitoring(s, image, commonLabels);
 
   if (s.issues.length > 0) throw new ZooKeeperSettingsError(name, s.issues);
 
@@ -153,6 +163,12 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
       clientService: name,
       serviceAccount: name,
       disruptionBudget: name,
+      metricsService: `${name}-metrics`,
+      monitor: name,
+      prometheusRule: name,
+      dashboard: `${name}-dashboard`,
+      containers: { main: 'zookeeper', init: 'init-data' },
+      claimTemplates: { data: 'data', txnLog: storage.txnLogGiB === undefined ? undefined : 'txnlog' },
       configMaps: {
         zookeeper: `${name}-config`,
         supervisord: `${name}-supervisord`,
@@ -160,15 +176,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
         logging: `${name}-logging`,
       },
     },
-    labels: {
-      selector,
-      common: {
-        ...userLabels,
-        ...selector,
-        'app.kubernetes.io/version': image.zookeeperVersion,
-        'app.kubernetes.io/managed-by': 'cdk8s-zookeeper',
-      },
-    },
+    labels: { selector, common: commonLabels },
     annotations,
     podAnnotations,
     replicas,
@@ -193,6 +201,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     },
     scheduling,
     podDisruptionBudget,
+    ...monitoring,
   };
 }
 

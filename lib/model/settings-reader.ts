@@ -47,12 +47,33 @@ interface NumberRange { readonly min: number; readonly max: number }
  * types are checked at run time too.
  */
 export class SettingsReader {
-  public readonly issues: SettingIssue[] = [];
-
-  constructor(private readonly raw: Record<string, unknown>) {}
+  /**
+   * @param prefix  prepended to every setting name in issues (`alertThresholds.` for a group)
+   * @param issues  where issues are recorded; a group shares its parent's list
+   */
+  constructor(
+    private readonly raw: Record<string, unknown>,
+    private readonly prefix = '',
+    public readonly issues: SettingIssue[] = [],
+  ) {}
 
   public fail(setting: string, message: string): void {
-    this.issues.push({ setting, message });
+    this.issues.push({ setting: `${this.prefix}${setting}`, message });
+  }
+
+  /**
+   * A nested group of settings (such as alertThresholds), read like the top level: its issues are
+   * named `<key>.<setting>` and keys outside `known` are rejected.
+   */
+  public group(key: string, known: readonly string[]): SettingsReader {
+    const value = this.raw[key];
+    if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+      this.fail(key, `must be an object with any of ${known.join(', ')} (got ${describe(value)})`);
+      return new SettingsReader({}, `${this.prefix}${key}.`, this.issues);
+    }
+    const group = new SettingsReader((value ?? {}) as Record<string, unknown>, `${this.prefix}${key}.`, this.issues);
+    group.rejectUnknown(known);
+    return group;
   }
 
   public has(key: string): boolean {

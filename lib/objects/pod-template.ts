@@ -6,17 +6,12 @@ import { selectMembers } from './metadata';
 /** Annotation on the pod template carrying the configuration checksum. */
 export const CONFIG_CHECKSUM_ANNOTATION = 'cdk8s-zookeeper/config-checksum';
 
-const MAIN_CONTAINER = 'zookeeper';
-const INIT_CONTAINER = 'init-data';
-
-/** Volume names: ConfigMap-backed, the two claim templates, and the writable scratch space. */
+/** Volume names: ConfigMap-backed and the writable scratch space (claims are named by the model). */
 export const VOLUMES = {
   config: 'config',
   logging: 'logging',
   supervisord: 'supervisord',
   scripts: 'scripts',
-  data: 'data',
-  txnLog: 'txnlog',
   supervisorRun: 'supervisor-run',
   tmp: 'tmp',
 } as const;
@@ -72,7 +67,7 @@ function containerSecurityContext(): k8s.SecurityContext {
 
 function initContainer(model: EnsembleModel): k8s.Container {
   return {
-    name: INIT_CONTAINER,
+    name: model.names.containers.init,
     image: model.image.image,
     imagePullPolicy: 'IfNotPresent',
     command: [model.image.bashPath, `${model.paths.scriptsDir}/init-data.sh`],
@@ -96,13 +91,14 @@ function initContainer(model: EnsembleModel): k8s.Container {
 
 function mainContainer(model: EnsembleModel): k8s.Container {
   const { ports, paths, resources } = model;
-  const containerPorts = [ports.client, ports.quorum, ports.election, ...(model.image.nativePrometheusMetrics ? [ports.metrics] : [])];
+  // The metrics port is served by ZooKeeper's provider or by the exporter beside it: declared either way.
+  const containerPorts = [ports.client, ports.quorum, ports.election, ports.metrics];
   const probe = (mode: 'live' | 'ready', timing: ProbeTiming): k8s.Probe => ({
     exec: { command: [model.image.bashPath, `${paths.scriptsDir}/probe.sh`, mode] },
     ...timing,
   });
   return {
-    name: MAIN_CONTAINER,
+    name: model.names.containers.main,
     image: model.image.image,
     imagePullPolicy: 'IfNotPresent',
     command: [model.image.supervisordPath, '-c', paths.supervisordConf],
@@ -113,7 +109,7 @@ function mainContainer(model: EnsembleModel): k8s.Container {
       { name: 'ZK_NON_HEAP_RESERVE_MIB', value: String(model.jvm.nonHeapReserveMiB) },
       {
         name: 'ZK_MEMORY_LIMIT_MIB',
-        valueFrom: { resourceFieldRef: { containerName: MAIN_CONTAINER, resource: 'limits.memory', divisor: k8s.Quantity.fromString('1Mi') } },
+        valueFrom: { resourceFieldRef: { containerName: model.names.containers.main, resource: 'limits.memory', divisor: k8s.Quantity.fromString('1Mi') } },
       },
       { name: 'ZK_JVM_OPTIONS', value: paths.jvmOptions },
       { name: 'ZK_ZOO_CFG', value: paths.zooCfg },
@@ -148,8 +144,8 @@ function mainContainer(model: EnsembleModel): k8s.Container {
 
 function dataMounts(model: EnsembleModel): k8s.VolumeMount[] {
   return [
-    { name: VOLUMES.data, mountPath: model.paths.dataMount },
-    ...(model.storage.txnLogGiB !== undefined ? [{ name: VOLUMES.txnLog, mountPath: model.paths.txnLogMount }] : []),
+    { name: model.names.claimTemplates.data, mountPath: model.paths.dataMount },
+    ...(model.names.claimTemplates.txnLog !== undefined ? [{ name: model.names.claimTemplates.txnLog, mountPath: model.paths.txnLogMount }] : []),
   ];
 }
 

@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { EnsembleModel } from '../model/ensemble-model';
 import { objectMeta, selectMembers } from './metadata';
-import { podTemplate, VOLUMES } from './pod-template';
+import { podTemplate } from './pod-template';
 
 /**
  * The members. Pods start in parallel: with OrderedReady, member 0 would wait to be Ready, which
@@ -21,8 +21,8 @@ export function addStatefulSet(scope: Construct, model: EnsembleModel, configChe
       persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
       template: podTemplate(model, configChecksum),
       volumeClaimTemplates: [
-        claimTemplate(model, VOLUMES.data, model.storage.dataGiB),
-        ...(model.storage.txnLogGiB !== undefined ? [claimTemplate(model, VOLUMES.txnLog, model.storage.txnLogGiB)] : []),
+        claimTemplate(model, model.names.claimTemplates.data, model.storage.dataGiB),
+        ...(model.names.claimTemplates.txnLog !== undefined ? [claimTemplate(model, model.names.claimTemplates.txnLog, model.storage.txnLogGiB!)] : []),
       ],
     },
   });

@@ -1,12 +1,18 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-/** The pod's scripts, by file name, as they go into the scripts ConfigMap. */
+/** The pod's shell scripts, by file name, as they go into the scripts ConfigMap. */
 export const SCRIPT_FILES = ['init-data.sh', 'start-zookeeper.sh', 'probe.sh', 'supervisor-watchdog.sh'] as const;
 export type ScriptFile = (typeof SCRIPT_FILES)[number];
+/** The metrics exporter, shipped only to images without the native Prometheus provider. */
+export const EXPORTER_SCRIPT = 'zookeeper-exporter.py';
 
-/** Reads the scripts from lib/scripts (kept as real files so editors, tests and shellcheck see them). */
-export function loadScripts(): Record<ScriptFile, string> {
+/**
+ * Reads the scripts from lib/scripts (kept as real files so editors, tests, shellcheck and python
+ * see them). The exporter is included when the pod runs it.
+ */
+export function loadScripts(options: { readonly exporter: boolean }): Record<string, string> {
   const dir = path.join(__dirname, '..', 'scripts');
-  return Object.fromEntries(SCRIPT_FILES.map((file) => [file, fs.readFileSync(path.join(dir, file), 'utf8')])) as Record<ScriptFile, string>;
+  const files = [...SCRIPT_FILES, ...(options.exporter ? [EXPORTER_SCRIPT] : [])];
+  return Object.fromEntries(files.map((file) => [file, fs.readFileSync(path.join(dir, file), 'utf8')]));
 }

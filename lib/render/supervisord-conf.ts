@@ -1,4 +1,10 @@
 import { EnsembleModel } from '../model/ensemble-model';
+import { EXPORTER_SCRIPT } from './scripts';
+
+/** The supervisord program running the server; the watchdog acts only on it. */
+export const ZOOKEEPER_PROGRAM = 'zookeeper';
+/** The program serving metrics on images without the native provider. */
+export const EXPORTER_PROGRAM = 'exporter';
 
 /**
  * supervisord.conf for supervisord as PID 1 of the main container. supervisord runs ZooKeeper in
@@ -30,7 +36,7 @@ export function renderSupervisordConf(model: EnsembleModel): string {
     '[supervisorctl]',
     `serverurl=unix://${socket}`,
     '',
-    '[program:zookeeper]',
+    `[program:${ZOOKEEPER_PROGRAM}]`,
     `command=${script('start-zookeeper.sh')}`,
     'autostart=true',
     'autorestart=true',
@@ -44,9 +50,11 @@ export function renderSupervisordConf(model: EnsembleModel): string {
     'stdout_logfile_maxbytes=0',
     'redirect_stderr=true',
     '',
+    ...(model.monitoring.exporter === 'mntr-exporter' ? exporterProgram(model) : []),
     '[eventlistener:watchdog]',
     `command=${script('supervisor-watchdog.sh')}`,
     'events=PROCESS_STATE_FATAL',
+    `environment=WATCHED_PROGRAM="${ZOOKEEPER_PROGRAM}"`,
     // stdout is the event protocol, not worth a log file; the watchdog's messages go to stderr and
     // on to the container log.
     'stdout_logfile=NONE',
@@ -54,4 +62,27 @@ export function renderSupervisordConf(model: EnsembleModel): string {
     'stderr_logfile_maxbytes=0',
     '',
   ].join('\n');
+}
+
+/**
+ * The mntr exporter, for images without ZooKeeper's Prometheus provider. It asks the server over
+ * loopback, so it keeps answering (with the member reported as not serving) while ZooKeeper
+ * restarts. It retries forever: a metrics problem must never stop the server.
+ */
+function exporterProgram(model: EnsembleModel): string[] {
+  const { paths, ports, image } = model;
+  return [
+    `[program:${EXPORTER_PROGRAM}]`,
+    `command=${image.pythonPath} ${paths.scriptsDir}/${EXPORTER_SCRIPT} --listen-port ${ports.metrics.port} --zookeeper 127.0.0.1:${ports.client.port} --perf-data-dir ${paths.tmpDir}`,
+    'autostart=true',
+    'autorestart=true',
+    'startsecs=2',
+    'startretries=1000',
+    'stopsignal=TERM',
+    'stopwaitsecs=5',
+    'stdout_logfile=/dev/stdout',
+    'stdout_logfile_maxbytes=0',
+    'redirect_stderr=true',
+    '',
+  ];
 }

@@ -6,8 +6,12 @@
 # back-off. supervisord exits with code 0 after any signal, so the reason also goes to the
 # kubelet's termination message (`kubectl describe pod` shows it under Last State).
 #
-# Environment: TERMINATION_LOG  where the kubelet reads the termination message
-#                                (default /dev/termination-log)
+# Only the program named by WATCHED_PROGRAM (ZooKeeper) counts: a side program such as the metrics
+# exporter must never take the server down with it.
+#
+# Environment: WATCHED_PROGRAM  the supervisord program whose FATAL state stops supervisord
+#              TERMINATION_LOG  where the kubelet reads the termination message
+#                               (default /dev/termination-log)
 #
 # Protocol: stdout belongs to supervisord (READY, then RESULT); messages go to stderr.
 set -euo pipefail
@@ -23,6 +27,13 @@ while true; do
     IFS= read -r -N "$length" payload
   fi
   event=${header##*eventname:}
+  program=${payload#processname:}
+  program=${program%% *}
+  if [[ $program != "${WATCHED_PROGRAM:?}" ]]; then
+    echo "watchdog: ${event%% *} ${payload}: not ${WATCHED_PROGRAM}, ignored" >&2
+    printf 'RESULT 2\nOK'
+    continue
+  fi
   message="watchdog: ${event%% *} ${payload}: stopping supervisord so the container exits"
   echo "$message" >&2
   printf '%s\n' "$message" >"${TERMINATION_LOG:-/dev/termination-log}" 2>/dev/null || true

@@ -1,0 +1,55 @@
+import { ImageProfileProps } from '../image-profile';
+import { ALERT_THRESHOLD_NAMES, PrometheusMonitor } from '../settings';
+import { EnsembleModel } from './ensemble-model';
+import { NameFormat, SettingsReader } from './settings-reader';
+
+/** The label the Grafana sidecar of kube-prometheus-stack looks for by default. */
+const DEFAULT_DASHBOARD_LABELS = { grafana_dashboard: '1' };
+
+/** Reads the monitoring settings: metrics source, monitor, alert rules and dashboard. */
+export function readMonitoring(
+  s: SettingsReader,
+  image: ImageProfileProps,
+  commonLabels: Readonly<Record<string, string>>,
+): Pick<EnsembleModel, 'monitoring' | 'alerts' | 'dashboard'> {
+  const scrapeIntervalSeconds = s.int('scrapeIntervalSeconds', 30, { min: 5, max: 3600 });
+  const monitoringLabels = s.stringMap('monitoringLabels', NameFormat.qualifiedKey, NameFormat.labelValue);
+  for (const key of Object.keys(monitoringLabels).filter((k) => k in commonLabels)) {
+    s.fail(`monitoringLabels.${key}`, 'is already set on every object (selector, recommended or labels setting); choose another key');
+  }
+
+  const t = s.group('alertThresholds', ALERT_THRESHOLD_NAMES);
+  const percent = (key: string, fallback: number) => t.int(key, fallback, { min: 1, max: 99 });
+  const thresholds = {
+    outstandingRequests: t.int('outstandingRequests', 10, { min: 1, max: 1000000 }),
+    requestLatencyMs: t.int('requestLatencyMs', 100, { min: 1, max: 600000 }),
+    fsyncLatencyMs: t.int('fsyncLatencyMs', 100, { min: 1, max: 600000 }),
+    fileDescriptorsPercent: percent('fileDescriptorsPercent', 85),
+    jvmHeapPercent: percent('jvmHeapPercent', 90),
+    volumeUsedPercent: percent('volumeUsedPercent', 85),
+    elections: t.int('elections', 1, { min: 1, max: 1000 }),
+    restarts: t.int('restarts', 1, { min: 1, max: 1000 }),
+  };
+  const alertRules = s.bool('alertRules', true);
+  const evaluationIntervalSeconds = s.int('alertEvaluationIntervalSeconds', undefined, { min: 1, max: 3600 });
+
+  const grafanaDashboard = s.bool('grafanaDashboard', true);
+  const dashboardLabels = s.has('grafanaDashboardLabels')
+    ? s.stringMap('grafanaDashboardLabels', NameFormat.qualifiedKey, NameFormat.labelValue)
+    : DEFAULT_DASHBOARD_LABELS;
+
+  return {
+    monitoring: {
+      exporter: image.nativePrometheusMetrics ? 'native' : 'mntr-exporter',
+      monitor: s.oneOf('prometheusMonitor', PrometheusMonitor.SERVICE_MONITOR, PrometheusMonitor),
+      metricsPath: '/metrics',
+      scrapeIntervalSeconds,
+      // A scrape must end before the next one starts; 10 s is plenty for either exporter.
+      scrapeTimeoutSeconds: Math.min(10, scrapeIntervalSeconds),
+      ensembleLabel: 'ensemble',
+      objectLabels: { ...commonLabels, ...monitoringLabels },
+    },
+    alerts: alertRules ? { evaluationIntervalSeconds, thresholds } : undefined,
+    dashboard: grafanaDashboard ? { labels: dashboardLabels } : undefined,
+  };
+}
