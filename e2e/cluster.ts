@@ -120,6 +120,13 @@ export class PodmanCluster {
     this.emptyDirs.delete(pod);
   }
 
+  /** The pod's address on the e2e network (a new one each time the pod is recreated). */
+  public async podIp(pod: string): Promise<string> {
+    const ip = (await podman(['inspect', '--format', `{{(index .NetworkSettings.Networks "${this.network}").IPAddress}}`, this.containerName(pod)])).trim();
+    if (!/^\d+\.\d+\.\d+\.\d+$/.test(ip)) throw new Error(`no IPv4 address for ${pod} on ${this.network}: "${ip}"`);
+    return ip;
+  }
+
   public containerName(pod: string, container = 'zookeeper'): string {
     return `${pod}-${container}`;
   }

@@ -4,15 +4,21 @@ import { EnsembleModel } from './model/ensemble-model';
 import { resolveEnsemble } from './model/resolve';
 import { addClientService } from './objects/client-service';
 import { addConfigMaps } from './objects/config-maps';
+import { addDashboardConfigMap } from './objects/dashboard';
 import { addDisruptionBudget } from './objects/disruption-budget';
+import { addMetricsService } from './objects/metrics-service';
+import { addMonitor } from './objects/monitor';
 import { addPeerService } from './objects/peer-service';
+import { addPrometheusRule } from './objects/prometheus-rule';
 import { addServiceAccount } from './objects/service-account';
 import { addStatefulSet } from './objects/stateful-set';
+import { renderAlertRules } from './render/alert-rules';
 import { ZooKeeperEnsembleProps } from './settings';
 
 /**
- * A ZooKeeper ensemble: ServiceAccount, configuration ConfigMaps, peer and client Services, the
- * StatefulSet of members and a PodDisruptionBudget. Invalid settings throw a
+ * A ZooKeeper ensemble: ServiceAccount, configuration ConfigMaps, peer, client and metrics
+ * Services, the StatefulSet of members, a PodDisruptionBudget, and for monitoring a
+ * ServiceMonitor or PodMonitor, a PrometheusRule and a Grafana dashboard ConfigMap. Invalid settings throw a
  * ZooKeeperSettingsError here, before anything is synthesized.
  */
 export class ZooKeeperEnsemble extends Construct {
@@ -29,5 +35,9 @@ export class ZooKeeperEnsemble extends Construct {
     addClientService(this, this.model);
     addStatefulSet(this, this.model, checksum);
     if (this.model.podDisruptionBudget) addDisruptionBudget(this, this.model);
+    addMetricsService(this, this.model);
+    addMonitor(this, this.model);
+    if (this.model.alerts) addPrometheusRule(this, this.model, renderAlertRules(this.model));
+    addDashboardConfigMap(this, this.model);
   }
 }

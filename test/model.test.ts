@@ -1,5 +1,6 @@
 import { ImageProfile, resolveEnsemble } from '../lib';
 import { ZOO_CFG_KEY_OWNERS } from '../lib/model/zoo-cfg-entries';
+import { parseIni } from './support/ini';
 import { parseZooCfg, synthEnsemble } from './support/synth';
 
 describe('the member list', () => {
@@ -123,11 +124,25 @@ describe('zoo.cfg', () => {
     expect(lines.slice(-2)).toEqual(['fsync.warningthresholdms=500', 'zookeeper.commitLogCount=1000']);
   });
 
-  test('omits the native metrics provider for an image without it', () => {
+  test('an image without the native provider gets the exporter on the metrics port instead, with mntr allowed', () => {
     const debianLike = ImageProfile.custom({ ...ImageProfile.upmio().props, nativePrometheusMetrics: false, pythonPath: '/usr/bin/python3' });
     const synth = synthEnsemble({ image: debianLike });
-    expect([...parseZooCfg(synth.file('zookeeper-config', 'zoo.cfg')).keys()].filter((k) => k.startsWith('metricsProvider'))).toEqual([]);
-    expect(synth.mainContainer.ports.map((p: any) => p.name)).not.toContain('metrics');
+    const zooCfg = parseZooCfg(synth.file('zookeeper-config', 'zoo.cfg'));
+    // ZooKeeper would fail to start with a provider class it does not have.
+    expect([...zooCfg.keys()].filter((k) => k.startsWith('metricsProvider'))).toEqual([]);
+    expect(zooCfg.get('4lw.commands.whitelist')).toBe('ruok,srvr,mntr');
+    const metrics = synth.mainContainer.ports.find((p: any) => p.name === 'metrics');
+    expect(metrics.containerPort).toBe(synth.ensemble.model.ports.metrics.port);
+    const exporter = parseIni(synth.file('zookeeper-supervisord', 'supervisord.conf'))['program:exporter'];
+    expect(exporter.command).toBe(`/usr/bin/python3 /scripts/zookeeper-exporter.py --listen-port ${metrics.containerPort} --zookeeper 127.0.0.1:2181 --perf-data-dir /tmp`);
+    expect(Object.keys(synth.one('ConfigMap', 'zookeeper-scripts').data)).toContain('zookeeper-exporter.py');
+  });
+
+  test('an image with the native provider gets neither the exporter nor mntr', () => {
+    const synth = synthEnsemble();
+    expect(parseZooCfg(synth.file('zookeeper-config', 'zoo.cfg')).get('4lw.commands.whitelist')).toBe('ruok,srvr');
+    expect(parseIni(synth.file('zookeeper-supervisord', 'supervisord.conf'))).not.toHaveProperty(['program:exporter']);
+    expect(Object.keys(synth.one('ConfigMap', 'zookeeper-scripts').data)).not.toContain('zookeeper-exporter.py');
   });
 
   test('every key the construct writes is protected from additionalConfig', () => {
@@ -143,8 +158,9 @@ describe('names', () => {
   test('every object name is derived from the ensemble name', () => {
     const synth = synthEnsemble({ name: 'coord' });
     expect(synth.objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
-      'ConfigMap/coord-config', 'ConfigMap/coord-logging', 'ConfigMap/coord-scripts', 'ConfigMap/coord-supervisord',
-      'PodDisruptionBudget/coord', 'Service/coord', 'Service/coord-headless', 'ServiceAccount/coord', 'StatefulSet/coord',
+      'ConfigMap/coord-config', 'ConfigMap/coord-dashboard', 'ConfigMap/coord-logging', 'ConfigMap/coord-scripts', 'ConfigMap/coord-supervisord',
+      'PodDisruptionBudget/coord', 'PrometheusRule/coord', 'Service/coord', 'Service/coord-headless', 'Service/coord-metrics',
+      'ServiceAccount/coord', 'ServiceMonitor/coord', 'StatefulSet/coord',
     ]);
     expect(synth.objects.every((o) => o.metadata.namespace === 'zk')).toBe(true);
   });

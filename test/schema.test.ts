@@ -5,6 +5,19 @@ import { parseAllDocuments } from 'yaml';
 import { AntiAffinity, ImageProfile, LoggingBackend, ZoneSpread, ZooKeeperChart, ZooKeeperChartProps } from '../lib';
 import { defineApp } from '../main';
 import { validateObjects } from './support/k8s-schema';
+import { isMonitoringKind, registerMonitoringSchemas, upstreamProblems } from './support/monitoring-schemas';
+
+// ServiceMonitor, PodMonitor and PrometheusRule: strictly by the project's CRDs here, and by the
+// operator's published schemas in validateAll below.
+registerMonitoringSchemas();
+
+/** Every problem: Kubernetes 1.28 (strict), plus the published schemas for the monitoring kinds. */
+function validateAll(objects: unknown[]): string[] {
+  const upstream = (objects as { kind: string; metadata: { name: string } }[]).filter((o) => isMonitoringKind(o.kind))
+    .map((o) => upstreamProblems(o) && `${o.kind} ${o.metadata.name}: ${upstreamProblems(o)}`)
+    .filter((p): p is string => p !== undefined);
+  return [...validateObjects(objects), ...upstream];
+}
 
 /** Every object of every chart in an app, as synthesized. */
 function objectsOf(define: (app: App) => void): unknown[] {
@@ -33,7 +46,7 @@ describe('Kubernetes 1.28 API schema', () => {
   test('every object of the default app is valid, with no unknown field, bad name or bad port', () => {
     const objects = objectsOf(defineApp);
     expect(objects.length).toBeGreaterThanOrEqual(10);
-    expect(validateObjects(objects)).toEqual([]);
+    expect(validateAll(objects)).toEqual([]);
   });
 
   test('the YAML in dist/, parsed back as kubectl would read it, is valid', () => {
@@ -41,11 +54,11 @@ describe('Kubernetes 1.28 API schema', () => {
     const objects = fs.readdirSync(dist).filter((f) => f.endsWith('.yaml'))
       .flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(dist, f), 'utf8'), { version: '1.1' }).map((d) => d.toJS()));
     expect(objects.length).toBeGreaterThanOrEqual(10);
-    expect(validateObjects(objects)).toEqual([]);
+    expect(validateAll(objects)).toEqual([]);
   });
 
   test.each(VARIANTS)('every object of %s is valid', (_name, props) => {
-    expect(validateObjects(objectsOf((app) => new ZooKeeperChart(app, 'chart', props)))).toEqual([]);
+    expect(validateAll(objectsOf((app) => new ZooKeeperChart(app, 'chart', props)))).toEqual([]);
   });
 
   test('two ensembles side by side in one namespace do not collide', () => {
@@ -53,7 +66,7 @@ describe('Kubernetes 1.28 API schema', () => {
       new ZooKeeperChart(app, 'a', { name: 'zk-a', namespace: 'shared' });
       new ZooKeeperChart(app, 'b', { name: 'zk-b', namespace: 'shared', createNamespace: false });
     });
-    expect(validateObjects(objects)).toEqual([]);
+    expect(validateAll(objects)).toEqual([]);
   });
 
   test('the check itself catches a broken object from the app (it is not vacuous)', () => {

@@ -378,3 +378,39 @@ describe('start-zookeeper.sh (the zookeeper program under supervisord)', () => {
     expect((await zk.run()).code).toBe(3);
   });
 });
+
+describe('supervisor-watchdog.sh (the event listener that ends the container)', () => {
+  /**
+   * Runs the watchdog as supervisord would, under a parent shell standing in for supervisord: it
+   * reports the SIGTERM the watchdog sends it. One event is written to the watchdog's stdin, then
+   * stdin closes, which ends the listener's loop.
+   */
+  async function deliver(processName: string) {
+    const payload = `processname:${processName} groupname:${processName} from_state:BACKOFF`;
+    const header = `ver:3.0 server:supervisor serial:1 pool:watchdog poolserial:1 eventname:PROCESS_STATE_FATAL len:${payload.length}`;
+    const events = path.join(tmp, 'events');
+    fs.writeFileSync(events, `${header}\n${payload}`);
+    const terminationLog = path.join(tmp, 'termination-log');
+    const supervisor = `trap 'echo "supervisord: got SIGTERM" >&2' TERM; "$0" "$1" <"$2"; wait`;
+    const result = await runBounded(bash, ['-c', supervisor, bash, path.join(SCRIPTS_DIR, 'supervisor-watchdog.sh'), events], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', WATCHED_PROGRAM: 'zookeeper', TERMINATION_LOG: terminationLog },
+      timeoutMs: SCRIPT_LIMIT_MS,
+    });
+    return { ...result, terminationLog: fs.existsSync(terminationLog) ? fs.readFileSync(terminationLog, 'utf8') : '' };
+  }
+
+  test('ZooKeeper going FATAL stops supervisord and leaves the reason for the kubelet', async () => {
+    const result = await deliver('zookeeper');
+    expect(result.stdout.startsWith('READY\nRESULT 2\nOK')).toBe(true);
+    expect(result.stderr).toContain('supervisord: got SIGTERM');
+    expect(result.terminationLog).toMatch(/^watchdog: PROCESS_STATE_FATAL processname:zookeeper .*stopping supervisord/);
+  });
+
+  test('another program going FATAL (the metrics exporter) is acknowledged and ignored', async () => {
+    const result = await deliver('exporter');
+    expect(result.stdout.startsWith('READY\nRESULT 2\nOKREADY\n')).toBe(true);
+    expect(result.stderr).toContain('processname:exporter groupname:exporter from_state:BACKOFF: not zookeeper, ignored');
+    expect(result.stderr).not.toContain('got SIGTERM');
+    expect(result.terminationLog).toBe('');
+  });
+});

@@ -70,6 +70,8 @@ export interface EnsembleModel {
     readonly selector: Readonly<Record<string, string>>;
     /** On every object and pod: the selector labels, the recommended labels and the user's. */
     readonly common: Readonly<Record<string, string>>;
+    /** Added to the metrics Service only, so a ServiceMonitor selects it and no other Service. */
+    readonly metricsService: Readonly<Record<string, string>>;
   };
   readonly annotations: Readonly<Record<string, string>>;
   readonly podAnnotations: Readonly<Record<string, string>>;
@@ -169,6 +171,8 @@ export interface EnsembleModel {
      * select one ensemble by it and `namespace`.
      */
     readonly ensembleLabel: string;
+    /** The pod label the ensemble label is copied from. */
+    readonly ensembleLabelSource: string;
     /** Labels of the monitor and the PrometheusRule: the common labels plus monitoringLabels. */
     readonly objectLabels: Readonly<Record<string, string>>;
   };

@@ -1,6 +1,7 @@
 import { ImageProfileProps } from '../image-profile';
 import { ALERT_THRESHOLD_NAMES, PrometheusMonitor } from '../settings';
 import { EnsembleModel } from './ensemble-model';
+import { INSTANCE_LABEL_KEY } from './resolve-labels';
 import { NameFormat, SettingsReader } from './settings-reader';
 
 /** The label the Grafana sidecar of kube-prometheus-stack looks for by default. */
@@ -12,7 +13,8 @@ export function readMonitoring(
   image: ImageProfileProps,
   commonLabels: Readonly<Record<string, string>>,
 ): Pick<EnsembleModel, 'monitoring' | 'alerts' | 'dashboard'> {
-  const scrapeIntervalSeconds = s.int('scrapeIntervalSeconds', 30, { min: 5, max: 3600 });
+  // Alert windows are 5 minutes: longer intervals leave too few samples in them for rate().
+  const scrapeIntervalSeconds = s.int('scrapeIntervalSeconds', 30, { min: 5, max: 120 });
   const monitoringLabels = s.stringMap('monitoringLabels', NameFormat.qualifiedKey, NameFormat.labelValue);
   for (const key of Object.keys(monitoringLabels).filter((k) => k in commonLabels)) {
     s.fail(`monitoringLabels.${key}`, 'is already set on every object (selector, recommended or labels setting); choose another key');
@@ -37,6 +39,9 @@ export function readMonitoring(
   const dashboardLabels = s.has('grafanaDashboardLabels')
     ? s.stringMap('grafanaDashboardLabels', NameFormat.qualifiedKey, NameFormat.labelValue)
     : DEFAULT_DASHBOARD_LABELS;
+  for (const key of Object.keys(dashboardLabels).filter((k) => k in commonLabels)) {
+    s.fail(`grafanaDashboardLabels.${key}`, 'is already set on every object (selector, recommended or labels setting); choose another key');
+  }
 
   return {
     monitoring: {
@@ -47,6 +52,7 @@ export function readMonitoring(
       // A scrape must end before the next one starts; 10 s is plenty for either exporter.
       scrapeTimeoutSeconds: Math.min(10, scrapeIntervalSeconds),
       ensembleLabel: 'ensemble',
+      ensembleLabelSource: INSTANCE_LABEL_KEY,
       objectLabels: { ...commonLabels, ...monitoringLabels },
     },
     alerts: alertRules ? { evaluationIntervalSeconds, thresholds } : undefined,

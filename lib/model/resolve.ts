@@ -4,6 +4,7 @@ import { AntiAffinity, LogLevel, SETTING_NAMES, ZoneSpread, ZooKeeperEnsemblePro
 import { EnsembleModel, Member } from './ensemble-model';
 import { ZooKeeperSettingsError } from './errors';
 import { checkImageProfile } from './image-profile-checks';
+import { readLabels } from './resolve-labels';
 import { readMonitoring } from './resolve-monitoring';
 import { NameFormat, SettingsReader } from './settings-reader';
 import { managedZooCfgEntries, ZOO_CFG_KEY_OWNERS } from './zoo-cfg-entries';
@@ -16,7 +17,6 @@ const NON_HEAP_RESERVE_MIB = 256;
 const PROBE_FOUR_LETTER_WORDS = ['ruok', 'srvr'];
 /** What the mntr exporter sends, on images without the native metrics provider. */
 const EXPORTER_FOUR_LETTER_WORDS = ['mntr'];
-const SELECTOR_KEYS = ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/component'];
 
 const PATHS = {
   configDir: '/config/zookeeper',
@@ -119,21 +119,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
   });
   zooCfg.push(...readAdditionalConfig(s));
 
-  const userLabels = s.stringMap('labels', NameFormat.qualifiedKey, NameFormat.labelValue);
-  for (const key of SELECTOR_KEYS.filter((k) => k in userLabels)) {
-    s.fail(`labels.${key}`, 'is a selector label the construct sets itself; choose another key');
-  }
-  const selector = {
-    'app.kubernetes.io/name': 'zookeeper',
-    'app.kubernetes.io/instance': name,
-    'app.kubernetes.io/component': 'server',
-  };
-  const commonLabels = {
-    ...userLabels,
-    ...selector,
-    'app.kubernetes.io/version': image.zookeeperVersion,
-    'app.kubernetes.io/managed-by': 'cdk8s-zookeeper',
-  };
+  const labels = readLabels(s, name, image.zookeeperVersion);
 
   const stopWaitSecs = s.int('stopTimeoutSeconds', 20, { min: 1, max: 600 });
   const logLevel = s.oneOf('logLevel', LogLevel.INFO, LogLevel);
@@ -147,7 +133,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
   const annotations = s.stringMap('annotations', NameFormat.qualifiedKey, () => undefined);
   const podAnnotations = s.stringMap('podAnnotations', NameFormat.qualifiedKey, () => undefined);
   const podDisruptionBudget = s.bool('podDisruptionBudget', true);
-  const monitoring = readMonitoring(s, image, commonLabels);
+  const monitoring = readMonitoring(s, image, labels.common);
 
   if (s.issues.length > 0) throw new ZooKeeperSettingsError(name, s.issues);
 
@@ -176,7 +162,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
         logging: `${name}-logging`,
       },
     },
-    labels: { selector, common: commonLabels },
+    labels,
     annotations,
     podAnnotations,
     replicas,
