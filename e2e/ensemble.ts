@@ -95,8 +95,8 @@ export class Ensemble {
     return Math.round(Number(out.trim()) * 1000);
   }
 
-  public async exec(member: ExpandedPod, command: string[]): Promise<string> {
-    const result = await this.cluster.exec(member.name, command);
+  public async exec(member: ExpandedPod, command: string[], timeoutMs?: number): Promise<string> {
+    const result = await this.cluster.exec(member.name, command, timeoutMs);
     if (result.code !== 0) throw new Error(`${command.join(' ')} on ${member.name} exited ${result.code}: ${result.stderr}`);
     return result.stdout;
   }

@@ -50,7 +50,6 @@ export class PrometheusServer {
       `--config.file=${configFile}`,
       `--storage.tsdb.path=${path.join(this.workdir, 'data')}`,
       `--web.listen-address=127.0.0.1:${this.port}`,
-      '--web.enable-lifecycle',
       '--log.level=warn',
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     const collect = (chunk: Buffer) => { this.log = (this.log + chunk.toString()).slice(-20_000); };
@@ -62,12 +61,6 @@ export class PrometheusServer {
     });
   }
 
-  /** Asks Prometheus to re-read its configuration (after target files changed, say). */
-  public async reload(): Promise<void> {
-    const response = await fetch(this.url('/-/reload'), { method: 'POST' });
-    if (!response.ok) throw new Error(`reload failed: ${response.status} ${await response.text()}`);
-  }
-
   public async targets(): Promise<Target[]> {
     const data = await this.api<{ activeTargets: Target[] }>('/api/v1/targets?state=active');
     return data.activeTargets;
@@ -76,11 +69,6 @@ export class PrometheusServer {
   /** Pending and firing alerts, as the API reports them. */
   public async alerts(): Promise<ActiveAlert[]> {
     return (await this.api<{ alerts: ActiveAlert[] }>('/api/v1/alerts')).alerts;
-  }
-
-  /** An instant query; returns the result vector. */
-  public async query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
-    return (await this.api<{ result: any[] }>(`/api/v1/query?query=${encodeURIComponent(expr)}`)).result;
   }
 
   public tail(): string {

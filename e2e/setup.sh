@@ -6,7 +6,8 @@
 # 2. makes the base image docker.io/library/debian:bookworm-slim with debootstrap when it is not
 #    there: these machines reach only deb.debian.org and npm, not Docker Hub;
 # 3. builds the product image (image/Containerfile), tagged with ImageProfile.debian()'s image;
-# 4. builds the e2e client image (e2e/client/Containerfile) on top of it.
+# 4. builds the e2e client image (e2e/client/Containerfile) on top of it;
+# 5. unpacks Prometheus (test/setup-tools.sh), which scenario 10 runs on the host.
 # Every step is cached: an image is rebuilt only when the hash of what it is built from (its build
 # context, build arguments and parent image) differs from the label on the existing image. A run
 # with everything in place takes a few seconds.
@@ -67,6 +68,10 @@ fi
 LOCK_FILE=${TMPDIR:-/tmp}/cdk8s-zookeeper-e2e-setup.$(id -u).lock
 exec 9>"$LOCK_FILE"
 flock -w 1800 9 || die "another e2e/setup.sh has held $LOCK_FILE for 30 minutes"
+
+step_begin "test tools (prometheus)"
+bash "$ROOT_DIR/test/setup-tools.sh" >&2
+step_end "test tools ready"
 
 BASE_WORK=''
 cleanup() {

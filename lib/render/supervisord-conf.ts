@@ -71,6 +71,8 @@ export function renderSupervisordConf(model: EnsembleModel): string {
  */
 function exporterProgram(model: EnsembleModel): string[] {
   const { paths, ports, image } = model;
+  // HotSpot keeps its perf data (hsperfdata) under /tmp on Linux, ignoring java.io.tmpdir: the
+  // tmp volume, mounted at paths.tmpDir (/tmp), is where the exporter finds the JVM's figures.
   return [
     `[program:${EXPORTER_PROGRAM}]`,
     `command=${image.pythonPath} ${paths.scriptsDir}/${EXPORTER_SCRIPT} --listen-port ${ports.metrics.port} --zookeeper 127.0.0.1:${ports.client.port} --perf-data-dir ${paths.tmpDir}`,

@@ -176,8 +176,9 @@ def pid_alive(pid):
 
 
 def find_jvm(perf_data_dir):
-    """(pid, perf entries) of the ZooKeeper JVM: the JVM writes <dir>/hsperfdata_<user>/<pid>, and a
-    killed one leaves its file behind. The newest live QuorumPeerMain wins over, say, a zkCli.sh."""
+    """(pid, perf entries) of the ZooKeeper JVM: HotSpot writes <dir>/hsperfdata_<user>/<pid>, where
+    <dir> is /tmp on Linux whatever java.io.tmpdir says, and a killed JVM leaves its file behind.
+    The newest live QuorumPeerMain wins over, say, a zkCli.sh."""
     found = []
     for path in glob.glob(os.path.join(perf_data_dir, 'hsperfdata_*', '*')):
         name = os.path.basename(path)
