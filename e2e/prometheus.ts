@@ -6,9 +6,9 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 import { stringify } from 'yaml';
+import { requirePrometheusTool } from '../test/support/tools';
 import { waitFor } from './podman';
 
-export const PROMETHEUS_BINARY = path.join(__dirname, '..', '.tools', 'prometheus', 'usr', 'bin', 'prometheus');
 
 export interface ActiveAlert {
   readonly labels: Record<string, string>;
@@ -18,6 +18,7 @@ export interface ActiveAlert {
 }
 
 export interface Target {
+  readonly scrapePool: string;
   readonly labels: Record<string, string>;
   readonly health: 'up' | 'down' | 'unknown';
   readonly lastError: string;
@@ -35,7 +36,6 @@ export class PrometheusServer {
    * `evaluationSeconds` (the PrometheusRule's own group interval wins where set).
    */
   public async start(scrapeConfigs: unknown[], ruleGroups: unknown[], evaluationSeconds: number): Promise<void> {
-    if (!fs.existsSync(PROMETHEUS_BINARY)) throw new Error(`${PROMETHEUS_BINARY} is missing: run bash test/setup-tools.sh`);
     fs.mkdirSync(this.workdir, { recursive: true });
     const rulesFile = path.join(this.workdir, 'rules.yaml');
     fs.writeFileSync(rulesFile, stringify({ groups: ruleGroups }));
@@ -46,7 +46,7 @@ export class PrometheusServer {
       scrape_configs: scrapeConfigs,
     }));
     this.port = await freePort();
-    this.child = spawn(PROMETHEUS_BINARY, [
+    this.child = spawn(requirePrometheusTool('prometheus'), [
       `--config.file=${configFile}`,
       `--storage.tsdb.path=${path.join(this.workdir, 'data')}`,
       `--web.listen-address=127.0.0.1:${this.port}`,

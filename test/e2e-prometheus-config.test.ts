@@ -1,4 +1,3 @@
-import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import { AddressInfo } from 'net';
@@ -9,6 +8,7 @@ import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { expandStatefulSet, Manifest } from '../e2e/expand';
 import { DiscoveredPod, discoveredPod, scrapeSetupFor, ScrapeSetup } from '../e2e/prometheus-config';
+import { PrometheusServer, Target } from '../e2e/prometheus';
 import { resolveEnsemble } from '../lib/model/resolve';
 import { addClientService } from '../lib/objects/client-service';
 import { addMetricsService } from '../lib/objects/metrics-service';
@@ -53,14 +53,19 @@ function setupFor(kind: PrometheusMonitor, targetsFile = 'targets.json', metrics
   return scrapeSetupFor(monitor, { services, pods }, targetsFile);
 }
 
-/** Writes prometheus.yml and the targets files for both monitor kinds into `dir`. */
-function writeConfig(dir: string, metricsPort?: number): string {
-  const scrapeConfigs = [PrometheusMonitor.SERVICE_MONITOR, PrometheusMonitor.POD_MONITOR].flatMap((kind) => {
+/** Writes the targets files for both monitor kinds into `dir`; returns their scrape configs. */
+function writeTargets(dir: string, metricsPort?: number): Record<string, unknown>[] {
+  return [PrometheusMonitor.SERVICE_MONITOR, PrometheusMonitor.POD_MONITOR].flatMap((kind) => {
     const targetsFile = path.join(dir, `${kind}.targets.json`);
     const setup = setupFor(kind, targetsFile, metricsPort);
     fs.writeFileSync(targetsFile, JSON.stringify(setup.targetGroups, null, 2));
     return setup.scrapeConfigs;
   });
+}
+
+/** Writes prometheus.yml and the targets files for both monitor kinds into `dir`. */
+function writeConfig(dir: string): string {
+  const scrapeConfigs = writeTargets(dir);
   const config = path.join(dir, 'prometheus.yml');
   fs.writeFileSync(config, stringify({ scrape_configs: scrapeConfigs }));
   return config;
@@ -176,28 +181,18 @@ describe('the generated configuration in a real Prometheus 2.42', () => {
       servers.push(server);
       server.once('error', reject).listen(port, host, () => resolve((server.address() as AddressInfo).port));
     });
-    let prometheus: ChildProcess | undefined;
-    let log = '';
+    const dir = tmpDir();
+    const prometheus = new PrometheusServer(path.join(dir, 'prometheus'));
     try {
       const metricsPort = await listen('127.0.0.1', 0);
       await listen('127.0.0.2', metricsPort);
       await listen('127.0.0.3', metricsPort);
       // AND a Prometheus configured with both monitor kinds
-      const dir = tmpDir();
-      const webPort = await listen('127.0.0.1', 0).then(async (p) => { await new Promise((r) => servers.pop()!.close(r)); return p; });
-      prometheus = spawn(requirePrometheusTool('prometheus'), [
-        `--config.file=${writeConfig(dir, metricsPort)}`, `--storage.tsdb.path=${path.join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${webPort}`, '--log.level=warn',
-      ], { stdio: ['ignore', 'pipe', 'pipe'] });
-      prometheus.stdout!.on('data', (d) => { log += d; });
-      prometheus.stderr!.on('data', (d) => { log += d; });
+      await prometheus.start(writeTargets(dir, metricsPort), [], 5);
       // WHEN every target it keeps has been scraped once
-      type Target = { scrapePool: string; labels: Record<string, string>; health: string; lastError: string };
       let active: Target[] = [];
       for (const deadline = Date.now() + 15_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
-        const response = await fetch(`http://127.0.0.1:${webPort}/api/v1/targets?state=active`).catch(() => undefined);
-        if (!response?.ok) continue;
-        active = ((await response.json()) as { data: { activeTargets: Target[] } }).data.activeTargets;
+        active = await prometheus.targets();
         if (active.length === 6 && active.every((t) => t.health === 'up')) break;
       }
       // THEN each monitor kind yields zk-a's three members and nothing else, up and labelled
@@ -212,10 +207,9 @@ describe('the generated configuration in a real Prometheus 2.42', () => {
       expect(byPool(`podMonitor/${NS}/zk-a/0`)).toEqual([0, 1, 2].map((i) => ({ ...member(i), job: `${NS}/zk-a`, endpoint: 'metrics' })));
       expect(active).toHaveLength(6);
     } catch (error) {
-      throw new Error(`${(error as Error).message}\nprometheus log:\n${log}`);
+      throw new Error(`${(error as Error).message}\nprometheus log:\n${prometheus.tail()}`);
     } finally {
-      prometheus?.kill('SIGTERM');
-      if (prometheus && prometheus.exitCode === null) await new Promise((r) => prometheus!.once('exit', r));
+      await prometheus.stop();
       await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
     }
   }, 30_000);

@@ -1,16 +1,9 @@
-import { ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
 import { PodMonitor, ServiceMonitor } from '../../imports/monitoring.coreos.com';
 import { EnsembleModel } from '../model/ensemble-model';
 import { PrometheusMonitor } from '../settings';
-import { objectMeta } from './metadata';
+import { monitoringObjectMeta } from './metadata';
 import { servicePort } from './peer-service';
-
-/** Metadata of the Prometheus Operator objects: their labels are what a Prometheus selects them by. */
-export function monitoringObjectMeta(model: EnsembleModel, name: string): ApiObjectMetadata {
-  const { namespace, annotations } = objectMeta(model, name);
-  return { name, namespace, labels: { ...model.monitoring.objectLabels }, annotations };
-}
 
 /**
  * The meta label under which Kubernetes service discovery exposes a pod label during relabeling:

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/monitoring.coreos.com';
 import { EnsembleModel } from '../model/ensemble-model';
 import { RuleGroup } from '../render/alert-rules-types';
-import { monitoringObjectMeta } from './monitor';
+import { monitoringObjectMeta } from './metadata';
 
 /** The ensemble's alerting rules, for every Prometheus the operator runs that selects its labels. */
 export function addPrometheusRule(scope: Construct, model: EnsembleModel, groups: readonly RuleGroup[]): PrometheusRule {
