@@ -85,6 +85,7 @@ const BAD_INPUTS: [string, Record<string, unknown>, string, RegExp][] = [
   ['percentage threshold of 100', { alertThresholds: { volumeUsedPercent: 100 } }, 'alertThresholds.volumeUsedPercent', /from 1 to 99/],
   ['zero elections threshold', { alertThresholds: { elections: 0 } }, 'alertThresholds.elections', /from 1 to 1000/],
   ['evaluation interval of zero', { alertEvaluationIntervalSeconds: 0 }, 'alertEvaluationIntervalSeconds', /from 1 to 3600/],
+  ['sync wave set by hand', { annotations: { 'argocd.argoproj.io/sync-wave': '5' } }, 'annotations.argocd.argoproj.io/sync-wave', /set by the construct on every object to order an Argo CD sync/],
   ['invalid dashboard label', { grafanaDashboardLabels: { grafana_dashboard: 'yes please' } }, 'grafanaDashboardLabels.grafana_dashboard', /label value/],
 ];
 

@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { ImageProfile, LoggingBackend } from '../image-profile';
 import { AntiAffinity, LogLevel, SETTING_NAMES, ZoneSpread, ZooKeeperEnsembleProps } from '../settings';
+import { SYNC_WAVE_ANNOTATION } from './annotations';
 import { EnsembleModel, Member } from './ensemble-model';
 import { ZooKeeperSettingsError } from './errors';
 import { checkImageProfile } from './image-profile-checks';
@@ -130,7 +131,9 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     tolerations: s.objectList<k8s.Toleration>('tolerations'),
     priorityClassName: s.string('priorityClassName', undefined, NameFormat.dnsSubdomain),
   };
-  const annotations = s.stringMap('annotations', NameFormat.qualifiedKey, () => undefined);
+  const annotations = s.stringMap('annotations', (key) => NameFormat.qualifiedKey(key)
+    ?? (key === SYNC_WAVE_ANNOTATION ? 'is set by the construct on every object to order an Argo CD sync (Namespace, configuration, workload, monitoring)' : undefined),
+  () => undefined);
   const podAnnotations = s.stringMap('podAnnotations', NameFormat.qualifiedKey, () => undefined);
   const podDisruptionBudget = s.bool('podDisruptionBudget', true);
   const monitoring = readMonitoring(s, image, labels.common);

@@ -7,7 +7,7 @@ import { servicePort } from './peer-service';
 /** The Service clients connect to. It only routes to Ready members, i.e. members serving in a quorum. */
 export function addClientService(scope: Construct, model: EnsembleModel): k8s.KubeService {
   return new k8s.KubeService(scope, 'ClientService', {
-    metadata: objectMeta(model, model.names.clientService),
+    metadata: objectMeta(model, model.names.clientService, 'workload'),
     spec: {
       type: 'ClusterIP',
       selector: { ...model.labels.selector },

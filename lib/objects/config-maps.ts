@@ -41,7 +41,7 @@ export function addConfigMaps(scope: Construct, model: EnsembleModel): string {
   const checksums: Record<string, string> = {};
   for (const role of roles) {
     new k8s.KubeConfigMap(scope, `ConfigMap-${role}`, {
-      metadata: objectMeta(model, model.names.configMaps[role]),
+      metadata: objectMeta(model, model.names.configMaps[role], 'configuration'),
       data: files[role],
     });
     for (const [file, content] of Object.entries(files[role])) checksums[`${role}/${file}`] = content;

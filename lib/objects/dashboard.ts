@@ -11,7 +11,7 @@ import { objectMeta } from './metadata';
  */
 export function addDashboardConfigMap(scope: Construct, model: EnsembleModel): k8s.KubeConfigMap | undefined {
   if (model.dashboard === undefined) return undefined;
-  const metadata = objectMeta(model, model.names.dashboard);
+  const metadata = objectMeta(model, model.names.dashboard, 'monitoring');
   return new k8s.KubeConfigMap(scope, 'ConfigMap-dashboard', {
     metadata: { ...metadata, labels: { ...metadata.labels, ...model.dashboard.labels } },
     data: { [dashboardFileName(model)]: renderDashboard(model) },

@@ -10,7 +10,7 @@ import { objectMeta, selectMembers } from './metadata';
  */
 export function addDisruptionBudget(scope: Construct, model: EnsembleModel): k8s.KubePodDisruptionBudget {
   return new k8s.KubePodDisruptionBudget(scope, 'DisruptionBudget', {
-    metadata: objectMeta(model, model.names.disruptionBudget),
+    metadata: objectMeta(model, model.names.disruptionBudget, 'workload'),
     spec: {
       minAvailable: k8s.IntOrString.fromNumber(model.quorumSize),
       selector: selectMembers(model),

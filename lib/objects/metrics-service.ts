@@ -11,7 +11,7 @@ import { servicePort } from './peer-service';
  * discovery) would otherwise lose it the moment it stops serving.
  */
 export function addMetricsService(scope: Construct, model: EnsembleModel): k8s.KubeService {
-  const metadata = objectMeta(model, model.names.metricsService);
+  const metadata = objectMeta(model, model.names.metricsService, 'workload');
   return new k8s.KubeService(scope, 'MetricsService', {
     metadata: { ...metadata, labels: { ...metadata.labels, ...model.labels.metricsService } },
     spec: {

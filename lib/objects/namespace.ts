@@ -1,5 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { SYNC_WAVE_ANNOTATION } from '../model/annotations';
+import { SYNC_WAVES } from './metadata';
 
 /**
  * The ensemble's namespace, so `kubectl apply -f dist/` works on an empty cluster. It enforces the
@@ -14,6 +16,7 @@ export function addNamespace(scope: Construct, name: string, labels: Record<stri
         'pod-security.kubernetes.io/enforce': 'restricted',
         'pod-security.kubernetes.io/enforce-version': 'v1.28',
       },
+      annotations: { [SYNC_WAVE_ANNOTATION]: String(SYNC_WAVES.namespace) },
     },
   });
 }

@@ -15,7 +15,7 @@ export function servicePort(port: NamedPort): k8s.ServicePort {
  */
 export function addPeerService(scope: Construct, model: EnsembleModel): k8s.KubeService {
   return new k8s.KubeService(scope, 'PeerService', {
-    metadata: objectMeta(model, model.names.peerService),
+    metadata: objectMeta(model, model.names.peerService, 'workload'),
     spec: {
       clusterIp: 'None',
       publishNotReadyAddresses: true,

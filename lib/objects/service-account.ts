@@ -6,7 +6,7 @@ import { objectMeta } from './metadata';
 /** The members' own identity. ZooKeeper never calls the Kubernetes API, so no token is mounted. */
 export function addServiceAccount(scope: Construct, model: EnsembleModel): k8s.KubeServiceAccount {
   return new k8s.KubeServiceAccount(scope, 'ServiceAccount', {
-    metadata: objectMeta(model, model.names.serviceAccount),
+    metadata: objectMeta(model, model.names.serviceAccount, 'configuration'),
     automountServiceAccountToken: false,
   });
 }

@@ -10,7 +10,7 @@ import { podTemplate } from './pod-template';
  */
 export function addStatefulSet(scope: Construct, model: EnsembleModel, configChecksum: string): k8s.KubeStatefulSet {
   return new k8s.KubeStatefulSet(scope, 'StatefulSet', {
-    metadata: objectMeta(model, model.names.statefulSet),
+    metadata: objectMeta(model, model.names.statefulSet, 'workload'),
     spec: {
       serviceName: model.names.peerService,
       replicas: model.replicas,
