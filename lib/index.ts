@@ -10,3 +10,5 @@ export { resolveEnsemble } from './model/resolve';
 export { renderConfigFiles } from './objects/config-maps';
 export type { ConfigFiles } from './objects/config-maps';
 export { CONFIG_CHECKSUM_ANNOTATION } from './objects/pod-template';
+export { EnvironmentFileError, readEnvironmentFile, readEnvironmentFiles } from './environments/environment-file';
+export type { Environment, EnvironmentFileIssue } from './environments/environment-file';
