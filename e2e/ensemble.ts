@@ -24,13 +24,15 @@ export function synthesizeToYaml(props: ZooKeeperChartProps): Manifest[] {
 }
 
 export class Ensemble {
+  /** Voters and observers alike. */
   public readonly members: ExpandedPod[];
   public readonly configMaps: Manifest[];
   public readonly clientPort: number;
 
   constructor(public readonly objects: Manifest[], private readonly cluster: PodmanCluster, clusterDomain = 'cluster.local') {
-    const [sts] = find(objects, 'StatefulSet');
-    this.members = expandStatefulSet(objects, sts.metadata.name, clusterDomain);
+    // Every StatefulSet in manifest order: the voters first, then the observers of a cluster-mode
+    // ensemble, so members[i] is the voter of ordinal i whether or not there are observers.
+    this.members = find(objects, 'StatefulSet').flatMap((sts) => expandStatefulSet(objects, sts.metadata.name, clusterDomain));
     this.configMaps = find(objects, 'ConfigMap');
     this.clientPort = mainContainer(this.members[0]).ports.find((p: any) => p.name === 'client').containerPort;
   }

@@ -17,9 +17,10 @@ import { ZooKeeperEnsembleProps } from './settings';
 
 /**
  * A ZooKeeper ensemble: ServiceAccount, configuration ConfigMaps, peer, client and metrics
- * Services, the StatefulSet of members, a PodDisruptionBudget, and for monitoring a
- * ServiceMonitor or PodMonitor, a PrometheusRule and a Grafana dashboard ConfigMap. Invalid settings throw a
- * ZooKeeperSettingsError here, before anything is synthesized.
+ * Services, a StatefulSet and a PodDisruptionBudget per member group (the voters, and in cluster
+ * mode the observers), and for monitoring a ServiceMonitor or PodMonitor, a PrometheusRule and a
+ * Grafana dashboard ConfigMap. Invalid settings throw a ZooKeeperSettingsError here, before
+ * anything is synthesized.
  */
 export class ZooKeeperEnsemble extends Construct {
   /** Everything derived from the settings: names, labels, ports, members, paths. */
@@ -33,8 +34,10 @@ export class ZooKeeperEnsemble extends Construct {
     const checksum = addConfigMaps(this, this.model);
     addPeerService(this, this.model);
     addClientService(this, this.model);
-    addStatefulSet(this, this.model, checksum);
-    if (this.model.podDisruptionBudget) addDisruptionBudget(this, this.model);
+    for (const group of this.model.memberGroups) {
+      addStatefulSet(this, this.model, group, checksum);
+      addDisruptionBudget(this, this.model, group);
+    }
     addMetricsService(this, this.model);
     addMonitor(this, this.model);
     if (this.model.alerts) addPrometheusRule(this, this.model, renderAlertRules(this.model));

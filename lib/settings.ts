@@ -1,4 +1,5 @@
 import { k8s } from 'cdk8s-plus-28';
+import { DeploymentMode } from './deployment-mode';
 import { ImageProfile } from './image-profile';
 
 /** How strictly members are kept on different nodes. */
@@ -82,8 +83,15 @@ export interface ZooKeeperEnsembleProps {
   readonly namespace?: string;
 
   /**
+   * Preset of defaults for replicas, resources, storage, anti-affinity and the disruption budget;
+   * settings given explicitly win over it.
+   * @default DeploymentMode.HIGHLY_AVAILABLE
+   */
+  readonly mode?: DeploymentMode;
+
+  /**
    * Number of voting members. 1 runs a single server (development); otherwise an odd number.
-   * @default 3
+   * @default - the mode's: 1 standalone, 3 highly-available, 5 cluster
    */
   readonly replicas?: number;
 
@@ -92,6 +100,13 @@ export interface ZooKeeperEnsembleProps {
    * @default false
    */
   readonly allowEvenReplicas?: boolean;
+
+  /**
+   * Non-voting members (observers) in their own StatefulSet `<name>-observer`, mode CLUSTER only.
+   * They serve reads and forward writes without counting towards the quorum.
+   * @default 0
+   */
+  readonly observers?: number;
 
   /**
    * The image and what the pod relies on inside it.
@@ -158,14 +173,14 @@ export interface ZooKeeperEnsembleProps {
   /** Root log level of the server. @default LogLevel.INFO */
   readonly logLevel?: LogLevel;
 
-  /** CPU request in millicores. @default 500 */
+  /** CPU request in millicores. @default 500 (100 in mode STANDALONE) */
   readonly cpuRequestMillicores?: number;
   /**
    * CPU limit in millicores. CPU throttling stalls heartbeats and expires sessions, so none by default.
    * @default - no limit
    */
   readonly cpuLimitMillicores?: number;
-  /** Memory limit in MiB; the JVM heap is derived from it. @default 2048 */
+  /** Memory limit in MiB; the JVM heap is derived from it. @default 2048 (512 in mode STANDALONE) */
   readonly memoryLimitMiB?: number;
   /** Memory request in MiB. @default - equal to memoryLimitMiB, so the pod is never overcommitted */
   readonly memoryRequestMiB?: number;
@@ -187,7 +202,7 @@ export interface ZooKeeperEnsembleProps {
    */
   readonly jvmOptions?: string[];
 
-  /** Size of each member's data volume in GiB. @default 20 */
+  /** Size of each member's data volume in GiB. @default 20 (1 in mode STANDALONE) */
   readonly dataStorageGiB?: number;
   /**
    * Size of a separate transaction-log volume in GiB; a dedicated disk keeps fsync latency low.
@@ -200,7 +215,7 @@ export interface ZooKeeperEnsembleProps {
    */
   readonly storageClassName?: string;
 
-  /** How strictly members avoid sharing a node. @default AntiAffinity.REQUIRED */
+  /** How strictly members avoid sharing a node. @default AntiAffinity.REQUIRED (PREFERRED in mode STANDALONE) */
   readonly antiAffinity?: AntiAffinity;
   /** How members are spread across zones. @default ZoneSpread.SCHEDULE_ANYWAY */
   readonly zoneSpread?: ZoneSpread;
@@ -226,8 +241,9 @@ export interface ZooKeeperEnsembleProps {
   readonly stopTimeoutSeconds?: number;
 
   /**
-   * Create a PodDisruptionBudget that keeps a quorum through voluntary disruptions.
-   * @default true
+   * Create a PodDisruptionBudget that keeps a quorum through voluntary disruptions (and one that
+   * lets observers go one at a time).
+   * @default true (false in mode STANDALONE)
    */
   readonly podDisruptionBudget?: boolean;
 
@@ -273,7 +289,8 @@ export interface ZooKeeperEnsembleProps {
  * from TypeScript (plain JavaScript, settings files) can be told about keys that do not exist.
  */
 export const SETTING_NAMES = [
-  'name', 'namespace', 'replicas', 'allowEvenReplicas', 'image', 'imagePullSecrets', 'clusterDomain',
+  'name', 'namespace', 'mode', 'replicas', 'allowEvenReplicas', 'observers',
+  'image', 'imagePullSecrets', 'clusterDomain',
   'clientPort', 'quorumPort', 'electionPort', 'metricsPort', 'adminPort',
   'tickTime', 'initLimit', 'syncLimit', 'maxClientCnxns', 'minSessionTimeout', 'maxSessionTimeout',
   'globalOutstandingLimit', 'snapCount', 'preAllocSizeKb', 'snapSizeLimitInKb',

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
-import { resolveEnsemble, ZooKeeperEnsembleProps } from '../lib';
+import { DeploymentMode, resolveEnsemble, ZooKeeperEnsembleProps } from '../lib';
 import { EnsembleModel } from '../lib/model/ensemble-model';
 import { renderAlertRules } from '../lib/render/alert-rules';
 import { RuleGroup } from '../lib/render/alert-rules-types';
@@ -42,13 +42,14 @@ function ensemble(m: EnsembleModel = model, minutes = 40): EnsembleSeries {
   const { data, txnLog } = m.names.claimTemplates;
   return new EnsembleSeries({
     namespace: m.namespace, name: m.name, ensembleLabel: m.monitoring.ensembleLabel, replicas: m.replicas,
+    pods: [...m.members, ...m.observers].map((x) => x.podName),
     claimTemplates: txnLog === undefined ? [data] : [data, txnLog], container: m.names.containers.main,
   }, minutes);
 }
 
-/** The labels member i's own series carry. */
+/** The labels member i's own series carry (voters first, then observers). */
 function member(i: number, m: EnsembleModel = model): Record<string, string> {
-  return { namespace: m.namespace, [m.monitoring.ensembleLabel]: m.name, pod: `${m.name}-${i}` };
+  return { namespace: m.namespace, [m.monitoring.ensembleLabel]: m.name, pod: [...m.members, ...m.observers][i].podName };
 }
 
 let scenarios = 0;
@@ -139,6 +140,7 @@ describe('promtool check rules accepts', () => {
     'the defaults': {},
     'a standalone server': { replicas: 1 },
     'five members with a transaction-log volume': { replicas: 5, txnLogStorageGiB: 10 },
+    'a cluster with observers and a transaction-log volume': { mode: DeploymentMode.CLUSTER, observers: 2, txnLogStorageGiB: 10 },
     'custom thresholds and evaluation interval': {
       alertEvaluationIntervalSeconds: 30,
       alertThresholds: { outstandingRequests: 50, requestLatencyMs: 250, fsyncLatencyMs: 40, fileDescriptorsPercent: 70, jvmHeapPercent: 75, volumeUsedPercent: 60, elections: 3, restarts: 2 },
@@ -460,5 +462,43 @@ describe('thresholds from the settings move the firing point', () => {
     await promtoolTest(ladder().toInput(), beyond(custom, [2])
       .silent('ZooKeeperLeaderElections', 30)
       .firing('ZooKeeperLeaderElections', 36, { value: '2' }));
+  });
+});
+
+describe('a cluster with observers: every member is counted and watched, only voters make the quorum', () => {
+  // Members 0-4 are the voters zookeeper-0..4, members 5 and 6 the observers zookeeper-observer-0 and -1.
+  const withObservers = resolveEnsemble({ namespace: 'zk', mode: DeploymentMode.CLUSTER, observers: 2 });
+
+  test('a healthy cluster with observers stays silent', async () => {
+    await promtoolTest(ensemble(withObservers, 60).toInput(), alertsOf(withObservers).othersSilent([], range(0, 60)));
+  });
+
+  test('ZooKeeperMembersMissing counts observers: two voters gone while both observers run leaves 5 of 7 members', async () => {
+    const zk = ensemble(withObservers).vanish(4, 10).vanish(3, 10);
+    fill(zk.scraped(0, 'synced_followers'), 10, 2);
+    await promtoolTest(zk.toInput(), alertsOf(withObservers)
+      .silent('ZooKeeperMembersMissing', 9, 19)
+      .firing('ZooKeeperMembersMissing', [20, 40], { value: '5' })
+      .firing('ZooKeeperQuorumAtRisk', [20, 40], { labels: member(0, withObservers), value: '2' }));
+  });
+
+  test('an observer gone is a member missing, but no risk to the quorum', async () => {
+    const zk = ensemble(withObservers).vanish(6, 10);
+    await promtoolTest(zk.toInput(), alertsOf(withObservers)
+      .silent('ZooKeeperMembersMissing', 9, 19)
+      .firing('ZooKeeperMembersMissing', [20, 40], { value: '6' })
+      .silent('ZooKeeperQuorumAtRisk', ...range(0, 40)));
+  });
+
+  test('an observer\'s volume and container restarts raise the same alerts as a voter\'s', async () => {
+    const zk = ensemble(withObservers);
+    fill(zk.volume('data', 5, 'used'), 10, 900);
+    fill(zk.podSeries(6, 'kube_pod_container_status_restarts_total', { container: 'zookeeper' }), 10, 1);
+    fill(zk.scraped(6, 'process_start_time_seconds'), 10, 590);
+    await promtoolTest(zk.toInput(), alertsOf(withObservers)
+      .silent('ZooKeeperVolumeNearlyFull', 14)
+      .firing('ZooKeeperVolumeNearlyFull', 15, { labels: { namespace: 'zk', persistentvolumeclaim: 'data-zookeeper-observer-0' }, value: '90%' })
+      .firing('ZooKeeperContainerRestarts', 10, { labels: { namespace: 'zk', pod: 'zookeeper-observer-1', container: 'zookeeper' }, value: '1' })
+      .silent('ZooKeeperProcessRestarts', ...range(0, 40)));
   });
 });

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
-import { resolveEnsemble, ZooKeeperEnsembleProps } from '../lib';
+import { DeploymentMode, resolveEnsemble, ZooKeeperEnsembleProps } from '../lib';
 import { NATIVE_METRIC_NAMES } from '../lib/metrics/native-metrics';
 import { addDashboardConfigMap } from '../lib/objects/dashboard';
 import { DASHBOARD_METRICS } from '../lib/render/dashboard-panels';
@@ -121,7 +121,7 @@ describe('the Grafana dashboard', () => {
       .toEqual(['kubelet_volume_stats_used_bytes is not limited to $ensemble']);
   });
 
-  test('counts volume usage on exactly the claims of the ensemble\'s members, transaction log volumes included', () => {
+  test('counts volume usage on exactly the claims of the ensemble\'s members, observers and transaction log volumes included', () => {
     const claimsPattern = (m: typeof model) => {
       const volume = queriesOf(JSON.parse(renderDashboard(m))).find((q) => q.expr.includes('kubelet_volume_stats_used_bytes'))!;
       const claims = parseSelectors(volume.expr).selectors[0].matchers.filter((x) => x.label === 'persistentvolumeclaim');
@@ -136,6 +136,14 @@ describe('the Grafana dashboard', () => {
     expect(matches('data-zookeeper-other-0')).toBe(false);
     expect(matches('data-kafka-0')).toBe(false);
     expect(claimsPattern(model)('txnlog-zookeeper-0')).toBe(false);
+    expect(claimsPattern(model)('data-zookeeper-observer-0')).toBe(false);
+
+    const withObservers = resolveEnsemble({ mode: DeploymentMode.CLUSTER, observers: 2 }, 'ns');
+    const observerMatches = claimsPattern(withObservers);
+    for (const member of [...withObservers.members, ...withObservers.observers]) {
+      expect(observerMatches(`${withObservers.names.claimTemplates.data}-${member.podName}`)).toBe(true);
+    }
+    expect(observerMatches('data-zookeeper-other-0')).toBe(false);
   });
 
   test('gives every panel its own id and its own place on the grid', () => {

@@ -1,5 +1,7 @@
 import { Testing } from 'cdk8s';
-import { ImageProfile, ZooKeeperChart } from '../lib';
+import { DeploymentMode, ImageProfile, ZooKeeperChart } from '../lib';
+import { Ensemble } from '../e2e/ensemble';
+import { PodmanCluster } from '../e2e/cluster';
 import { expandStatefulSet, Manifest, parseQuantity } from '../e2e/expand';
 
 function objects(props = {}): Manifest[] {
@@ -29,6 +31,18 @@ describe('expanding the StatefulSet for podman', () => {
     expect(first.pod.spec.containers[0].command).toEqual(source.containers[0].command);
     expect(first.pod.spec.containers[0].readinessProbe).toEqual(source.containers[0].readinessProbe);
     expect(first.pod.spec.securityContext).toEqual(source.securityContext);
+  });
+
+  test('expands the observers\' StatefulSet of a cluster too, with their own names, claims and first myid', () => {
+    const pods = expandStatefulSet(objects({ mode: DeploymentMode.CLUSTER, observers: 2 }), 'zk-observer', 'cluster.local');
+    expect(pods.map((p) => [p.name, p.fqdn])).toEqual([0, 1].map((i) => [`zk-observer-${i}`, `zk-observer-${i}.zk-headless.ns.svc.cluster.local`]));
+    expect(pods[1].claims.map((c) => c.metadata.name)).toEqual(['data-zk-observer-1']);
+    expect(env(pods[1].pod.spec.initContainers[0])).toMatchObject({ POD_NAME: 'zk-observer-1', ZK_FIRST_MYID: '6' });
+  });
+
+  test('the harness\' ensemble holds every member, voters first so members[i] stays voter i', () => {
+    const ensemble = new Ensemble(objects({ mode: DeploymentMode.CLUSTER, observers: 2 }), {} as PodmanCluster);
+    expect(ensemble.members.map((m) => m.name)).toEqual(['zk-0', 'zk-1', 'zk-2', 'zk-3', 'zk-4', 'zk-observer-0', 'zk-observer-1']);
   });
 
   test('parses quantities and rounds up to whole divisors', () => {

@@ -36,7 +36,7 @@ function twoEnsembles(kind: PrometheusMonitor, metricsPort = 7000): { monitor: M
     addPeerService(scope, model);
     addClientService(scope, model);
     addMetricsService(scope, model);
-    addStatefulSet(scope, model, 'checksum');
+    for (const group of model.memberGroups) addStatefulSet(scope, model, group, 'checksum');
     addMonitor(scope, model);
   }
   const objects = Testing.synth(chart) as Manifest[];

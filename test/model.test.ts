@@ -1,4 +1,4 @@
-import { ImageProfile, resolveEnsemble } from '../lib';
+import { DeploymentMode, ImageProfile, resolveEnsemble } from '../lib';
 import { ZOO_CFG_KEY_OWNERS } from '../lib/model/zoo-cfg-entries';
 import { parseIni } from './support/ini';
 import { parseZooCfg, synthEnsemble } from './support/synth';
@@ -146,10 +146,10 @@ describe('zoo.cfg', () => {
   });
 
   test('every key the construct writes is protected from additionalConfig', () => {
-    // A separate transaction log and the native metrics provider switch on every optional key.
-    const model = resolveEnsemble({ namespace: 'zk', txnLogStorageGiB: 1 });
-    const keys = model.zooCfg.map(([k]) => k).filter((k) => !k.startsWith('server.'));
-    expect(keys).toEqual(expect.arrayContaining(['dataLogDir', 'metricsProvider.httpPort']));
+    // A separate transaction log, the native metrics provider and observers switch on every optional key.
+    const model = resolveEnsemble({ namespace: 'zk', txnLogStorageGiB: 1, mode: DeploymentMode.CLUSTER, observers: 1 });
+    const keys = model.memberGroups.flatMap((g) => g.zooCfg.map(([k]) => k)).filter((k) => !k.startsWith('server.'));
+    expect(keys).toEqual(expect.arrayContaining(['dataLogDir', 'metricsProvider.httpPort', 'peerType']));
     expect(keys.filter((k) => !(k in ZOO_CFG_KEY_OWNERS))).toEqual([]);
   });
 });

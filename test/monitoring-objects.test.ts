@@ -60,7 +60,7 @@ function selectedServices(monitor: Obj, services: Obj[]): string[] {
     .map((s) => s.metadata.name);
 }
 
-const mainContainer = (model: EnsembleModel) => podTemplate(model, 'x').spec!.containers.find((c) => c.name === model.names.containers.main)!;
+const mainContainer = (model: EnsembleModel) => podTemplate(model, model.memberGroups[0], 'x').spec!.containers.find((c) => c.name === model.names.containers.main)!;
 
 const RULES: RuleGroup[] = [{
   name: 'zookeeper',
@@ -136,7 +136,7 @@ describe('the ServiceMonitor (the default monitor)', () => {
     expect(endpoint.relabelings).toHaveLength(1);
     const [relabeling] = endpoint.relabelings;
     expect(relabeling.targetLabel).toBe(model.monitoring.ensembleLabel);
-    const podLabels = podTemplate(model, 'x').metadata!.labels!;
+    const podLabels = podTemplate(model, model.memberGroups[0], 'x').metadata!.labels!;
     const source = Object.keys(podLabels).filter((k) => relabeling.sourceLabels[0] === `__meta_kubernetes_pod_label_${k.replace(/[^a-zA-Z0-9_]/g, '_')}`);
     expect(source).toHaveLength(1);
     expect(podLabels[source[0]]).toBe(model.name);
@@ -164,8 +164,8 @@ describe('the PodMonitor', () => {
     const other = resolveEnsemble({ name: 'zk-b' }, 'zookeeper');
     const monitor = only(objects, 'PodMonitor');
     expect(monitor.spec.namespaceSelector).toEqual({ matchNames: [model.namespace] });
-    expect(selects(monitor.spec.selector, podTemplate(model, 'x').metadata!.labels!)).toBe(true);
-    expect(selects(monitor.spec.selector, podTemplate(other, 'x').metadata!.labels!)).toBe(false);
+    expect(selects(monitor.spec.selector, podTemplate(model, model.memberGroups[0], 'x').metadata!.labels!)).toBe(true);
+    expect(selects(monitor.spec.selector, podTemplate(other, other.memberGroups[0], 'x').metadata!.labels!)).toBe(false);
   });
 
   it('scrapes the container port named metrics, at the same timing and with the same ensemble label', () => {

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Testing } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
-import { AntiAffinity, ImageProfile, LoggingBackend, ZoneSpread, ZooKeeperChart, ZooKeeperChartProps } from '../lib';
+import { AntiAffinity, DeploymentMode, ImageProfile, LoggingBackend, PrometheusMonitor, ZoneSpread, ZooKeeperChart, ZooKeeperChartProps } from '../lib';
 import { defineApp } from '../main';
 import { validateObjects } from './support/k8s-schema';
 import { isMonitoringKind, registerMonitoringSchemas, upstreamProblems } from './support/monitoring-schemas';
@@ -40,6 +40,9 @@ const VARIANTS: [string, ZooKeeperChartProps][] = [
     namespace: 'debian', image: ImageProfile.custom({ ...ImageProfile.upmio().props, logging: LoggingBackend.LOG4J, nativePrometheusMetrics: false, pythonPath: '/usr/bin/python3' }),
   }],
   ['an ensemble without its Namespace object or disruption budget', { namespace: 'shared', createNamespace: false, podDisruptionBudget: false }],
+  ['mode standalone', { namespace: 'dev', mode: DeploymentMode.STANDALONE }],
+  ['a cluster with observers, a transaction-log volume and a ServiceMonitor', { namespace: 'big', mode: DeploymentMode.CLUSTER, replicas: 7, observers: 3, txnLogStorageGiB: 5 }],
+  ['a cluster with observers and a PodMonitor', { namespace: 'big', mode: DeploymentMode.CLUSTER, observers: 2, prometheusMonitor: PrometheusMonitor.POD_MONITOR }],
 ];
 
 describe('Kubernetes 1.28 API schema', () => {

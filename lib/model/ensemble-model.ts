@@ -1,4 +1,5 @@
 import { k8s } from 'cdk8s-plus-28';
+import { DeploymentMode } from '../deployment-mode';
 import { ImageProfileProps } from '../image-profile';
 import { AlertThresholds, AntiAffinity, LogLevel, PrometheusMonitor, ZoneSpread } from '../settings';
 
@@ -8,14 +9,47 @@ export interface NamedPort {
   readonly port: number;
 }
 
-/** One voting member, derived from its StatefulSet ordinal. */
+/**
+ * Whether a member votes. Voters (ZooKeeper's participants) elect the leader and acknowledge
+ * writes; observers follow the leader and serve reads without counting towards the quorum.
+ */
+export type MemberRole = 'voter' | 'observer';
+
+/** One member, derived from its role and its StatefulSet ordinal. */
 export interface Member {
+  readonly role: MemberRole;
   readonly ordinal: number;
-  /** ZooKeeper server id: ordinal + 1 (1..255). */
+  /** ZooKeeper server id: voters ordinal + 1, observers after the voters (1..255). */
   readonly myid: number;
   readonly podName: string;
   /** `<pod>.<peer service>.<namespace>.svc.<cluster domain>`, resolvable before the pod is Ready. */
   readonly fqdn: string;
+}
+
+/**
+ * The members of one role and what differs between roles. Each group is its own StatefulSet with
+ * its own selector, pods and claims; everything else (image, configuration, probes) is shared.
+ */
+export interface MemberGroup {
+  readonly role: MemberRole;
+  readonly statefulSet: string;
+  readonly members: readonly Member[];
+  /** Selects this group's pods and no other's: its StatefulSet, budget, anti-affinity and spread. */
+  readonly selector: Readonly<Record<string, string>>;
+  /** On the group's StatefulSet, budget, pods: the common labels with the group's component. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** The zoo.cfg the group's members run with, in the zookeeper ConfigMap. */
+  readonly zooCfgPath: string;
+  /** Its entries: the shared ones, plus `peerType=observer` for observers. */
+  readonly zooCfg: readonly (readonly [string, string])[];
+  /** The group's PodDisruptionBudget, or undefined when podDisruptionBudget is off. */
+  readonly disruptionBudget?: {
+    readonly name: string;
+    readonly minAvailable?: number;
+    readonly maxUnavailable?: number;
+    /** Whether members that are not Ready may be evicted while the budget is exhausted. */
+    readonly unhealthyPodEvictionPolicy: 'IfHealthyBudget' | 'AlwaysAllow';
+  };
 }
 
 /** Probe timing; the commands come from the scripts. */
@@ -37,16 +71,19 @@ export type MetricsExporter = 'native' | 'mntr-exporter';
  */
 export interface EnsembleModel {
   readonly name: string;
+  readonly mode: DeploymentMode;
   readonly namespace: string;
   readonly clusterDomain: string;
   readonly image: ImageProfileProps;
   readonly imagePullSecrets: readonly string[];
 
   readonly names: {
+    /** The voters' StatefulSet (the observers' is in memberGroups). */
     readonly statefulSet: string;
     readonly peerService: string;
     readonly clientService: string;
     readonly serviceAccount: string;
+    /** The voters' PodDisruptionBudget (the observers' is in memberGroups). */
     readonly disruptionBudget: string;
     /** Headless Service over the members' metrics port, for ServiceMonitors and other scrapers. */
     readonly metricsService: string;
@@ -66,9 +103,18 @@ export interface EnsembleModel {
   };
 
   readonly labels: {
-    /** Selects this ensemble's voting members: the StatefulSet selector, Services, PDB, affinity. */
+    /** Selects this ensemble's voting members: their StatefulSet, PDB, anti-affinity and spread. */
     readonly selector: Readonly<Record<string, string>>;
-    /** On every object and pod: the selector labels, the recommended labels and the user's. */
+    /**
+     * Selects every member pod, voters and observers: the client, peer and metrics Services and
+     * the PodMonitor. Without observers it is the voters' selector, so those Services stay as
+     * they were before observers existed.
+     */
+    readonly anyMember: Readonly<Record<string, string>>;
+    /**
+     * On every object and the voters' pods: the selector labels, the recommended labels and the
+     * user's (the observers' objects carry their group's labels instead).
+     */
     readonly common: Readonly<Record<string, string>>;
     /** Added to the metrics Service only, so a ServiceMonitor selects it and no other Service. */
     readonly metricsService: Readonly<Record<string, string>>;
@@ -76,10 +122,16 @@ export interface EnsembleModel {
   readonly annotations: Readonly<Record<string, string>>;
   readonly podAnnotations: Readonly<Record<string, string>>;
 
+  /** Voting members. */
   readonly replicas: number;
-  /** Members that must be up for the ensemble to serve: floor(replicas / 2) + 1. */
+  /** Voters that must be up for the ensemble to serve: floor(replicas / 2) + 1. */
   readonly quorumSize: number;
+  /** The voters. */
   readonly members: readonly Member[];
+  /** The observers (none unless mode is cluster and observers is set). */
+  readonly observers: readonly Member[];
+  /** The voters' group, then the observers' when there are observers. */
+  readonly memberGroups: readonly MemberGroup[];
 
   readonly ports: {
     readonly client: NamedPort;
@@ -90,7 +142,7 @@ export interface EnsembleModel {
     readonly admin: NamedPort;
   };
 
-  /** zoo.cfg as ordered key/value pairs (managed entries first, then additionalConfig). */
+  /** The voters' zoo.cfg as ordered key/value pairs (managed entries first, then additionalConfig). */
   readonly zooCfg: readonly (readonly [string, string])[];
   /** Four-letter-word commands the server answers: exactly what the probes use. */
   readonly fourLetterWords: readonly string[];
@@ -120,6 +172,7 @@ export interface EnsembleModel {
   /** Where things live inside the container. */
   readonly paths: {
     readonly configDir: string;
+    /** The voters' zoo.cfg (each group's is in memberGroups). */
     readonly zooCfg: string;
     readonly jvmOptions: string;
     readonly loggingDir: string;

@@ -2,11 +2,12 @@ import { k8s } from 'cdk8s-plus-28';
 import { ImageProfile, LoggingBackend } from '../image-profile';
 import { AntiAffinity, LogLevel, SETTING_NAMES, ZoneSpread, ZooKeeperEnsembleProps } from '../settings';
 import { SYNC_WAVE_ANNOTATION } from './annotations';
-import { EnsembleModel, Member } from './ensemble-model';
+import { EnsembleModel } from './ensemble-model';
 import { ZooKeeperSettingsError } from './errors';
 import { checkImageProfile } from './image-profile-checks';
 import { readLabels } from './resolve-labels';
 import { readMonitoring } from './resolve-monitoring';
+import { ModePreset, readTopology, resolveMemberGroups, resolveMembers } from './resolve-topology';
 import { NameFormat, SettingsReader } from './settings-reader';
 import { managedZooCfgEntries, ZOO_CFG_KEY_OWNERS } from './zoo-cfg-entries';
 
@@ -44,11 +45,8 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
   if (namespace === undefined) s.fail('namespace', 'is required: set it here or on the enclosing chart (it is part of every member\'s DNS name)');
   const clusterDomain = s.string('clusterDomain', 'cluster.local', NameFormat.dnsSubdomain);
 
-  const replicas = s.int('replicas', 3, { min: 1, max: 255 });
-  const allowEven = s.bool('allowEvenReplicas', false);
-  if (replicas % 2 === 0 && !allowEven) {
-    s.fail('replicas', `must be odd (got ${replicas}): ${replicas} members tolerate no more failures than ${replicas - 1}; set allowEvenReplicas: true to accept it anyway`);
-  }
+  const topology = readTopology(s, name, MAX_NAME_LENGTH);
+  const { preset } = topology;
 
   const image = readImage(s);
   const imagePullSecrets = s.stringList('imagePullSecrets', NameFormat.dnsSubdomain);
@@ -70,9 +68,9 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     s.fail('minSessionTimeout', `must not exceed maxSessionTimeout (${minSessionTimeout} > ${maxSessionTimeout})`);
   }
 
-  const heap = readHeap(s);
+  const heap = readHeap(s, preset);
   const storage = {
-    dataGiB: s.int('dataStorageGiB', 20, { min: 1, max: 65536 }),
+    dataGiB: s.int('dataStorageGiB', preset.dataStorageGiB, { min: 1, max: 65536 }),
     txnLogGiB: s.int('txnLogStorageGiB', undefined, { min: 1, max: 65536 }),
     storageClassName: s.string('storageClassName', undefined, NameFormat.dnsSubdomain),
   };
@@ -87,12 +85,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
   };
 
   const peerService = `${name}-headless`;
-  const members: Member[] = Array.from({ length: replicas }, (_, ordinal) => ({
-    ordinal,
-    myid: ordinal + 1,
-    podName: `${name}-${ordinal}`,
-    fqdn: `${name}-${ordinal}.${peerService}.${namespace}.svc.${clusterDomain}`,
-  }));
+  const members = resolveMembers(name, topology, `${peerService}.${namespace}.svc.${clusterDomain}`);
 
   const fourLetterWords = image.nativePrometheusMetrics ? PROBE_FOUR_LETTER_WORDS : [...PROBE_FOUR_LETTER_WORDS, ...EXPORTER_FOUR_LETTER_WORDS];
   const zooCfg = managedZooCfgEntries({
@@ -116,16 +109,17 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     autopurgePurgeInterval: s.int('autopurgePurgeInterval', 24, { min: 0, max: 8760 }),
     fourLetterWords,
     nativeMetricsPort: image.nativePrometheusMetrics ? ports.metrics.port : undefined,
-    members,
+    members: members.voters,
+    observers: members.observers,
   });
   zooCfg.push(...readAdditionalConfig(s));
 
-  const labels = readLabels(s, name, image.zookeeperVersion);
+  const labels = readLabels(s, name, image.zookeeperVersion, members.observers.length > 0);
 
   const stopWaitSecs = s.int('stopTimeoutSeconds', 20, { min: 1, max: 600 });
   const logLevel = s.oneOf('logLevel', LogLevel.INFO, LogLevel);
   const scheduling = {
-    antiAffinity: s.oneOf('antiAffinity', AntiAffinity.REQUIRED, AntiAffinity),
+    antiAffinity: s.oneOf('antiAffinity', preset.antiAffinity, AntiAffinity),
     zoneSpread: s.oneOf('zoneSpread', ZoneSpread.SCHEDULE_ANYWAY, ZoneSpread),
     nodeSelector: s.stringMap('nodeSelector', NameFormat.qualifiedKey, NameFormat.labelValue),
     tolerations: s.objectList<k8s.Toleration>('tolerations'),
@@ -135,13 +129,14 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     ?? (key === SYNC_WAVE_ANNOTATION ? 'is set by the construct on every object to order an Argo CD sync (Namespace, configuration, workload, monitoring)' : undefined),
   () => undefined);
   const podAnnotations = s.stringMap('podAnnotations', NameFormat.qualifiedKey, () => undefined);
-  const podDisruptionBudget = s.bool('podDisruptionBudget', true);
+  const podDisruptionBudget = s.bool('podDisruptionBudget', preset.podDisruptionBudget);
   const monitoring = readMonitoring(s, image, labels.common);
 
   if (s.issues.length > 0) throw new ZooKeeperSettingsError(name, s.issues);
 
   return {
     name,
+    mode: topology.mode,
     namespace: namespace!,
     clusterDomain,
     image,
@@ -168,9 +163,13 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     labels,
     annotations,
     podAnnotations,
-    replicas,
-    quorumSize: Math.floor(replicas / 2) + 1,
-    members,
+    replicas: topology.replicas,
+    quorumSize: topology.quorumSize,
+    members: members.voters,
+    observers: members.observers,
+    memberGroups: resolveMemberGroups({
+      name, topology, members, labels, configDir: paths.configDir, zooCfgPath: paths.zooCfg, zooCfg, podDisruptionBudget,
+    }),
     ports,
     zooCfg,
     fourLetterWords,
@@ -213,13 +212,13 @@ function checkDistinctPorts(s: SettingsReader, ports: Record<string, { port: num
   }
 }
 
-function readHeap(s: SettingsReader) {
-  const memoryLimitMiB = s.int('memoryLimitMiB', 2048, { min: 512, max: 1048576 });
+function readHeap(s: SettingsReader, preset: ModePreset) {
+  const memoryLimitMiB = s.int('memoryLimitMiB', preset.memoryLimitMiB, { min: 512, max: 1048576 });
   const memoryRequestMiB = s.int('memoryRequestMiB', memoryLimitMiB, { min: 64, max: 1048576 });
   if (memoryRequestMiB > memoryLimitMiB) {
     s.fail('memoryRequestMiB', `must not exceed memoryLimitMiB (${memoryRequestMiB} > ${memoryLimitMiB})`);
   }
-  const cpuRequestMillicores = s.int('cpuRequestMillicores', 500, { min: 1, max: 1024000 });
+  const cpuRequestMillicores = s.int('cpuRequestMillicores', preset.cpuRequestMillicores, { min: 1, max: 1024000 });
   const cpuLimitMillicores = s.int('cpuLimitMillicores', undefined, { min: 1, max: 1024000 });
   if (cpuLimitMillicores !== undefined && cpuLimitMillicores < cpuRequestMillicores) {
     s.fail('cpuLimitMillicores', `must be at least cpuRequestMillicores (${cpuLimitMillicores} < ${cpuRequestMillicores})`);
@@ -272,7 +271,7 @@ function readHeap(s: SettingsReader) {
 function readAdditionalConfig(s: SettingsReader): [string, string][] {
   const extra = s.stringMap('additionalConfig', (key) => {
     if (!/^[A-Za-z][A-Za-z0-9._-]*$/.test(key)) return 'is not a zoo.cfg key: letters, digits, \'.\', \'_\' and \'-\', starting with a letter';
-    if (/^(server|group|weight)\./.test(key)) return 'is derived from replicas: the server list is generated';
+    if (/^(server|group|weight)\./.test(key)) return 'is derived from replicas and observers: the server list is generated';
     const owner = ZOO_CFG_KEY_OWNERS[key];
     return owner ? `is managed by the construct; use ${owner}` : undefined;
   }, (value) => /[\r\n]/.test(value) || value.trim() === '' ? 'must be a non-empty single line' : undefined);

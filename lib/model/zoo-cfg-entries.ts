@@ -24,7 +24,9 @@ export interface ZooCfgInputs {
   readonly fourLetterWords: readonly string[];
   /** The native Prometheus provider's port, when the image has the provider. */
   readonly nativeMetricsPort?: number;
+  /** The voters. */
   readonly members: readonly Member[];
+  readonly observers: readonly Member[];
 }
 
 /**
@@ -65,11 +67,20 @@ export function managedZooCfgEntries(cfg: ZooCfgInputs): [string, string][] {
     // A one-member ensemble runs as a standalone server, which takes no server list (ZooKeeper
     // logs an error for a list of one and ignores it).
     ['standaloneEnabled', true],
-    ...(cfg.members.length === 1 ? [] : cfg.members.map((m): [string, string] => [`server.${m.myid}`, `${m.fqdn}:${cfg.quorumPort}:${cfg.electionPort}`])),
+    ...(cfg.members.length === 1 ? [] : [...cfg.members, ...cfg.observers].map((m) => serverLine(m, cfg))),
   ];
   return entries
     .filter((entry): entry is [string, string | number | boolean] => entry[1] !== undefined)
     .map(([key, value]) => [key, String(value)]);
+}
+
+/**
+ * `server.<myid>=<host>:<quorum port>:<election port>`, with `:observer` for observers: every member
+ * lists every other with its role, and a server takes its own role from its own line.
+ */
+function serverLine(member: Member, cfg: ZooCfgInputs): [string, string] {
+  const address = `${member.fqdn}:${cfg.quorumPort}:${cfg.electionPort}`;
+  return [`server.${member.myid}`, member.role === 'observer' ? `${address}:observer` : address];
 }
 
 function nativeMetricsEntries(port: number | undefined): [string, string | number | boolean][] {
@@ -112,6 +123,7 @@ export const ZOO_CFG_KEY_OWNERS: Readonly<Record<string, string>> = {
   'electionPortBindRetry': 'nothing: required on Kubernetes',
   'reconfigEnabled': 'nothing: zoo.cfg is a read-only ConfigMap, so dynamic reconfiguration is off',
   'standaloneEnabled': 'replicas',
+  'peerType': 'observers (observers run with peerType=observer, voters with the default)',
   'dynamicConfigFile': 'nothing: zoo.cfg is a read-only ConfigMap, so dynamic reconfiguration is off',
   'jute.maxbuffer': 'jvmOptions (-Djute.maxbuffer=...): ZooKeeper reads it only as a JVM flag',
 };

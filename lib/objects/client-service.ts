@@ -10,7 +10,7 @@ export function addClientService(scope: Construct, model: EnsembleModel): k8s.Ku
     metadata: objectMeta(model, model.names.clientService, 'workload'),
     spec: {
       type: 'ClusterIP',
-      selector: { ...model.labels.selector },
+      selector: { ...model.labels.anyMember },
       ports: [servicePort(model.ports.client)],
     },
   });

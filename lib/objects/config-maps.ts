@@ -22,7 +22,7 @@ export function renderConfigFiles(model: EnsembleModel): ConfigFiles {
   const fileName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
   return {
     zookeeper: {
-      [fileName(model.paths.zooCfg)]: renderZooCfg(model),
+      ...Object.fromEntries(model.memberGroups.map((group) => [fileName(group.zooCfgPath), renderZooCfg(model, group)])),
       [fileName(model.paths.jvmOptions)]: renderJvmOptions(model),
     },
     logging: { [fileName(model.paths.loggingConfig)]: renderLoggingConfig(model) },

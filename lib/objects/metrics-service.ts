@@ -17,7 +17,7 @@ export function addMetricsService(scope: Construct, model: EnsembleModel): k8s.K
     spec: {
       clusterIp: 'None',
       publishNotReadyAddresses: true,
-      selector: { ...model.labels.selector },
+      selector: { ...model.labels.anyMember },
       ports: [servicePort(model.ports.metrics)],
     },
   });

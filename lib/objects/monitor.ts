@@ -45,7 +45,7 @@ export function addMonitor(scope: Construct, model: EnsembleModel): ServiceMonit
         metadata,
         spec: {
           namespaceSelector,
-          selector: { matchLabels: { ...model.labels.selector } },
+          selector: { matchLabels: { ...model.labels.anyMember } },
           podMetricsEndpoints: [{ port: model.ports.metrics.name, ...endpoint }],
         },
       });

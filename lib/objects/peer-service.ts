@@ -19,7 +19,7 @@ export function addPeerService(scope: Construct, model: EnsembleModel): k8s.Kube
     spec: {
       clusterIp: 'None',
       publishNotReadyAddresses: true,
-      selector: { ...model.labels.selector },
+      selector: { ...model.labels.anyMember },
       ports: [model.ports.client, model.ports.quorum, model.ports.election].map(servicePort),
     },
   });

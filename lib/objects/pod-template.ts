@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
-import { EnsembleModel, ProbeTiming } from '../model/ensemble-model';
+import { EnsembleModel, MemberGroup, ProbeTiming } from '../model/ensemble-model';
 import { AntiAffinity } from '../settings';
-import { selectMembers } from './metadata';
+import { selectGroup } from './metadata';
 
 /** Annotation on the pod template carrying the configuration checksum. */
 export const CONFIG_CHECKSUM_ANNOTATION = 'cdk8s-zookeeper/config-checksum';
@@ -16,11 +16,15 @@ export const VOLUMES = {
   tmp: 'tmp',
 } as const;
 
-/** The member pod: supervisord as PID 1 running ZooKeeper, after an init container prepared the volumes. */
-export function podTemplate(model: EnsembleModel, configChecksum: string): k8s.PodTemplateSpec {
+/**
+ * The member pod: supervisord as PID 1 running ZooKeeper, after an init container prepared the
+ * volumes. Voters and observers run the same pod; the group gives labels, ids and zoo.cfg, and
+ * each group keeps its own members apart (anti-affinity and zone spread select the group only).
+ */
+export function podTemplate(model: EnsembleModel, group: MemberGroup, configChecksum: string): k8s.PodTemplateSpec {
   return {
     metadata: {
-      labels: { ...model.labels.common },
+      labels: { ...group.labels },
       annotations: { ...model.podAnnotations, [CONFIG_CHECKSUM_ANNOTATION]: configChecksum },
     },
     spec: {
@@ -38,15 +42,15 @@ export function podTemplate(model: EnsembleModel, configChecksum: string): k8s.P
         seccompProfile: { type: 'RuntimeDefault' },
       },
       imagePullSecrets: model.imagePullSecrets.length > 0 ? model.imagePullSecrets.map((name) => ({ name })) : undefined,
-      initContainers: [initContainer(model)],
-      containers: [mainContainer(model)],
+      initContainers: [initContainer(model, group)],
+      containers: [mainContainer(model, group)],
       volumes: volumes(model),
-      affinity: { podAntiAffinity: antiAffinity(model) },
+      affinity: { podAntiAffinity: antiAffinity(model, group) },
       topologySpreadConstraints: [{
         maxSkew: 1,
         topologyKey: 'topology.kubernetes.io/zone',
         whenUnsatisfiable: model.scheduling.zoneSpread,
-        labelSelector: selectMembers(model),
+        labelSelector: selectGroup(group),
       }],
       nodeSelector: Object.keys(model.scheduling.nodeSelector).length > 0 ? { ...model.scheduling.nodeSelector } : undefined,
       tolerations: model.scheduling.tolerations.length > 0 ? [...model.scheduling.tolerations] : undefined,
@@ -65,7 +69,7 @@ function containerSecurityContext(): k8s.SecurityContext {
   };
 }
 
-function initContainer(model: EnsembleModel): k8s.Container {
+function initContainer(model: EnsembleModel, group: MemberGroup): k8s.Container {
   return {
     name: model.names.containers.init,
     image: model.image.image,
@@ -73,7 +77,7 @@ function initContainer(model: EnsembleModel): k8s.Container {
     command: [model.image.bashPath, `${model.paths.scriptsDir}/init-data.sh`],
     env: [
       { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-      { name: 'ZK_FIRST_MYID', value: String(model.members[0].myid) },
+      { name: 'ZK_FIRST_MYID', value: String(group.members[0].myid) },
       { name: 'ZK_DATA_DIR', value: model.paths.dataDir },
       { name: 'ZK_TXNLOG_DIR', value: model.paths.txnLogDir },
     ],
@@ -89,7 +93,7 @@ function initContainer(model: EnsembleModel): k8s.Container {
   };
 }
 
-function mainContainer(model: EnsembleModel): k8s.Container {
+function mainContainer(model: EnsembleModel, group: MemberGroup): k8s.Container {
   const { ports, paths, resources } = model;
   // The metrics port is served by ZooKeeper's provider or by the exporter beside it: declared either way.
   const containerPorts = [ports.client, ports.quorum, ports.election, ports.metrics];
@@ -112,7 +116,7 @@ function mainContainer(model: EnsembleModel): k8s.Container {
         valueFrom: { resourceFieldRef: { containerName: model.names.containers.main, resource: 'limits.memory', divisor: k8s.Quantity.fromString('1Mi') } },
       },
       { name: 'ZK_JVM_OPTIONS', value: paths.jvmOptions },
-      { name: 'ZK_ZOO_CFG', value: paths.zooCfg },
+      { name: 'ZK_ZOO_CFG', value: group.zooCfgPath },
       { name: 'ZK_CLIENT_PORT', value: String(ports.client.port) },
     ],
     ports: containerPorts.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
@@ -163,8 +167,8 @@ function volumes(model: EnsembleModel): k8s.Volume[] {
   ];
 }
 
-function antiAffinity(model: EnsembleModel): k8s.PodAntiAffinity {
-  const term: k8s.PodAffinityTerm = { labelSelector: selectMembers(model), topologyKey: 'kubernetes.io/hostname' };
+function antiAffinity(model: EnsembleModel, group: MemberGroup): k8s.PodAntiAffinity {
+  const term: k8s.PodAffinityTerm = { labelSelector: selectGroup(group), topologyKey: 'kubernetes.io/hostname' };
   return model.scheduling.antiAffinity === AntiAffinity.REQUIRED
     ? { requiredDuringSchedulingIgnoredDuringExecution: [term] }
     : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] };

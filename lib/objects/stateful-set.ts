@@ -1,28 +1,30 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { EnsembleModel } from '../model/ensemble-model';
-import { objectMeta, selectMembers } from './metadata';
+import { EnsembleModel, MemberGroup } from '../model/ensemble-model';
+import { groupConstructId, objectMeta, selectGroup } from './metadata';
 import { podTemplate } from './pod-template';
 
 /**
- * The members. Pods start in parallel: with OrderedReady, member 0 would wait to be Ready, which
- * needs a quorum, which needs the other members. Rolling updates still replace one pod at a time.
+ * The members of one group (voters or observers). Pods start in parallel: with OrderedReady,
+ * member 0 would wait to be Ready, which needs a quorum, which needs the other members. Rolling
+ * updates still replace one pod at a time. Both groups share the peer Service, which gives every
+ * member its DNS name.
  */
-export function addStatefulSet(scope: Construct, model: EnsembleModel, configChecksum: string): k8s.KubeStatefulSet {
-  return new k8s.KubeStatefulSet(scope, 'StatefulSet', {
-    metadata: objectMeta(model, model.names.statefulSet, 'workload'),
+export function addStatefulSet(scope: Construct, model: EnsembleModel, group: MemberGroup, configChecksum: string): k8s.KubeStatefulSet {
+  return new k8s.KubeStatefulSet(scope, groupConstructId(group, 'StatefulSet'), {
+    metadata: objectMeta(model, group.statefulSet, 'workload', group.labels),
     spec: {
       serviceName: model.names.peerService,
-      replicas: model.replicas,
-      selector: selectMembers(model),
+      replicas: group.members.length,
+      selector: selectGroup(group),
       podManagementPolicy: 'Parallel',
       updateStrategy: { type: 'RollingUpdate' },
       // Volumes hold the ensemble's data: never delete them with the StatefulSet or on scale-down.
       persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
-      template: podTemplate(model, configChecksum),
+      template: podTemplate(model, group, configChecksum),
       volumeClaimTemplates: [
-        claimTemplate(model, model.names.claimTemplates.data, model.storage.dataGiB),
-        ...(model.names.claimTemplates.txnLog !== undefined ? [claimTemplate(model, model.names.claimTemplates.txnLog, model.storage.txnLogGiB!)] : []),
+        claimTemplate(model, group, model.names.claimTemplates.data, model.storage.dataGiB),
+        ...(model.names.claimTemplates.txnLog !== undefined ? [claimTemplate(model, group, model.names.claimTemplates.txnLog, model.storage.txnLogGiB!)] : []),
       ],
     },
   });
@@ -32,9 +34,9 @@ export function addStatefulSet(scope: Construct, model: EnsembleModel, configChe
  * Claim templates are immutable once the StatefulSet exists, so they carry only the stable selector
  * labels: a version label here would make every upgrade fail to apply.
  */
-function claimTemplate(model: EnsembleModel, name: string, sizeGiB: number): k8s.KubePersistentVolumeClaimProps {
+function claimTemplate(model: EnsembleModel, group: MemberGroup, name: string, sizeGiB: number): k8s.KubePersistentVolumeClaimProps {
   return {
-    metadata: { name, labels: { ...model.labels.selector } },
+    metadata: { name, labels: { ...group.selector } },
     spec: {
       accessModes: ['ReadWriteOnce'],
       volumeMode: 'Filesystem',

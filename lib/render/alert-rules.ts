@@ -1,6 +1,7 @@
 import { EnsembleModel } from '../model/ensemble-model';
 import { PrometheusMonitor } from '../settings';
 import { RuleGroup } from './alert-rules-types';
+import { memberPodPattern } from './member-pods';
 
 type Rule = RuleGroup['rules'][number];
 type Severity = 'critical' | 'warning' | 'info';
@@ -35,19 +36,23 @@ const QUORUM_AT_RISK = '10m';
 export function renderAlertRules(model: EnsembleModel): RuleGroup[] {
   if (model.alerts === undefined) return [];
   const { thresholds: t, evaluationIntervalSeconds } = model.alerts;
-  const { namespace: ns, name, replicas, quorumSize } = model;
+  const { namespace: ns, name, replicas, quorumSize, observers } = model;
   const kubectl = `kubectl -n ${ns}`;
-  const podLabels = Object.entries(model.labels.selector).map(([k, v]) => `${k}=${v}`).join(',');
+  const podLabels = Object.entries(model.labels.anyMember).map(([k, v]) => `${k}=${v}`).join(',');
+  const statefulSets = model.memberGroups.map((g) => g.statefulSet).join(' ');
   const ensemble = `${ns}/${name}`;
+  // Every member is scraped, observers included; only voters count towards the quorum.
+  const members = replicas + observers.length;
+  const roles = observers.length === 0 ? '' : ` (${replicas} voters and ${observers.length} observer${observers.length === 1 ? '' : 's'})`;
+  const voter = observers.length === 0 ? 'member' : 'voting member';
 
-  // Pod and claim names are DNS labels: no character in them is special in a regular expression.
   const ours = (metric: string, ...extra: string[]) =>
     `${metric}{${[`namespace="${ns}"`, `${model.monitoring.ensembleLabel}="${name}"`, ...extra].join(', ')}}`;
   const pods = (metric: string, ...extra: string[]) =>
-    `${metric}{${[`namespace="${ns}"`, `pod=~"${name}-[0-9]+"`, ...extra].join(', ')}}`;
+    `${metric}{${[`namespace="${ns}"`, `pod=~"${memberPodPattern(model)}"`, ...extra].join(', ')}}`;
   const { data, txnLog } = model.names.claimTemplates;
   const claims = (metric: string) =>
-    `${metric}{namespace="${ns}", persistentvolumeclaim=~"(${[data, txnLog].filter(Boolean).join('|')})-${name}-[0-9]+"}`;
+    `${metric}{namespace="${ns}", persistentvolumeclaim=~"(${[data, txnLog].filter(Boolean).join('|')})-${memberPodPattern(model)}"}`;
   const ratio = (percent: number) => `${percent / 100}`;
 
   // A standalone server down is the whole service down; in an ensemble the quorum alerts say when
@@ -55,7 +60,8 @@ export function renderAlertRules(model: EnsembleModel): RuleGroup[] {
   const memberSeverity: Severity = replicas === 1 ? 'critical' : 'warning';
   const tolerance = replicas === 1
     ? 'A standalone server down is ZooKeeper down.'
-    : `The ensemble keeps serving with up to ${replicas - quorumSize} of ${replicas} members down.`;
+    : `The ensemble keeps serving with up to ${replicas - quorumSize} of ${replicas} ${voter}s down.`
+      + (observers.length === 0 ? '' : ' Observers do not count towards the quorum.');
   const scrapedBy = model.monitoring.monitor === PrometheusMonitor.NONE
     ? 'the scrape configuration of Prometheus'
     : `the ${model.monitoring.monitor} ${model.names.monitor}`;
@@ -78,11 +84,11 @@ export function renderAlertRules(model: EnsembleModel): RuleGroup[] {
       `{{ $labels.pod }} of ensemble ${ensemble} has failed every scrape for ${MEMBER_OUTAGE}. ${tolerance}`,
       `${kubectl} describe pod {{ $labels.pod }} (events; Last State holds the watchdog's reason when ZooKeeper could not start), `
       + `then ${logs} --previous`),
-    rule('ZooKeeperMembersMissing', memberSeverity, `(count(${ours('up')} == 1) or vector(0)) < ${replicas}`, MEMBERS_MISSING,
-      `ZooKeeper ensemble ${ensemble} has fewer than ${replicas} members up`,
-      `Only {{ $value }} of ${replicas} members of ${ensemble} have been scraped successfully for ${MEMBERS_MISSING}: `
+    rule('ZooKeeperMembersMissing', memberSeverity, `(count(${ours('up')} == 1) or vector(0)) < ${members}`, MEMBERS_MISSING,
+      `ZooKeeper ensemble ${ensemble} has fewer than ${members} members up`,
+      `Only {{ $value }} of ${members} members of ${ensemble}${roles} have been scraped successfully for ${MEMBERS_MISSING}: `
       + 'pods are missing, Pending, failing, or no longer scraped.',
-      `${kubectl} get statefulset ${model.names.statefulSet} and ${kubectl} get pods -l ${podLabels} -o wide; `
+      `${kubectl} get statefulset ${statefulSets} and ${kubectl} get pods -l ${podLabels} -o wide; `
       + `a Pending pod's events say why it cannot be scheduled (${kubectl} describe pod <pod>); `
       + `if all pods run, check ${scrapedBy} and the Prometheus targets page`),
     rule('ZooKeeperMemberNotServing', memberSeverity, `${ours('up')} == 1 unless on(namespace, pod) ${ours('znode_count')}`, MEMBER_OUTAGE,
@@ -97,7 +103,7 @@ export function renderAlertRules(model: EnsembleModel): RuleGroup[] {
     rule('ZooKeeperNoLeader', 'critical', `absent(${ours('leader_uptime')}) and on() (count(${ours('up')} == 1) > 0)`, LEADERSHIP_GAP,
       `ZooKeeper ensemble ${ensemble} has no leader`,
       `No member of ${ensemble} has been leading for ${LEADERSHIP_GAP} while members are up: the ensemble serves `
-      + `neither reads nor writes. ${quorumSize} of ${replicas} members must reach each other to elect a leader.`,
+      + `neither reads nor writes. ${quorumSize} of ${replicas} ${voter}s must reach each other to elect a leader.`,
       `${kubectl} get pods -l ${podLabels} -o wide; ${kubectl} logs <pod> -c ${model.names.containers.main} for each member: `
       + `LOOKING with connection errors to ports ${model.ports.quorum.port}/${model.ports.election.port} point at DNS `
       + `(${kubectl} get endpoints ${model.names.peerService}) or network policies`),
@@ -112,7 +118,7 @@ export function renderAlertRules(model: EnsembleModel): RuleGroup[] {
     rule('ZooKeeperQuorumAtRisk', 'critical', `${ours('synced_followers')} < ${quorumSize}`, QUORUM_AT_RISK,
       `ZooKeeper ensemble ${ensemble} is one failure away from losing its quorum`,
       `Leader {{ $labels.pod }} has had only {{ $value }} of ${replicas - 1} followers in sync for ${QUORUM_AT_RISK}: `
-      + `with itself that is no more than the quorum of ${quorumSize}, so losing one more member stops the ensemble.`,
+      + `with itself that is no more than the quorum of ${quorumSize}, so losing one more ${voter} stops the ensemble.`,
       `${kubectl} get pods -l ${podLabels} -o wide and the ZooKeeperMemberDown / ZooKeeperMemberNotServing alerts name `
       + 'the missing members; avoid draining nodes or restarting members until this clears'),
     // Every member records an election when it starts following or leading, so the busiest member

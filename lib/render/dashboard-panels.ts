@@ -1,4 +1,5 @@
 import { EnsembleModel } from '../model/ensemble-model';
+import { memberPodPattern } from './member-pods';
 
 /**
  * Every metric the dashboard reads. ZooKeeper's names are those of its 3.8 Prometheus provider,
@@ -73,7 +74,7 @@ class Queries {
   volumes(metric: DashboardMetric): string {
     const { data, txnLog } = this.model.names.claimTemplates;
     const templates = [data, ...(txnLog === undefined ? [] : [txnLog])].join('|');
-    return `${metric}{namespace="$namespace", persistentvolumeclaim=~"(${templates})-$ensemble-[0-9]+", persistentvolumeclaim=~".*-($pod)"}`;
+    return `${metric}{namespace="$namespace", persistentvolumeclaim=~"(${templates})-${memberPodPattern(this.model, '$ensemble')}", persistentvolumeclaim=~".*-($pod)"}`;
   }
 
   perMember(metric: DashboardMetric, extra = ''): string {
