@@ -5,6 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { synthesizeAtomically, ZooKeeperChart, ZooKeeperChartProps } from '../lib';
+import { ZOOKEEPER_PROGRAM } from '../lib/render/supervisord-conf';
 import { mainContainer, PodmanCluster } from './cluster';
 import { ExpandedPod, expandStatefulSet, find, Manifest } from './expand';
 import { podman, waitFor } from './podman';
@@ -91,7 +92,7 @@ export class Ensemble {
    */
   public async killServer(member: ExpandedPod): Promise<number> {
     const conf = this.supervisordConf();
-    const pid = (await this.exec(member, ['supervisorctl', '-c', conf, 'pid', 'zookeeper'])).trim();
+    const pid = (await this.exec(member, ['supervisorctl', '-c', conf, 'pid', ZOOKEEPER_PROGRAM])).trim();
     if (!/^\d+$/.test(pid)) throw new Error(`supervisorctl gave no pid for zookeeper on ${member.name}: ${pid}`);
     const out = await this.exec(member, ['bash', '-c', `printf '%s\\n' "$EPOCHREALTIME"; kill -KILL ${pid}`]);
     return Math.round(Number(out.trim()) * 1000);

@@ -4,6 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { stringify } from 'yaml';
+import { ZOOKEEPER_PROGRAM } from '../lib/render/supervisord-conf';
 import { PodmanCluster } from './cluster';
 import { Ensemble, synthesizeToYaml } from './ensemble';
 import { find, Manifest } from './expand';
@@ -59,7 +60,7 @@ export async function alertsFireAndResolve(cluster: PodmanCluster, workdir: stri
     const [notServing, down] = ensemble.members.filter((m) => m !== leader);
     const conf = ensemble.supervisordConf();
     const failedAt = Date.now();
-    await ensemble.exec(notServing, ['supervisorctl', '-c', conf, 'stop', 'zookeeper']);
+    await ensemble.exec(notServing, ['supervisorctl', '-c', conf, 'stop', ZOOKEEPER_PROGRAM]);
     await podman(['stop', '--time', '30', cluster.containerName(down.name)], 60_000);
     const [notServingTimes, downTimes] = await Promise.all([
       alertTimes(prometheus, 'ZooKeeperMemberNotServing', notServing.name, failedAt),
@@ -72,7 +73,7 @@ export async function alertsFireAndResolve(cluster: PodmanCluster, workdir: stri
     // Recovery: both come back and every alert of the failure resolves.
     const recoveredAt = Date.now();
     // supervisorctl start returns once the program has run for startsecs (10 s).
-    await ensemble.exec(notServing, ['supervisorctl', '-c', conf, 'start', 'zookeeper'], 60_000);
+    await ensemble.exec(notServing, ['supervisorctl', '-c', conf, 'start', ZOOKEEPER_PROGRAM], 60_000);
     await podman(['start', cluster.containerName(down.name)], 60_000);
     await ensemble.waitForQuorum(180_000);
     // Kubernetes service discovery always has the pods' current addresses; so does the targets file.
