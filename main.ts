@@ -1,11 +1,18 @@
-// The app: which charts exist and with which settings. Everything else lives in lib/.
-import { App } from 'cdk8s';
-import { runSynthesis, ZooKeeperChart } from './lib';
+// The app: which environments exist and how Argo CD delivers them. Everything else lives in lib/.
+import * as path from 'path';
+import { Environment, GitOpsSettings, readEnvironmentFiles, reportSynthesis, synthesizeEnvironments } from './lib';
 
-/** The charts of this app; tests build the same app through this function. */
-export function defineApp(app: App): void {
-  // A production ensemble of three members in the `zookeeper` namespace, with all defaults.
-  new ZooKeeperChart(app, 'zookeeper', { namespace: 'zookeeper' });
+/** Every environments/<name>.yaml; a TypeScript environment is one more entry in this list. */
+export function environments(): Environment[] {
+  // Relative to the working directory when possible, so errors read `environments/prod.yaml:3`.
+  return readEnvironmentFiles(path.relative(process.cwd(), path.join(__dirname, 'environments')) || '.');
 }
 
-if (require.main === module) runSynthesis(defineApp);
+/** Where Argo CD reads this repository; one Application per environment lands in dist/argocd/. */
+export const gitops: GitOpsSettings = {
+  repoURL: 'https://git.example.com/platform/cdk8s-zookeeper.git',
+  targetRevision: 'main',
+  automatedSync: ['dev'],
+};
+
+if (require.main === module) reportSynthesis(() => synthesizeEnvironments(environments(), gitops));

@@ -13,3 +13,6 @@ export type { ConfigFiles } from './objects/config-maps';
 export { CONFIG_CHECKSUM_ANNOTATION } from './objects/pod-template';
 export { EnvironmentFileError, readEnvironmentFile, readEnvironmentFiles } from './environments/environment-file';
 export type { Environment, EnvironmentFileIssue } from './environments/environment-file';
+export * from './gitops/gitops-settings';
+export { synthesizeEnvironments } from './gitops/synthesize-environments';
+export { ARGOCD_FOLDER } from './gitops/resolve-delivery';

@@ -1,20 +1,9 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { defineApp } from '../main';
-import { synthesizeAtomically } from '../lib';
-
-const root = path.join(__dirname, '..');
-
-function synthDefaultApp(): Record<string, string> {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'zk-app-'));
-  try {
-    synthesizeAtomically(defineApp, outdir);
-    return Object.fromEntries(fs.readdirSync(outdir).sort().map((f) => [f, fs.readFileSync(path.join(outdir, f), 'utf8')]));
-  } finally {
-    fs.rmSync(outdir, { recursive: true, force: true });
-  }
-}
+import { parse } from 'yaml';
+import { ARGOCD_FOLDER } from '../lib';
+import { environments, gitops } from '../main';
+import { DIST, objectsOfTree, readTree, ROOT, synthDefaultApp } from './support/default-app';
 
 describe('the default app', () => {
   const files = synthDefaultApp();
@@ -28,15 +17,43 @@ describe('the default app', () => {
   });
 
   test('is exactly what dist/ holds, with no extra files', () => {
-    const dist = path.join(root, 'dist');
-    const committed = Object.fromEntries(fs.readdirSync(dist).sort().map((f) => [f, fs.readFileSync(path.join(dist, f), 'utf8')]));
-    expect(committed).toEqual(files);
+    expect(readTree(DIST)).toEqual(files);
   });
 
-  test('creates its Namespace before any object that lives in it, so `kubectl apply -f dist/` works on an empty cluster', () => {
-    const kinds = files['zookeeper.k8s.yaml'].split('\n---\n').map((doc) => /^kind: (\S+)$/m.exec(doc)?.[1]);
+  test('gives every environment file its own folder, each with its manifests and a kustomization, plus one Application each', () => {
+    const names = fs.readdirSync(path.join(ROOT, 'environments')).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, '')).sort();
+    expect(environments().map((e) => e.name)).toEqual(names);
+    expect(names).toEqual(['dev', 'prod']);
+    expect(Object.keys(files)).toEqual([
+      ...names.map((env) => `${ARGOCD_FOLDER}/${env}.k8s.yaml`),
+      ...names.flatMap((env) => [`${env}/kustomization.yaml`, `${env}/zookeeper.k8s.yaml`]),
+    ]);
+  });
+
+  test('dev is one standalone member and prod three voters, each in its own namespace', () => {
+    const sets = Object.fromEntries(['dev', 'prod'].map((env) => {
+      const objects = objectsOfTree({ [`${env}/zookeeper.k8s.yaml`]: files[`${env}/zookeeper.k8s.yaml`] });
+      return [env, objects.find((o) => o.kind === 'StatefulSet')];
+    }));
+    expect(sets.dev.spec.replicas).toBe(1);
+    expect(sets.dev.metadata.namespace).toBe('zookeeper-dev');
+    expect(sets.prod.spec.replicas).toBe(3);
+    expect(sets.prod.metadata.namespace).toBe('zookeeper');
+  });
+
+  test.each(['dev', 'prod'])('%s creates its Namespace before any object that lives in it, so `kubectl apply -f` on its folder works on an empty cluster', (env) => {
+    const kinds = files[`${env}/zookeeper.k8s.yaml`].split('\n---\n').map((doc) => /^kind: (\S+)$/m.exec(doc)?.[1]);
     expect(kinds[0]).toBe('Namespace');
     expect(kinds.slice(1)).not.toContain('Namespace');
-    expect(kinds).toEqual(expect.arrayContaining(['ServiceAccount', 'ConfigMap', 'Service', 'StatefulSet', 'PodDisruptionBudget']));
+    expect(kinds).toEqual(expect.arrayContaining(['ServiceAccount', 'ConfigMap', 'Service', 'StatefulSet']));
+  });
+
+  test('each Application reads its own environment folder and syncs automatically only where gitops says so', () => {
+    for (const env of ['dev', 'prod']) {
+      const app = parse(files[`${ARGOCD_FOLDER}/${env}.k8s.yaml`]);
+      expect(app.spec.source.path).toBe(`dist/${env}`);
+      expect(app.spec.source.repoURL).toBe(gitops.repoURL);
+      expect(app.spec.syncPolicy.automated !== undefined).toBe(gitops.automatedSync?.includes(env));
+    }
   });
 });

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { SETTING_NAMES } from '../lib';
+import { GITOPS_SETTING_NAMES, SETTING_NAMES } from '../lib';
 
 const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
 
@@ -11,8 +11,12 @@ describe('the README', () => {
     expect(SETTING_NAMES.filter((name) => !documented.includes(name))).toEqual([]);
   });
 
+  test('documents every GitOps setting', () => {
+    expect(GITOPS_SETTING_NAMES.filter((name) => !documented.includes(name))).toEqual([]);
+  });
+
   test('documents no setting that does not exist', () => {
-    const known = [...SETTING_NAMES, 'createNamespace', 'image', 'zookeeperVersion', 'classpath', 'javaPath', 'userId', 'nativePrometheusMetrics', 'logging'];
+    const known = [...SETTING_NAMES, ...GITOPS_SETTING_NAMES, 'createNamespace', 'image', 'zookeeperVersion', 'classpath', 'javaPath', 'userId', 'nativePrometheusMetrics', 'logging'];
     expect(documented.filter((name) => !known.includes(name as never))).toEqual([]);
   });
 

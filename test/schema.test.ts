@@ -1,22 +1,25 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import { App, Testing } from 'cdk8s';
-import { parseAllDocuments } from 'yaml';
 import { AntiAffinity, DeploymentMode, ImageProfile, LoggingBackend, PrometheusMonitor, ZoneSpread, ZooKeeperChart, ZooKeeperChartProps } from '../lib';
-import { defineApp } from '../main';
+import { publishedApplicationProblems, registerArgoCdSchemas } from './support/argocd-schemas';
+import { DIST, objectsOfTree, readTree, synthDefaultApp } from './support/default-app';
 import { validateObjects } from './support/k8s-schema';
 import { isMonitoringKind, registerMonitoringSchemas, upstreamProblems } from './support/monitoring-schemas';
 
 // ServiceMonitor, PodMonitor and PrometheusRule: strictly by the project's CRDs here, and by the
 // operator's published schemas in validateAll below.
 registerMonitoringSchemas();
+// Argo CD Applications: strictly by the project's CRD, and by Argo CD's published schema below.
+registerArgoCdSchemas();
 
 /** Every problem: Kubernetes 1.28 (strict), plus the published schemas for the monitoring kinds. */
 function validateAll(objects: unknown[]): string[] {
   const upstream = (objects as { kind: string; metadata: { name: string } }[]).filter((o) => isMonitoringKind(o.kind))
     .map((o) => upstreamProblems(o) && `${o.kind} ${o.metadata.name}: ${upstreamProblems(o)}`)
     .filter((p): p is string => p !== undefined);
-  return [...validateObjects(objects), ...upstream];
+  const applications = (objects as { kind: string; metadata: { name: string } }[]).filter((o) => o.kind === 'Application')
+    .map((o) => publishedApplicationProblems(o) && `Application ${o.metadata.name}: ${publishedApplicationProblems(o)}`)
+    .filter((p): p is string => p !== undefined);
+  return [...validateObjects(objects), ...upstream, ...applications];
 }
 
 /** Every object of every chart in an app, as synthesized. */
@@ -47,15 +50,14 @@ const VARIANTS: [string, ZooKeeperChartProps][] = [
 
 describe('Kubernetes 1.28 API schema', () => {
   test('every object of the default app is valid, with no unknown field, bad name or bad port', () => {
-    const objects = objectsOf(defineApp);
+    const objects = objectsOfTree(synthDefaultApp());
+    expect(objects.filter((o) => o.kind === 'Application')).toHaveLength(2);
     expect(objects.length).toBeGreaterThanOrEqual(10);
     expect(validateAll(objects)).toEqual([]);
   });
 
   test('the YAML in dist/, parsed back as kubectl would read it, is valid', () => {
-    const dist = path.join(__dirname, '..', 'dist');
-    const objects = fs.readdirSync(dist).filter((f) => f.endsWith('.yaml'))
-      .flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(dist, f), 'utf8'), { version: '1.1' }).map((d) => d.toJS()));
+    const objects = objectsOfTree(readTree(DIST));
     expect(objects.length).toBeGreaterThanOrEqual(10);
     expect(validateAll(objects)).toEqual([]);
   });
@@ -73,7 +75,7 @@ describe('Kubernetes 1.28 API schema', () => {
   });
 
   test('the check itself catches a broken object from the app (it is not vacuous)', () => {
-    const objects = objectsOf(defineApp) as any[];
+    const objects = objectsOfTree(synthDefaultApp());
     const sts = objects.find((o) => o.kind === 'StatefulSet');
     sts.spec.template.spec.containers[0].ports[0].containerPort = 70000;
     sts.spec.template.spec.containers[0].livenessProbe.exec.comand = ['x'];

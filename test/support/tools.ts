@@ -86,3 +86,14 @@ export function requirePrometheusTool(name: 'promtool' | 'prometheus'): string {
     throw new Error(`${name} not found at ${candidate}: ${SETUP_TOOLS_HINT}`);
   }
 }
+
+/** kubectl as unpacked by test/setup-tools.sh, or an Error saying how to get it. */
+export function requireKubectl(): string {
+  const candidate = path.join(__dirname, '..', '..', '.tools', 'kubectl', 'kubectl');
+  try {
+    fs.accessSync(candidate, fs.constants.X_OK);
+    return candidate;
+  } catch {
+    throw new Error(`kubectl not found at ${candidate}: ${SETUP_TOOLS_HINT}`);
+  }
+}

@@ -1,0 +1,69 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Chart } from 'cdk8s';
+import { ZooKeeperChart } from '../chart';
+import { Environment } from '../environments/environment-file';
+import { ZooKeeperSettingsError } from '../model/errors';
+import { NameFormat } from '../model/settings-reader';
+import { newApp, writeAtomically } from '../synth';
+import { addApplication } from './application';
+import { GitOpsSettings } from './gitops-settings';
+import { renderKustomization } from './kustomization';
+import { ARGOCD_FOLDER, checkEnvironmentNames, EnvironmentTarget, resolveApplications } from './resolve-delivery';
+
+/**
+ * Synthesizes every environment into its own folder, all-or-nothing:
+ *
+ *     <outdir>/<environment>/<ensemble>.k8s.yaml   the ensemble, Namespace included
+ *     <outdir>/<environment>/kustomization.yaml    the same objects for `kubectl kustomize`
+ *     <outdir>/argocd/<environment>.k8s.yaml       its Argo CD Application (with `gitops` only)
+ *
+ * Every environment's problems are reported together; nothing is written unless all are valid.
+ */
+export function synthesizeEnvironments(environments: readonly Environment[], gitops?: GitOpsSettings, outdir = process.env.CDK8S_OUTDIR ?? 'dist'): string[] {
+  checkEnvironmentNames(environments.map((env) => env.name));
+  if (gitops !== undefined && (typeof gitops !== 'object' || gitops === null || Array.isArray(gitops))) {
+    throw new ZooKeeperSettingsError('gitops', [{ setting: 'gitops', message: 'must be an object with at least repoURL' }], 'the GitOps delivery (gitops)');
+  }
+  return writeAtomically(outdir, (scratch) => {
+    const built = buildEnvironments(environments, scratch);
+    const applications = gitops ? resolveApplications(built.map((b) => b.target), gitops) : [];
+    for (const { app, folder } of built) {
+      app.synth();
+      const manifests = fs.readdirSync(folder).filter((file) => file.endsWith('.k8s.yaml'));
+      fs.writeFileSync(path.join(folder, 'kustomization.yaml'), renderKustomization(manifests));
+    }
+    if (applications.length > 0) {
+      const argocd = newApp(path.join(scratch, ARGOCD_FOLDER));
+      for (const application of applications) addApplication(new Chart(argocd, application.environment), application);
+      argocd.synth();
+    }
+  });
+}
+
+/** Each environment's chart, built and validated; all environments' problems in one error. */
+function buildEnvironments(environments: readonly Environment[], scratch: string) {
+  const issues: { setting: string; message: string }[] = [];
+  const built = environments.flatMap((env) => {
+    const folder = path.join(scratch, env.name);
+    const app = newApp(folder);
+    try {
+      // The chart id names the file: <ensemble>.k8s.yaml, so a folder reads like the cluster.
+      const chart = new ZooKeeperChart(app, chartId(env), env.settings);
+      const target: EnvironmentTarget = { environment: env.name, ensemble: chart.ensemble.model.name, namespace: chart.ensemble.model.namespace };
+      return [{ app, folder, target }];
+    } catch (error) {
+      if (!(error instanceof ZooKeeperSettingsError)) throw error;
+      issues.push(...error.issues.map((issue) => ({ setting: `${env.name}: ${issue.setting}`, message: issue.message })));
+      return [];
+    }
+  });
+  if (issues.length > 0) throw new ZooKeeperSettingsError('environments', issues, 'the environments');
+  return built;
+}
+
+/** The ensemble's name when it is a valid one; otherwise the chart reports it and the id is moot. */
+function chartId(env: Environment): string {
+  const name = (env.settings as { name?: unknown } | undefined)?.name;
+  return typeof name === 'string' && !NameFormat.dnsLabel(name) ? name : 'zookeeper';
+}
