@@ -1,3 +1,4 @@
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
@@ -54,6 +55,31 @@ describe('the default app', () => {
       expect(app.spec.source.path).toBe(`dist/${env}`);
       expect(app.spec.source.repoURL).toBe(gitops.repoURL);
       expect(app.spec.syncPolicy.automated !== undefined).toBe(gitops.automatedSync?.includes(env));
+    }
+  });
+});
+
+describe('`npm run synth` with a mistake in an environment file', () => {
+  test('exits 1 naming the file, line and setting, and leaves dist/ byte-for-byte as it was', () => {
+    // GIVEN a copy of the project whose prod.yaml asks for an even number of voters, and a dist/ from before
+    const work = fs.mkdtempSync(path.join(ROOT, '.synth-cli-test-'));
+    try {
+      for (const link of ['lib', 'imports', 'node_modules', 'package.json']) fs.symlinkSync(path.join(ROOT, link), path.join(work, link));
+      fs.copyFileSync(path.join(ROOT, 'main.ts'), path.join(work, 'main.ts'));
+      fs.cpSync(path.join(ROOT, 'environments'), path.join(work, 'environments'), { recursive: true });
+      fs.appendFileSync(path.join(work, 'environments', 'prod.yaml'), 'replicas: 4\n');
+      const line = fs.readFileSync(path.join(work, 'environments', 'prod.yaml'), 'utf8').trimEnd().split('\n').length;
+      fs.cpSync(DIST, path.join(work, 'dist'), { recursive: true });
+      // WHEN the synth script runs there
+      const result = spawnSync('node', ['--import', 'tsx', 'main.ts'], { cwd: work, encoding: 'utf8', timeout: 60_000 });
+      // THEN it fails with the located message, and dist/ is untouched
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(`environments/prod.yaml:${line}: replicas: must be odd`);
+      expect(result.stderr).toContain('Nothing was written');
+      expect(readTree(path.join(work, 'dist'))).toEqual(readTree(DIST));
+      expect(fs.readdirSync(work).filter((f) => f.startsWith('.synth-'))).toEqual([]);
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
     }
   });
 });
