@@ -1,4 +1,5 @@
 export * from './settings';
+export * from './tls-settings';
 export * from './deployment-mode';
 export * from './image-profile';
 export * from './ensemble';
