@@ -65,7 +65,8 @@ export class ImageProfile {
   /**
    * The project's own image (image/Containerfile): Debian bookworm's zookeeper 3.8.0 with
    * supervisor and OpenJDK 17. Debian's build has no Prometheus provider, and its server needs the
-   * slf4j binding and log4j 1.2 for logging and servlet-api for the AdminServer on the classpath.
+   * slf4j binding and log4j 1.2 for logging, servlet-api for the AdminServer and netty-codec for
+   * TLS on the classpath.
    */
   public static debian(image = 'localhost/cdk8s-zookeeper:3.8.0-bookworm'): ImageProfile {
     return new ImageProfile({
@@ -76,6 +77,9 @@ export class ImageProfile {
         '/usr/share/java/slf4j-log4j12.jar',
         '/usr/share/java/log4j-1.2.jar',
         '/usr/share/java/servlet-api.jar',
+        // zookeeper.jar's manifest names netty's handler but not its codec, which SslHandler
+        // extends: without it TLS fails (NoClassDefFoundError ByteToMessageDecoder).
+        '/usr/share/java/netty-codec.jar',
       ],
       javaPath: '/usr/bin/java',
       supervisordPath: '/usr/bin/supervisord',
