@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { DeploymentMode } from './deployment-mode';
 import { ImageProfile } from './image-profile';
+import { SASL_SETTING_NAMES, SaslProps } from './sasl-settings';
 import { TLS_SETTING_NAMES, TlsProps } from './tls-settings';
 
 /** How strictly members are kept on different nodes. */
@@ -69,9 +70,9 @@ export const ALERT_THRESHOLD_NAMES = [
 /**
  * Settings of one ZooKeeper ensemble. Every member is optional; the defaults give a production
  * 3-member ensemble. zoo.cfg settings keep ZooKeeper's own names so the mapping is obvious. The TLS
- * settings are declared beside their types in tls-settings.ts.
+ * and SASL settings are declared in tls-settings.ts and sasl-settings.ts.
  */
-export interface ZooKeeperEnsembleProps extends TlsProps {
+export interface ZooKeeperEnsembleProps extends TlsProps, SaslProps {
   /**
    * Name of the ensemble: the StatefulSet, the client Service and the prefix of every other object.
    * @default 'zookeeper'
@@ -304,6 +305,7 @@ export const SETTING_NAMES = [
   'prometheusMonitor', 'scrapeIntervalSeconds', 'monitoringLabels', 'alertRules', 'alertThresholds',
   'alertEvaluationIntervalSeconds', 'grafanaDashboard', 'grafanaDashboardLabels',
   ...TLS_SETTING_NAMES,
+  ...SASL_SETTING_NAMES,
 ] as const satisfies readonly (keyof ZooKeeperEnsembleProps)[];
 
 // Compile-time proof that SETTING_NAMES and the interface list the same keys.

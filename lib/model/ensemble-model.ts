@@ -103,6 +103,34 @@ export interface TlsModel {
 }
 
 /**
+ * SASL DIGEST-MD5 authentication of clients and of members among themselves. The passwords stay
+ * in the user's Secret: it is mounted with fixed file names (items), and write-sasl-config.sh
+ * builds the JAAS file from it into an in-memory directory each time ZooKeeper starts.
+ */
+export interface SaslModel {
+  readonly client: boolean;
+  readonly quorum: boolean;
+  readonly secretName: string;
+  /** Secret keys and the file names they are mounted as: `quorum-password`, `client-<user>`, `super-digest`. */
+  readonly items: readonly { readonly key: string; readonly path: string }[];
+  /** The user members log in to each other as, with quorum SASL. */
+  readonly quorumUser?: string;
+  /** Client user names, sorted. */
+  readonly clientUsers: readonly string[];
+  /** Whether the Secret has a super user digest (a system property, from an @argfile in memory). */
+  readonly superDigest: boolean;
+  readonly paths: {
+    /** The Secret volume (read-only). */
+    readonly secretDir: string;
+    /** In-memory directory with the files built from the Secret. */
+    readonly runtimeDir: string;
+    readonly jaasFile: string;
+    /** With a super digest: the JVM options file plus the digest, which java runs with instead. */
+    readonly jvmOptions: string;
+  };
+}
+
+/**
  * The resolved ensemble: every name, label, port, path and derived number, computed once from the
  * settings. Constructs and renderers only read it.
  */
@@ -188,6 +216,8 @@ export interface EnsembleModel {
   readonly clientPorts: readonly NamedPort[];
   /** TLS, or undefined when neither quorum nor client TLS is on. */
   readonly tls?: TlsModel;
+  /** SASL, or undefined when neither client nor quorum SASL is on. */
+  readonly sasl?: SaslModel;
 
   /** The voters' zoo.cfg as ordered key/value pairs (managed entries first, then additionalConfig). */
   readonly zooCfg: readonly (readonly [string, string])[];

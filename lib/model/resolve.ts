@@ -8,6 +8,7 @@ import { ZooKeeperSettingsError } from './errors';
 import { checkImageProfile } from './image-profile-checks';
 import { readLabels } from './resolve-labels';
 import { readMonitoring } from './resolve-monitoring';
+import { resolveSasl } from './resolve-sasl';
 import { readTlsSettings, resolveTls } from './resolve-tls';
 import { ModePreset, readTopology, resolveMemberGroups, resolveMembers } from './resolve-topology';
 import { NameFormat, SettingsReader } from './settings-reader';
@@ -100,6 +101,8 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     name, namespace: namespace ?? '', clusterDomain, members: [...members.voters, ...members.observers], peerService, clientService: name, metricsService,
   });
 
+  const sasl = resolveSasl(s, topology.replicas);
+
   const fourLetterWords = image.nativePrometheusMetrics ? PROBE_FOUR_LETTER_WORDS : [...PROBE_FOUR_LETTER_WORDS, ...EXPORTER_FOUR_LETTER_WORDS];
   const zooCfg = managedZooCfgEntries({
     tickTime,
@@ -126,6 +129,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     observers: members.observers,
     tls,
     secureClientPort: tlsSettings.secureClientPort?.port,
+    sasl,
   });
   zooCfg.push(...readAdditionalConfig(s));
 
@@ -188,6 +192,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     ports: allPorts,
     clientPorts,
     tls,
+    sasl,
     zooCfg,
     fourLetterWords,
     logLevel,
@@ -259,6 +264,12 @@ function readHeap(s: SettingsReader, preset: ModePreset) {
     if (!/^-\S+$/.test(option) || /["'\\]/.test(option)) return 'must be one JVM option starting with \'-\', without spaces or quotes';
     if (/^-(Xmx|Xms|XX:(MaxRAMPercentage|InitialRAMPercentage|MinRAMPercentage|MaxRAM)\b)/.test(option)) {
       return 'sets the heap size, which is derived from the memory limit: use heapMiB or heapPercent';
+    }
+    if (/^-Dzookeeper\.DigestAuthenticationProvider\.superDigest=/.test(option)) {
+      return 'would put the super digest into a ConfigMap and on the command line: use saslSuperDigestKey (read from a Secret)';
+    }
+    if (/^-Djava\.security\.auth\.login\.config=/.test(option)) {
+      return 'is managed by the construct: clientSasl and quorumSasl build the JAAS file from a Secret';
     }
     return undefined;
   });

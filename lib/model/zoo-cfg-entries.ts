@@ -1,5 +1,5 @@
 import { ClientTls } from '../tls-settings';
-import { Member, TlsModel } from './ensemble-model';
+import { Member, SaslModel, TlsModel } from './ensemble-model';
 
 /** The zoo.cfg inputs the model has resolved. */
 export interface ZooCfgInputs {
@@ -32,6 +32,8 @@ export interface ZooCfgInputs {
   readonly tls?: TlsModel;
   /** The TLS client port, when client TLS is on. */
   readonly secureClientPort?: number;
+  /** SASL, when client or quorum SASL is on. */
+  readonly sasl?: SaslModel;
 }
 
 /**
@@ -75,6 +77,7 @@ export function managedZooCfgEntries(cfg: ZooCfgInputs): [string, string][] {
     // logs an error for a list of one and ignores it).
     ['standaloneEnabled', true],
     ...(cfg.tls === undefined ? [] : tlsEntries(cfg.tls, cfg.secureClientPort)),
+    ...(cfg.sasl === undefined ? [] : saslEntries(cfg.sasl)),
     ...(cfg.members.length === 1 ? [] : [...cfg.members, ...cfg.observers].map((m) => serverLine(m, cfg))),
   ];
   return entries
@@ -136,6 +139,42 @@ function tlsEntries(tls: TlsModel, secureClientPort: number | undefined): [strin
   return [...quorum, ...client];
 }
 
+/**
+ * SASL entries: switches and names only. The credentials are in the JAAS file the pod builds from
+ * the Secret at start (`-Djava.security.auth.login.config`, a path, in the JVM options), under
+ * ZooKeeper's default section names: `Server` for clients, `QuorumServer` and `QuorumLearner`
+ * for members. Quorum authentication is required in both directions; DIGEST-MD5 needs no Kerberos
+ * principal (`quorum.auth.kerberos.servicePrincipal` is not set).
+ */
+function saslEntries(sasl: SaslModel): [string, string | boolean][] {
+  const client: [string, string | boolean][] = !sasl.client ? [] : [
+    ['authProvider.sasl', 'org.apache.zookeeper.server.auth.SASLAuthenticationProvider'],
+    // A session that has not authenticated with SASL is closed at its first request (3.7+).
+    ['enforce.auth.enabled', true],
+    ['enforce.auth.schemes', 'sasl'],
+  ];
+  const quorum: [string, string | boolean][] = !sasl.quorum ? [] : [
+    ['quorum.auth.enableSasl', true],
+    ['quorum.auth.learnerRequireSasl', true],
+    ['quorum.auth.serverRequireSasl', true],
+  ];
+  return [...client, ...quorum];
+}
+
+/** The zoo.cfg keys of the SASL settings, with the setting to use instead. */
+const SASL_KEY_OWNERS: Readonly<Record<string, string>> = {
+  'authProvider.sasl': 'clientSasl',
+  'enforce.auth.enabled': 'clientSasl',
+  'enforce.auth.schemes': 'clientSasl',
+  'sessionRequireClientSASLAuth': 'clientSasl',
+  'quorum.auth.enableSasl': 'quorumSasl',
+  'quorum.auth.learnerRequireSasl': 'quorumSasl',
+  'quorum.auth.serverRequireSasl': 'quorumSasl',
+  'quorum.auth.learner.saslLoginContext': 'nothing: the JAAS file built at start uses the default section names',
+  'quorum.auth.server.saslLoginContext': 'nothing: the JAAS file built at start uses the default section names',
+  'DigestAuthenticationProvider.superDigest': 'saslSuperDigestKey (a digest is only ever read from the mounted Secret)',
+};
+
 /** The zoo.cfg keys of the TLS settings, with the setting to use instead. */
 const TLS_KEY_OWNERS: Readonly<Record<string, string>> = Object.fromEntries([
   ['sslQuorum', 'quorumTls'],
@@ -189,4 +228,5 @@ export const ZOO_CFG_KEY_OWNERS: Readonly<Record<string, string>> = {
   'dynamicConfigFile': 'nothing: zoo.cfg is a read-only ConfigMap, so dynamic reconfiguration is off',
   'jute.maxbuffer': 'jvmOptions (-Djute.maxbuffer=...): ZooKeeper reads it only as a JVM flag',
   ...TLS_KEY_OWNERS,
+  ...SASL_KEY_OWNERS,
 };

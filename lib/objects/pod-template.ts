@@ -17,6 +17,8 @@ export const VOLUMES = {
   tlsSecret: 'tls',
   tlsPassword: 'tls-password',
   tlsStores: 'tls-stores',
+  saslSecret: 'sasl',
+  saslConfig: 'sasl-config',
 } as const;
 
 /**
@@ -122,6 +124,7 @@ function mainContainer(model: EnsembleModel, group: MemberGroup): k8s.Container 
       { name: 'ZK_ZOO_CFG', value: group.zooCfgPath },
       { name: 'ZK_CLIENT_PORT', value: String(ports.client.port) },
       ...tlsEnv(model),
+      ...saslEnv(model),
     ],
     ports: containerPorts.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
     resources: {
@@ -147,6 +150,7 @@ function mainContainer(model: EnsembleModel, group: MemberGroup): k8s.Container 
       { name: VOLUMES.supervisorRun, mountPath: paths.supervisorRunDir },
       { name: VOLUMES.tmp, mountPath: paths.tmpDir },
       ...tlsMounts(model),
+      ...saslMounts(model),
     ],
   };
 }
@@ -192,6 +196,42 @@ function tlsVolumes(model: EnsembleModel): k8s.Volume[] {
   ];
 }
 
+/** What write-sasl-config.sh reads and writes, and which users it writes into the JAAS file. */
+function saslEnv(model: EnsembleModel): k8s.EnvVar[] {
+  if (model.sasl === undefined) return [];
+  const { paths, quorumUser, clientUsers, superDigest } = model.sasl;
+  return [
+    { name: 'ZK_SASL_SOURCE_DIR', value: paths.secretDir },
+    { name: 'ZK_SASL_DIR', value: paths.runtimeDir },
+    ...(quorumUser !== undefined ? [{ name: 'ZK_SASL_QUORUM_USER', value: quorumUser }] : []),
+    ...(clientUsers.length > 0 ? [{ name: 'ZK_SASL_CLIENT_USERS', value: clientUsers.join(' ') }] : []),
+    ...(superDigest ? [{ name: 'ZK_SASL_SUPER_DIGEST', value: 'true' }] : []),
+  ];
+}
+
+function saslMounts(model: EnsembleModel): k8s.VolumeMount[] {
+  if (model.sasl === undefined) return [];
+  return [
+    { name: VOLUMES.saslSecret, mountPath: model.sasl.paths.secretDir, readOnly: true },
+    { name: VOLUMES.saslConfig, mountPath: model.sasl.paths.runtimeDir },
+  ];
+}
+
+/**
+ * Only the keys the settings name are mounted, under fixed file names, readable by the pod's
+ * group and nobody else: like the TLS Secret, 0440, because the files belong to root and the
+ * process (uid 1001, or any uid OpenShift assigns) reads them through its group, fsGroup. The
+ * JAAS file built from them lives in memory.
+ */
+function saslVolumes(model: EnsembleModel): k8s.Volume[] {
+  if (model.sasl === undefined) return [];
+  const { secretName, items } = model.sasl;
+  return [
+    { name: VOLUMES.saslSecret, secret: { secretName, defaultMode: 0o440, items: items.map(({ key, path }) => ({ key, path })) } },
+    { name: VOLUMES.saslConfig, emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } },
+  ];
+}
+
 function dataMounts(model: EnsembleModel): k8s.VolumeMount[] {
   return [
     { name: model.names.claimTemplates.data, mountPath: model.paths.dataMount },
@@ -211,6 +251,7 @@ function volumes(model: EnsembleModel): k8s.Volume[] {
     // java.io.tmpdir and the JVM's perf data.
     { name: VOLUMES.tmp, emptyDir: { sizeLimit: k8s.Quantity.fromString('128Mi') } },
     ...tlsVolumes(model),
+    ...saslVolumes(model),
   ];
 }
 

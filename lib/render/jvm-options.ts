@@ -9,5 +9,7 @@ export function renderJvmOptions(model: EnsembleModel): string {
   const loggingFlag = model.image.logging === LoggingBackend.LOGBACK
     ? `-Dlogback.configurationFile=${model.paths.loggingConfig}`
     : `-Dlog4j.configuration=file:${model.paths.loggingConfig}`;
-  return [...model.jvm.options, loggingFlag, ''].join('\n');
+  // A path, not a secret: the file itself is built from the Secret when ZooKeeper starts.
+  const jaas = model.sasl === undefined ? [] : [`-Djava.security.auth.login.config=${model.sasl.paths.jaasFile}`];
+  return [...model.jvm.options, loggingFlag, ...jaas, ''].join('\n');
 }

@@ -9,12 +9,15 @@ export const EXPORTER_SCRIPT = 'zookeeper-exporter.py';
 /** Copies the TLS keystores from the Secret volume, shipped only when TLS is on. */
 export const TLS_SYNC_SCRIPT = 'sync-tls-stores.sh';
 
+/** Builds the JAAS file from the SASL Secret, shipped only when SASL is on. */
+export const SASL_CONFIG_SCRIPT = 'write-sasl-config.sh';
+
 /**
  * Reads the scripts from lib/scripts (kept as real files so editors, tests, shellcheck and python
- * see them). The exporter and the TLS sync script are included when the pod runs them.
+ * see them). The exporter, the TLS sync script and the SASL script are included when the pod runs them.
  */
-export function loadScripts(options: { readonly exporter: boolean; readonly tls?: boolean }): Record<string, string> {
+export function loadScripts(options: { readonly exporter: boolean; readonly tls?: boolean; readonly sasl?: boolean }): Record<string, string> {
   const dir = path.join(__dirname, '..', 'scripts');
-  const files = [...SCRIPT_FILES, ...(options.exporter ? [EXPORTER_SCRIPT] : []), ...(options.tls ? [TLS_SYNC_SCRIPT] : [])];
+  const files = [...SCRIPT_FILES, ...(options.exporter ? [EXPORTER_SCRIPT] : []), ...(options.tls ? [TLS_SYNC_SCRIPT] : []), ...(options.sasl ? [SASL_CONFIG_SCRIPT] : [])];
   return Object.fromEntries(files.map((file) => [file, fs.readFileSync(path.join(dir, file), 'utf8')]));
 }

@@ -1,5 +1,5 @@
 import { EnsembleModel } from '../model/ensemble-model';
-import { EXPORTER_SCRIPT, TLS_SYNC_SCRIPT } from './scripts';
+import { EXPORTER_SCRIPT, SASL_CONFIG_SCRIPT, TLS_SYNC_SCRIPT } from './scripts';
 
 /** The supervisord program running the server; the watchdog acts only on it. */
 export const ZOOKEEPER_PROGRAM = 'zookeeper';
@@ -39,9 +39,14 @@ export function renderSupervisordConf(model: EnsembleModel): string {
     `serverurl=unix://${socket}`,
     '',
     `[program:${ZOOKEEPER_PROGRAM}]`,
-    // With TLS the server starts with the Secret's current keystores: the sync script copies them,
-    // then execs the start script, which execs java (so the program's pid is still the JVM's).
-    `command=${model.tls === undefined ? script('start-zookeeper.sh') : `${script(TLS_SYNC_SCRIPT)} exec ${script('start-zookeeper.sh')}`}`,
+    // Each start begins with the Secrets' current content: with TLS the sync script copies the
+    // keystores, with SASL the JAAS file is built; each execs the next, and the start script execs
+    // java (so the program's pid is still the JVM's).
+    `command=${[
+      ...(model.tls === undefined ? [] : [`${script(TLS_SYNC_SCRIPT)} exec`]),
+      ...(model.sasl === undefined ? [] : [`${script(SASL_CONFIG_SCRIPT)} exec`]),
+      script('start-zookeeper.sh'),
+    ].join(' ')}`,
     'autostart=true',
     'autorestart=true',
     `startsecs=${supervisor.startSecs}`,

@@ -1,0 +1,85 @@
+import { SaslModel } from './ensemble-model';
+import { NameFormat, SettingsReader } from './settings-reader';
+
+const PATHS = {
+  secretDir: '/config/sasl',
+  runtimeDir: '/run/sasl',
+};
+/** Secret keys: letters, digits, '-', '_' and '.'. */
+const SECRET_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
+const SECRET_KEY_MESSAGE = 'must be a Secret key: 1 to 253 letters, digits, \'-\', \'_\' and \'.\'';
+/**
+ * User names become JAAS option names (`user_<name>`) and file names in the Secret volume, and
+ * appear in ACLs as `sasl:<name>`: a letter, then letters, digits, '-' and '_'.
+ */
+const USER_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+const USER_NAME_MESSAGE = 'must be a user name: a letter, then up to 63 letters, digits, \'-\' and \'_\'';
+const SASL_ONLY = ['saslSecretName', 'saslQuorumUser', 'saslQuorumPasswordKey', 'saslClientUsers', 'saslSuperDigestKey'];
+
+const secretKey = (v: string) => (SECRET_KEY.test(v) ? undefined : SECRET_KEY_MESSAGE);
+
+/**
+ * Reads clientSasl, quorumSasl and the Secret settings. Settings that only matter with SASL are
+ * rejected while it is off, like the TLS settings, so that a forgotten switch is reported instead
+ * of leaving the ensemble unauthenticated.
+ */
+export function resolveSasl(s: SettingsReader, replicas: number): SaslModel | undefined {
+  const client = s.bool('clientSasl', false);
+  const quorum = s.bool('quorumSasl', false);
+  if (quorum && replicas === 1) {
+    s.fail('quorumSasl', 'needs more than one member: a single server has no quorum to authenticate (use clientSasl for its clients)');
+  }
+  const secretName = s.string('saslSecretName', undefined, NameFormat.dnsSubdomain);
+  const quorumUser = s.string('saslQuorumUser', 'quorum', (v) => (USER_NAME.test(v) ? undefined : USER_NAME_MESSAGE));
+  const quorumPasswordKey = s.string('saslQuorumPasswordKey', 'quorum-password', secretKey);
+  const clientUsers = s.stringMap('saslClientUsers', (user) => (USER_NAME.test(user) ? undefined : `${USER_NAME_MESSAGE}; '${user}' is not`), secretKey);
+  const superDigestKey = s.string('saslSuperDigestKey', undefined, secretKey);
+
+  if (!client && !quorum) {
+    for (const key of SASL_ONLY.filter((k) => s.has(k))) {
+      s.fail(key, 'has no effect while clientSasl and quorumSasl are false: turn SASL on, or remove it');
+    }
+    return undefined;
+  }
+  if (!s.has('saslSecretName')) {
+    s.fail('saslSecretName', 'is required when clientSasl or quorumSasl is on: name the existing Secret with the passwords');
+  }
+  if (!quorum) {
+    for (const key of ['saslQuorumUser', 'saslQuorumPasswordKey'].filter((k) => s.has(k))) {
+      s.fail(key, 'has no effect while quorumSasl is false: turn quorumSasl on, or remove it');
+    }
+  }
+  if (!client) {
+    for (const key of ['saslClientUsers', 'saslSuperDigestKey'].filter((k) => s.has(k))) {
+      s.fail(key, 'has no effect while clientSasl is false: the super user and client users authenticate client sessions');
+    }
+  } else if (!s.has('saslClientUsers') || isEmptyMap(s.value('saslClientUsers'))) {
+    s.fail('saslClientUsers', 'needs at least one user when clientSasl is on (e.g. { app: \'app-password\' }): otherwise no client could open a session');
+  }
+
+  const users = client ? Object.keys(clientUsers).sort() : [];
+  // Each key gets a fixed file name in the volume, so the start script needs no list of keys.
+  const items = [
+    ...(quorum ? [{ key: quorumPasswordKey, path: 'quorum-password' }] : []),
+    ...users.map((user) => ({ key: clientUsers[user], path: `client-${user}` })),
+    ...(client && superDigestKey !== undefined ? [{ key: superDigestKey, path: 'super-digest' }] : []),
+  ];
+  return {
+    client,
+    quorum,
+    secretName: secretName ?? '',
+    items,
+    quorumUser: quorum ? quorumUser : undefined,
+    clientUsers: users,
+    superDigest: client && superDigestKey !== undefined,
+    paths: {
+      ...PATHS,
+      jaasFile: `${PATHS.runtimeDir}/jaas.conf`,
+      jvmOptions: `${PATHS.runtimeDir}/jvm.options`,
+    },
+  };
+}
+
+function isEmptyMap(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
+}
