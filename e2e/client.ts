@@ -46,6 +46,14 @@ export class ZooKeeperClient {
     return ['exec', this.container, ...CLIENT_PROGRAM, ...command];
   }
 
+  /**
+   * Runs one client command (`write`, `read`, `ping`) with any options, e.g. SASL credentials;
+   * the result is returned whatever the exit code, for scenarios that expect a refusal.
+   */
+  public command(args: string[], timeoutMs = 120_000): Promise<{ code: number | null; stdout: string; stderr: string; events: any[] }> {
+    return podmanRaw(this.args(args), timeoutMs).then((r) => ({ ...r, events: jsonLines(r.stdout) }));
+  }
+
   /** Creates `count` znodes under `prefix` through `hosts`; returns the acknowledged sequence numbers. */
   public async write(hosts: string[], prefix: string, count: number): Promise<number[]> {
     const out = await podman(this.args(['write', '--hosts', hosts.join(','), '--prefix', prefix, '--count', String(count)]), 120_000);

@@ -16,6 +16,9 @@ Output: one JSON object per line on stdout, for the harness to parse; diagnostic
                       then {"done": true, "acked_count": N, "errors": E, "t": ...}
   read:               {"count": N, "seqs": [sorted SEQs], "exists": true|false, "server": "H:P"}
   ping:               {"connected": "H:P", "t": ...}
+SASL (every command): --sasl-user U --sasl-password P  authenticate the session with SASL
+DIGEST-MD5 (kazoo's sasl_options, through pure-sasl) before any request.
+
 Each znode is <prefix>/w-<SEQ zero-padded to 10 digits>, persistent, data = SEQ in decimal.
 SEQs start at --start (default 0) and increase by one per acknowledged write, with no gaps.
 Exit status: 0 on success, 1 when the command failed (timeout, unrecoverable error), 2 on usage.
@@ -79,6 +82,7 @@ def connect(args):
         # Operations are retried here, by seq, where ambiguity is handled; not inside kazoo.
         command_retry=None,
         randomize_hosts=True,
+        **sasl_options(args),
     )
     try:
         client.start(timeout=args.connect_timeout)
@@ -87,6 +91,13 @@ def connect(args):
         client.close()
         fail("no server of %s accepted a session within %.1f s" % (args.hosts, args.connect_timeout))
     return client
+
+
+def sasl_options(args):
+    """KazooClient's SASL arguments: none without --sasl-user."""
+    if args.sasl_user is None:
+        return {}
+    return dict(sasl_options={"mechanism": "DIGEST-MD5", "username": args.sasl_user, "password": args.sasl_password})
 
 
 def close(client):
@@ -243,6 +254,8 @@ def parse_args(argv):
         p.add_argument("--op-timeout", type=float, default=5.0, help="time one request may take, s (default 5)")
         p.add_argument("--deadline", type=float, default=None,
                        help="hard limit for the whole command, s: the process exits 1 after it (default: derived)")
+        p.add_argument("--sasl-user", default=None, help="authenticate with SASL DIGEST-MD5 as this user")
+        p.add_argument("--sasl-password", default=None, help="with --sasl-user: the password")
 
     def prefix(p):
         p.add_argument("--prefix", required=True, help="absolute znode path; created if missing")
@@ -275,6 +288,8 @@ def parse_args(argv):
     args = parser.parse_args(argv)
     if hasattr(args, "prefix") and (not args.prefix.startswith("/") or args.prefix.endswith("/")):
         parser.error("--prefix must be an absolute znode path without a trailing slash")
+    if (args.sasl_user is None) != (args.sasl_password is None):
+        parser.error("--sasl-user and --sasl-password go together")
     if getattr(args, "count", 1) < 0 or getattr(args, "duration", 1) <= 0:
         parser.error("--count must be >= 0 and --duration > 0")
     return args
