@@ -58,7 +58,7 @@ export function resolveSasl(s: SettingsReader, replicas: number): SaslModel | un
   }
 
   const users = client ? Object.keys(clientUsers).sort() : [];
-  // Each key gets a fixed file name in the volume, so the start script needs no list of keys.
+  // Each key gets a fixed file name in the volume: the script reads files, not key names.
   const items = [
     ...(quorum ? [{ key: quorumPasswordKey, path: 'quorum-password' }] : []),
     ...users.map((user) => ({ key: clientUsers[user], path: `client-${user}` })),
