@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
-import { DeploymentMode, ImageProfile, PrometheusMonitor, ZooKeeperChart, ZooKeeperChartProps } from '../../lib';
+import { ARGOCD_FOLDER, DeploymentMode, ImageProfile, PrometheusMonitor, ZooKeeperChart, ZooKeeperChartProps } from '../../lib';
 import { KubeObject } from './synth';
 
 /**
@@ -51,9 +51,13 @@ export function distFiles(): { readonly file: string; readonly bytes: Buffer }[]
   return walk(DIST_DIR).sort().map((full) => ({ file: path.relative(path.dirname(DIST_DIR), full), bytes: fs.readFileSync(full) }));
 }
 
-/** The Kubernetes objects of every YAML (or JSON) file under dist/, read as kubectl would (YAML 1.1). */
+/**
+ * The objects of every ensemble manifest under dist/ (`dist/<env>/*.k8s.yaml`), read as kubectl
+ * would (YAML 1.1). Not the Argo CD Applications of dist/argocd/ nor the kustomization.yaml files,
+ * which hold no ensemble; distFiles() still covers them for whole-tree scans.
+ */
 export function distObjects(): ChartOutput[] {
-  return distFiles().filter(({ file }) => /\.(ya?ml|json)$/.test(file)).map(({ file, bytes }) => ({
+  return distFiles().filter(({ file }) => /\.k8s\.yaml$/.test(file) && !file.startsWith(`dist/${ARGOCD_FOLDER}/`)).map(({ file, bytes }) => ({
     name: file,
     objects: parseAllDocuments(bytes.toString('utf8'), { version: '1.1' })
       .map((doc) => {
