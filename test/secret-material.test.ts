@@ -87,10 +87,16 @@ describe('the secret-material scanner', () => {
     expect(findSecretMaterial(text)).toEqual([]);
   });
 
-  test('finds a password put into a rendered ConfigMap through the settings, so the scan below reads real output', () => {
-    const [chart] = synthChartVariants({ 'keystore password in zoo.cfg': { additionalConfig: { 'ssl.keyStore.password': 'changeit' } } });
-    const configMap = chart.objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'zookeeper-config');
+  test('finds a password in a rendered ConfigMap, so the scan below reads real output', () => {
+    // The settings refuse such a value (next test); here one is planted into real output instead.
+    const [chart] = synthChartVariants({ default: {} });
+    const configMap = structuredClone(chart.objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'zookeeper-config'))!;
+    configMap.data['zoo.cfg'] += 'ssl.keyStore.password=changeit\n';
     expect(findSecretMaterialInConfigMap(configMap).map(({ file, finding }) => `${file}: ${finding.rule}`)).toContain('zoo.cfg: password or secret assignment');
+  });
+
+  test('the settings refuse a password before it can reach a ConfigMap', () => {
+    expect(() => synthChartVariants({ leak: { additionalConfig: { 'ssl.keyStore.password': 'changeit' } } })).toThrow(/would put a secret into the zoo.cfg ConfigMap/);
   });
 
   test('allows a password location only when it is an absolute path', () => {

@@ -70,6 +70,8 @@ const BAD_INPUTS: [string, Record<string, unknown>, string, RegExp][] = [
   ['peerType in additionalConfig', { additionalConfig: { peerType: 'observer' } }, 'additionalConfig.peerType', /managed by the construct; use observers/],
   ['jute.maxbuffer in zoo.cfg', { additionalConfig: { 'jute.maxbuffer': '1' } }, 'additionalConfig.jute.maxbuffer', /jvmOptions \(-Djute\.maxbuffer/],
   ['multi-line zoo.cfg value', { additionalConfig: { 'fsync.warningthresholdms': '1\nserver.9=evil:1:2' } }, 'additionalConfig.fsync.warningthresholdms', /single line/],
+  ['a keystore password in zoo.cfg', { additionalConfig: { 'ssl.keyStore.password': 'changeit' } }, 'additionalConfig.ssl.keyStore.password', /would put a secret into the zoo.cfg ConfigMap.*passwordPath/],
+  ['a super-user digest as a JVM flag', { jvmOptions: ['-Dzookeeper.DigestAuthenticationProvider.superDigest=super:abc='] }, 'jvmOptions[0]', /would put a secret into the jvm.options ConfigMap/],
   ['invalid label value', { labels: { team: 'platform team' } }, 'labels.team', /label value/],
   ['invalid label key', { labels: { 'bad key': 'x' } }, 'labels.bad key', /not a valid key/],
   ['label that would change selectors', { labels: { 'app.kubernetes.io/instance': 'other' } }, 'labels.app.kubernetes.io/instance', /sets itself to select its objects/],

@@ -239,6 +239,8 @@ function readHeap(s: SettingsReader, preset: ModePreset) {
 
   const extraOptions = s.stringList('jvmOptions', (option) => {
     if (!/^-\S+$/.test(option) || /["'\\]/.test(option)) return 'must be one JVM option starting with \'-\', without spaces or quotes';
+    const property = /^-D([^=]+)=/.exec(option)?.[1];
+    if (property && SECRET_KEY.test(property)) return `would put a secret into the jvm.options ConfigMap (${SECRET_ADVICE})`;
     if (/^-(Xmx|Xms|XX:(MaxRAMPercentage|InitialRAMPercentage|MinRAMPercentage|MaxRAM)\b)/.test(option)) {
       return 'sets the heap size, which is derived from the memory limit: use heapMiB or heapPercent';
     }
@@ -268,10 +270,19 @@ function readHeap(s: SettingsReader, preset: ModePreset) {
   };
 }
 
+/**
+ * Keys whose value is a credential (`ssl.keyStore.password`, `...superDigest`). ConfigMaps are
+ * readable by far more people than Secrets, so such values are refused wherever a setting would
+ * copy them into one; ZooKeeper reads its keystore passwords from files (`*.passwordPath`).
+ */
+const SECRET_KEY = /(password|passwd|secret|superDigest)$/i;
+const SECRET_ADVICE = 'anyone who can read ConfigMaps could read it; use the matching *.passwordPath with a file mounted from a Secret';
+
 function readAdditionalConfig(s: SettingsReader): [string, string][] {
   const extra = s.stringMap('additionalConfig', (key) => {
     if (!/^[A-Za-z][A-Za-z0-9._-]*$/.test(key)) return 'is not a zoo.cfg key: letters, digits, \'.\', \'_\' and \'-\', starting with a letter';
     if (/^(server|group|weight)\./.test(key)) return 'is derived from replicas and observers: the server list is generated';
+    if (SECRET_KEY.test(key)) return `would put a secret into the zoo.cfg ConfigMap (${SECRET_ADVICE})`;
     const owner = ZOO_CFG_KEY_OWNERS[key];
     return owner ? `is managed by the construct; use ${owner}` : undefined;
   }, (value) => /[\r\n]/.test(value) || value.trim() === '' ? 'must be a non-empty single line' : undefined);
