@@ -72,6 +72,7 @@ const BAD_INPUTS: [string, Record<string, unknown>, string, RegExp][] = [
   ['multi-line zoo.cfg value', { additionalConfig: { 'fsync.warningthresholdms': '1\nserver.9=evil:1:2' } }, 'additionalConfig.fsync.warningthresholdms', /single line/],
   ['a keystore password in zoo.cfg', { additionalConfig: { 'ssl.keyStore.password': 'changeit' } }, 'additionalConfig.ssl.keyStore.password', /would put a secret into the zoo.cfg ConfigMap.*passwordPath/],
   ['a super-user digest as a JVM flag', { jvmOptions: ['-Dzookeeper.DigestAuthenticationProvider.superDigest=super:abc='] }, 'jvmOptions[0]', /would put a secret into the jvm.options ConfigMap/],
+  ['an AppArmor profile in podAnnotations', { podAnnotations: { 'container.apparmor.security.beta.kubernetes.io/zookeeper': 'unconfined' } }, 'podAnnotations.container.apparmor.security.beta.kubernetes.io/zookeeper', /sets an AppArmor or seccomp profile.*runtime default profiles/],
   ['invalid label value', { labels: { team: 'platform team' } }, 'labels.team', /label value/],
   ['invalid label key', { labels: { 'bad key': 'x' } }, 'labels.bad key', /not a valid key/],
   ['label that would change selectors', { labels: { 'app.kubernetes.io/instance': 'other' } }, 'labels.app.kubernetes.io/instance', /sets itself to select its objects/],

@@ -128,7 +128,12 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
   const annotations = s.stringMap('annotations', (key) => NameFormat.qualifiedKey(key)
     ?? (key === SYNC_WAVE_ANNOTATION ? 'is set by the construct on every object to order an Argo CD sync (Namespace, configuration, workload, monitoring)' : undefined),
   () => undefined);
-  const podAnnotations = s.stringMap('podAnnotations', NameFormat.qualifiedKey, () => undefined);
+  // The pods must pass the restricted Pod Security Standard even where the Namespace does not
+  // enforce it (createNamespace: false): no annotation may loosen AppArmor or seccomp.
+  const podAnnotations = s.stringMap('podAnnotations', (key) => NameFormat.qualifiedKey(key)
+    ?? (/^(container\.apparmor\.security\.beta\.kubernetes\.io\/|seccomp\.security\.alpha\.kubernetes\.io\/|container\.seccomp\.security\.alpha\.kubernetes\.io\/)/.test(key)
+      ? 'sets an AppArmor or seccomp profile, which could loosen what the restricted Pod Security Standard requires; the pods keep the runtime default profiles'
+      : undefined), () => undefined);
   const podDisruptionBudget = s.bool('podDisruptionBudget', preset.podDisruptionBudget);
   const monitoring = readMonitoring(s, image, labels.common);
 
