@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { DeploymentMode } from './deployment-mode';
 import { ImageProfile } from './image-profile';
+import { NETWORK_POLICY_SETTING_NAMES, NetworkPolicySettings } from './network-policy-settings';
 
 /** How strictly members are kept on different nodes. */
 export enum AntiAffinity {
@@ -67,9 +68,10 @@ export const ALERT_THRESHOLD_NAMES = [
 
 /**
  * Settings of one ZooKeeper ensemble. Every member is optional; the defaults give a production
- * 3-member ensemble. zoo.cfg settings keep ZooKeeper's own names so the mapping is obvious.
+ * 3-member ensemble. zoo.cfg settings keep ZooKeeper's own names so the mapping is obvious. The
+ * NetworkPolicy's settings are in NetworkPolicySettings.
  */
-export interface ZooKeeperEnsembleProps {
+export interface ZooKeeperEnsembleProps extends NetworkPolicySettings {
   /**
    * Name of the ensemble: the StatefulSet, the client Service and the prefix of every other object.
    * @default 'zookeeper'
@@ -301,6 +303,7 @@ export const SETTING_NAMES = [
   'labels', 'annotations', 'podAnnotations', 'stopTimeoutSeconds', 'podDisruptionBudget',
   'prometheusMonitor', 'scrapeIntervalSeconds', 'monitoringLabels', 'alertRules', 'alertThresholds',
   'alertEvaluationIntervalSeconds', 'grafanaDashboard', 'grafanaDashboardLabels',
+  ...NETWORK_POLICY_SETTING_NAMES,
 ] as const satisfies readonly (keyof ZooKeeperEnsembleProps)[];
 
 // Compile-time proof that SETTING_NAMES and the interface list the same keys.

@@ -65,6 +65,21 @@ export interface ProbeTiming {
  */
 export type MetricsExporter = 'native' | 'mntr-exporter';
 
+/** A port a NetworkPolicy rule opens, on one protocol. */
+export interface TrafficPort {
+  readonly port: number;
+  readonly protocol: 'TCP' | 'UDP';
+}
+
+/** One kind of traffic the NetworkPolicy lets through; anything no rule names is dropped. */
+export interface TrafficRule {
+  /** What the traffic is for: clients, the members among themselves, scrapes, name lookups. */
+  readonly purpose: 'clients' | 'members' | 'metrics' | 'dns';
+  /** Sources (ingress) or destinations (egress); undefined admits any address, in the cluster or outside it. */
+  readonly peers?: readonly k8s.NetworkPolicyPeer[];
+  readonly ports: readonly TrafficPort[];
+}
+
 /**
  * The resolved ensemble: every name, label, port, path and derived number, computed once from the
  * settings. Constructs and renderers only read it.
@@ -91,6 +106,7 @@ export interface EnsembleModel {
     readonly monitor: string;
     readonly prometheusRule: string;
     readonly dashboard: string;
+    readonly networkPolicy: string;
     readonly containers: { readonly main: string; readonly init: string };
     /** volumeClaimTemplates; a member's claim is `<template>-<pod name>`. */
     readonly claimTemplates: { readonly data: string; readonly txnLog?: string };
@@ -234,6 +250,17 @@ export interface EnsembleModel {
   readonly alerts?: {
     readonly evaluationIntervalSeconds?: number;
     readonly thresholds: Required<AlertThresholds>;
+  };
+
+  /**
+   * The NetworkPolicy over every member (labels.anyMember), or undefined when networkPolicy is
+   * off. Its ports are the model's ports, the same the containers declare and the Services expose.
+   */
+  readonly networkPolicy?: {
+    /** Traffic into the members. */
+    readonly ingress: readonly TrafficRule[];
+    /** Traffic out of the members. */
+    readonly egress: readonly TrafficRule[];
   };
 
   /** The Grafana dashboard ConfigMap, or undefined when grafanaDashboard is off. */

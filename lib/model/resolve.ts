@@ -7,6 +7,7 @@ import { ZooKeeperSettingsError } from './errors';
 import { checkImageProfile } from './image-profile-checks';
 import { readLabels } from './resolve-labels';
 import { readMonitoring } from './resolve-monitoring';
+import { readNetworkPolicy } from './resolve-network-policy';
 import { ModePreset, readTopology, resolveMemberGroups, resolveMembers } from './resolve-topology';
 import { NameFormat, SettingsReader } from './settings-reader';
 import { managedZooCfgEntries, ZOO_CFG_KEY_OWNERS } from './zoo-cfg-entries';
@@ -136,6 +137,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
       : undefined), () => undefined);
   const podDisruptionBudget = s.bool('podDisruptionBudget', preset.podDisruptionBudget);
   const monitoring = readMonitoring(s, image, labels.common);
+  const networkPolicy = readNetworkPolicy(s, { namespace, anyMember: labels.anyMember, ports });
 
   if (s.issues.length > 0) throw new ZooKeeperSettingsError(name, s.issues);
 
@@ -156,6 +158,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
       monitor: name,
       prometheusRule: name,
       dashboard: `${name}-dashboard`,
+      networkPolicy: name,
       containers: { main: 'zookeeper', init: 'init-data' },
       claimTemplates: { data: 'data', txnLog: storage.txnLogGiB === undefined ? undefined : 'txnlog' },
       configMaps: {
@@ -195,6 +198,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     scheduling,
     podDisruptionBudget,
     ...monitoring,
+    networkPolicy,
   };
 }
 
