@@ -172,9 +172,9 @@ export class PodmanCluster {
     throw new Error(`${member.name} ${kind} did not become ${wanted ? 'successful' : 'failing'} within ${timeoutMs} ms; last output: ${output}`);
   }
 
-  /** Prints the end of every running pod's container log, to explain a failed scenario. */
-  public async dumpLogs(lines: number): Promise<void> {
-    for (const pod of this.pods) {
+  /** Prints the end of the container log of every pod (or of `pods`), to explain a failed scenario. */
+  public async dumpLogs(lines: number, pods: Iterable<string> = this.pods): Promise<void> {
+    for (const pod of pods) {
       const log = await this.logs(pod).catch((error) => String(error));
       console.log(`---- last ${lines} log lines of ${pod}\n${log.trimEnd().split('\n').slice(-lines).join('\n')}`);
     }

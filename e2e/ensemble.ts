@@ -104,6 +104,21 @@ export class Ensemble {
     return result.stdout;
   }
 
+  /**
+   * A four-letter word's reply, asked over the member's loopback as its probes ask (the word must
+   * be in the rendered 4lw.commands.whitelist). Empty when the server is not listening.
+   */
+  public async fourLetterWord(member: ExpandedPod, word: string): Promise<string> {
+    const script = `exec 3<>/dev/tcp/127.0.0.1/${this.clientPort} || exit 0; printf '%s' "$1" >&3; cat <&3`;
+    return this.exec(member, ['bash', '-c', script, 'four-letter-word', word]);
+  }
+
+  /** `mntr` as key -> value, `zk_` prefix kept; empty when the server does not answer it. */
+  public async mntr(member: ExpandedPod): Promise<Map<string, string>> {
+    const reply = await this.fourLetterWord(member, 'mntr');
+    return new Map(reply.split('\n').filter((line) => line.includes('\t')).map((line) => line.split('\t', 2) as [string, string]));
+  }
+
   /** The server's own report of its last election ("LEADER ELECTION TOOK - N MS"), in ms. */
   public async lastElectionMs(member: ExpandedPod): Promise<number | undefined> {
     const matches = [...(await this.cluster.logs(member.name)).matchAll(/LEADER ELECTION TOOK - (\d+) MS/g)];
