@@ -115,6 +115,16 @@ export interface ZooKeeperEnsembleProps {
   readonly image?: ImageProfile;
 
   /**
+   * Leave the pod's uid, gid and fsGroup to the platform instead of running as the image's user:
+   * `runAsUser`, `runAsGroup` and `fsGroup` are omitted, everything else of the security context
+   * stays. For OpenShift's restricted SCCs, which refuse a pod whose uid is outside the namespace's
+   * range and assign one from it (with gid 0 and an fsGroup from the range) when the pod names none.
+   * The image must work for any uid in group 0 (`ImageProfile.debian()` does).
+   * @default false - the pod runs as the image profile's userId/groupId, with groupId as fsGroup
+   */
+  readonly platformAssignedUser?: boolean;
+
+  /**
    * Secrets used to pull the image.
    * @default - none
    */
@@ -290,7 +300,7 @@ export interface ZooKeeperEnsembleProps {
  */
 export const SETTING_NAMES = [
   'name', 'namespace', 'mode', 'replicas', 'allowEvenReplicas', 'observers',
-  'image', 'imagePullSecrets', 'clusterDomain',
+  'image', 'platformAssignedUser', 'imagePullSecrets', 'clusterDomain',
   'clientPort', 'quorumPort', 'electionPort', 'metricsPort', 'adminPort',
   'tickTime', 'initLimit', 'syncLimit', 'maxClientCnxns', 'minSessionTimeout', 'maxSessionTimeout',
   'globalOutstandingLimit', 'snapCount', 'preAllocSizeKb', 'snapSizeLimitInKb',
