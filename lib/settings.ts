@@ -118,8 +118,9 @@ export interface ZooKeeperEnsembleProps {
    * Leave the pod's uid, gid and fsGroup to the platform instead of running as the image's user:
    * `runAsUser`, `runAsGroup` and `fsGroup` are omitted, everything else of the security context
    * stays. For OpenShift's restricted SCCs, which refuse a pod whose uid is outside the namespace's
-   * range and assign one from it (with gid 0 and an fsGroup from the range) when the pod names none.
-   * The image must work for any uid in group 0 (`ImageProfile.debian()` does).
+   * range and, when the pod names none, assign the range's first uid and an fsGroup from it; the
+   * container then runs in group 0. The image must work for any uid in group 0
+   * (`ImageProfile.debian()` does).
    * @default false - the pod runs as the image profile's userId/groupId, with groupId as fsGroup
    */
   readonly platformAssignedUser?: boolean;
