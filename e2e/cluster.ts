@@ -70,7 +70,7 @@ export class PodmanCluster {
   }
 
   /**
-   * The pod as podman must see it to behave like Kubernetes, for two podman 4.3 quirks:
+   * The pod as podman must see it to behave like Kubernetes, for these podman 4.3 quirks:
    * - it makes each emptyDir a named volume called after the pod's volume, which pods would share
    *   and which would outlive the pod; Kubernetes gives every pod its own, deleted with it. The
    *   volumes get pod-scoped names here, and deletePod removes them.
@@ -81,11 +81,19 @@ export class PodmanCluster {
    *   init container forever; the kubelet runs it once. With OnFailure the init container runs
    *   once and a failing main container is still restarted; the one difference left is that a
    *   main container exiting 0 (supervisord after its watchdog) is not restarted by podman.
+   * - it ignores fsGroup. The kubelet makes the claims group-owned by it (provisionClaim does that
+   *   here) and hands it to the runtime as a supplementary group of every container, which is what
+   *   lets a uid of another group write them (scenario 13: an assigned uid in group 0); podman
+   *   honours supplementalGroups, so the fsGroup is added there.
    */
   private forPodman(pod: Manifest): Manifest {
     const copy = structuredClone(pod);
     if ((copy.spec.restartPolicy ?? 'Always') !== 'Always') throw new Error(`${copy.metadata.name}: only restartPolicy Always is emulated`);
     copy.spec.restartPolicy = 'OnFailure';
+    const podContext = copy.spec.securityContext;
+    if (podContext?.fsGroup !== undefined && !(podContext.supplementalGroups ?? []).includes(podContext.fsGroup)) {
+      podContext.supplementalGroups = [...(podContext.supplementalGroups ?? []), podContext.fsGroup];
+    }
     for (const container of [...(copy.spec.initContainers ?? []), ...copy.spec.containers]) {
       if ((container.ports ?? []).some((p: any) => p.hostPort)) throw new Error(`${copy.metadata.name}: hostPort is not emulated`);
       delete container.ports;
@@ -106,10 +114,16 @@ export class PodmanCluster {
   /**
    * A fresh volume for a claim, prepared as the kubelet prepares a volume for a pod with an
    * fsGroup: group-owned by that gid, group-writable, and setgid so new files keep the group.
+   * The uid/gid options matter: without them podman re-chowns a new volume, when a container first
+   * mounts it, to the owner and mode of the image directory it is mounted over, which would undo
+   * this (and made the claims writable through the image's ownership rather than the fsGroup).
    */
   private async provisionClaim(name: string, fsGroup: number | undefined): Promise<void> {
-    await podman(['volume', 'create', name]);
-    if (fsGroup === undefined) return;
+    if (fsGroup === undefined) {
+      await podman(['volume', 'create', name]);
+      return;
+    }
+    await podman(['volume', 'create', '--opt', `o=uid=0,gid=${fsGroup}`, name]);
     const mountpoint = (await podman(['volume', 'inspect', '--format', '{{.Mountpoint}}', name])).trim();
     fs.chownSync(mountpoint, 0, fsGroup);
     fs.chmodSync(mountpoint, 0o2775);

@@ -117,6 +117,17 @@ export interface ZooKeeperEnsembleProps extends NetworkPolicySettings {
   readonly image?: ImageProfile;
 
   /**
+   * Leave the pod's uid, gid and fsGroup to the platform instead of running as the image's user:
+   * `runAsUser`, `runAsGroup` and `fsGroup` are omitted, everything else of the security context
+   * stays. For OpenShift's restricted SCCs, which refuse a pod whose uid is outside the namespace's
+   * range and, when the pod names none, assign the range's first uid and an fsGroup from it; the
+   * container then runs in group 0. The image must work for any uid in group 0
+   * (`ImageProfile.debian()` does).
+   * @default false - the pod runs as the image profile's userId/groupId, with groupId as fsGroup
+   */
+  readonly platformAssignedUser?: boolean;
+
+  /**
    * Secrets used to pull the image.
    * @default - none
    */
@@ -292,7 +303,7 @@ export interface ZooKeeperEnsembleProps extends NetworkPolicySettings {
  */
 export const SETTING_NAMES = [
   'name', 'namespace', 'mode', 'replicas', 'allowEvenReplicas', 'observers',
-  'image', 'imagePullSecrets', 'clusterDomain',
+  'image', 'platformAssignedUser', 'imagePullSecrets', 'clusterDomain',
   'clientPort', 'quorumPort', 'electionPort', 'metricsPort', 'adminPort',
   'tickTime', 'initLimit', 'syncLimit', 'maxClientCnxns', 'minSessionTimeout', 'maxSessionTimeout',
   'globalOutstandingLimit', 'snapCount', 'preAllocSizeKb', 'snapSizeLimitInKb',

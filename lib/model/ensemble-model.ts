@@ -90,6 +90,11 @@ export interface EnsembleModel {
   readonly namespace: string;
   readonly clusterDomain: string;
   readonly image: ImageProfileProps;
+  /**
+   * The uid and gid the pod runs as (runAsUser, runAsGroup; the gid is also the fsGroup): the image
+   * profile's. Undefined when the platform assigns them (platformAssignedUser).
+   */
+  readonly podUser?: { readonly userId: number; readonly groupId: number };
   readonly imagePullSecrets: readonly string[];
 
   readonly names: {

@@ -50,6 +50,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
   const { preset } = topology;
 
   const image = readImage(s);
+  const platformAssignedUser = s.bool('platformAssignedUser', false);
   const imagePullSecrets = s.stringList('imagePullSecrets', NameFormat.dnsSubdomain);
 
   const port = (key: string, fallback: number) => s.int(key, fallback, { min: 1024, max: 65535 });
@@ -147,6 +148,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     namespace: namespace!,
     clusterDomain,
     image,
+    podUser: platformAssignedUser ? undefined : { userId: image.userId, groupId: image.groupId },
     imagePullSecrets,
     names: {
       statefulSet: name,
