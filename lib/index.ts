@@ -1,5 +1,6 @@
 export * from './settings';
 export * from './network-policy-settings';
+export * from './monitoring-settings';
 export * from './deployment-mode';
 export * from './image-profile';
 export * from './ensemble';

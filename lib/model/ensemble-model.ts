@@ -1,7 +1,8 @@
 import { k8s } from 'cdk8s-plus-28';
 import { DeploymentMode } from '../deployment-mode';
 import { ImageProfileProps } from '../image-profile';
-import { AlertThresholds, AntiAffinity, LogLevel, PrometheusMonitor, ZoneSpread } from '../settings';
+import { AlertThresholds, PrometheusMonitor } from '../monitoring-settings';
+import { AntiAffinity, LogLevel, ZoneSpread } from '../settings';
 
 /** A named container port; the name is what Services and probes refer to. */
 export interface NamedPort {
