@@ -6,6 +6,7 @@ import { ZooKeeperClient } from './client';
 import { PodmanCluster } from './cluster';
 import { Ensemble, synthesizeToYaml } from './ensemble';
 import { alertsFireAndResolve } from './scenario-alerts';
+import { tlsEndToEnd } from './scenario-tls';
 import * as s from './scenarios';
 
 /** The whole run must end well inside CI's budget; a hung podman call must not hold it. */
@@ -69,6 +70,7 @@ async function main(): Promise<number> {
     await run('8. single-member ensemble', () => s.singleMember(cluster, client));
     await run('9. config change changes the checksum', () => s.configChangeRollsPods());
     await run('10. Prometheus: targets, alerts fire and resolve', () => alertsFireAndResolve(cluster, workdir));
+    await run('12. TLS: quorum, clients, renewal, rejected members', () => tlsEndToEnd(cluster, client, workdir));
   } finally {
     clearTimeout(limit);
     await cleanup();
@@ -82,7 +84,7 @@ async function main(): Promise<number> {
   }
   const failed = rows.filter((r) => !r.ok).length;
   console.log(`${rows.length - failed} passed, ${failed} failed`);
-  return failed === 0 && rows.length === 10 ? 0 : 1;
+  return failed === 0 && rows.length === 11 ? 0 : 1;
 }
 
 main().then((code) => process.exit(code), (error) => {
