@@ -51,6 +51,14 @@ export async function tlsEndToEnd(cluster: PodmanCluster, client: ZooKeeperClien
     await ensemble.waitForQuorum(180_000);
     const formedAfter = Date.now() - start;
     const electionMs = await ensemble.lastElectionMs(await ensemble.leader());
+    // A member whose address did not yet resolve to its name when it first dialled was refused
+    // ("Failed to verify hostname: <address>"); on Kubernetes the PTR record exists once the pod
+    // has its address, before its containers start. Counted to tell the test bed's part.
+    const startLogs = await Promise.all(ensemble.members.map((m) => cluster.logs(m.name)));
+    const unresolvedRefusals = startLogs.join('\n').match(/Failed to verify hostname: \d+\.\d+\.\d+\.\d+/g)?.length ?? 0;
+    // From the members' own clocks: the first election started, the last member leading or following.
+    const firstLooking = Math.min(...startLogs.map((log) => logTimes(log, 'LOOKING')[0] ?? Infinity));
+    const lastJoined = Math.max(...startLogs.map((log) => logTimes(log, 'LEADING|FOLLOWING').pop() ?? -Infinity));
     const roles = await ensemble.roles();
     expect(roles.filter((r) => r === 'leader').length === 1 && roles.filter((r) => r === 'follower').length === 2, `roles: ${JSON.stringify(roles)}`);
     for (const member of ensemble.members) {
@@ -116,7 +124,8 @@ export async function tlsEndToEnd(cluster: PodmanCluster, client: ZooKeeperClien
     await ensemble.waitForQuorum(120_000);
     const rejoinMs = Date.now() - back;
 
-    return `quorum over TLS ${seconds(formedAfter)} after start (pods created in ${seconds(playedMs)}, leader's election ${electionMs ?? '?'} ms; `
+    return `quorum over TLS ${seconds(formedAfter)} after start (pods created in ${seconds(playedMs)}, leader's election ${electionMs ?? '?'} ms, `
+      + `all 3 leading or following ${seconds(lastJoined - firstLooking)} after the first election began, ${unresolvedRefusals} refusals of a not-yet-resolvable address; `
       + '1 leader, 2 followers; TLS quorum logged by all; election ports verified for their names); '
       + `50/50 TLS writes, each member serves them; plaintext to :${ensemble.clientPort} refused, plaintext on :${securePort} and a client trusting another CA rejected; `
       + `renewed certificate served by all 3 after ${seconds(reloadMs)}, no restart; quorum again ${seconds(reelectedMs)} after killing the leader, 10/10 writes; `
@@ -128,6 +137,12 @@ export async function tlsEndToEnd(cluster: PodmanCluster, client: ZooKeeperClien
   } finally {
     await ensemble.delete().catch(() => undefined);
   }
+}
+
+/** When a member's log says its state became one of `states` (QuorumPeer's LOOKING/LEADING/FOLLOWING lines), in ms of its clock. */
+function logTimes(log: string, states: string): number[] {
+  return [...log.matchAll(new RegExp(`^(\\d{4}-\\d\\d-\\d\\d) (\\d\\d:\\d\\d:\\d\\d),(\\d{3}) .* QuorumPeer - (${states})$`, 'gm'))]
+    .map((m) => Date.parse(`${m[1]}T${m[2]}.${m[3]}Z`));
 }
 
 /** The client's CA file and certificate (ZooKeeper asks TLS clients for one), copied into the client container. */
