@@ -1,7 +1,7 @@
 // A real ZooKeeper client (kazoo, in the client image built by setup.sh) running in a container on
 // the ensemble's network, so it reaches members by their DNS names as an in-cluster client would.
 import { ChildProcess } from 'child_process';
-import { podman, podmanBackground, podmanRaw, waitFor } from './podman';
+import { podman, podmanBackground, podmanRaw, Result, waitFor } from './podman';
 
 /** Built by e2e/setup.sh from e2e/client/Containerfile. */
 export const CLIENT_IMAGE = 'localhost/cdk8s-zookeeper-e2e-client:latest';
@@ -32,6 +32,16 @@ export interface StoppableWriter {
   /** Ends the writer now (idempotent) and resolves with all its events. */
   readonly stop: () => Promise<WriteEvent[]>;
 }
+/** TLS client material, as paths inside the client container (copied in with `copyIn`). */
+export interface ClientTlsFiles {
+  /** The CA certificate the client trusts (PEM). */
+  readonly ca: string;
+  /** The client's certificate and key (PEM), which ZooKeeper asks TLS clients for. */
+  readonly certfile: string;
+  readonly keyfile: string;
+}
+
+const tlsArgs = (tls?: ClientTlsFiles) => (tls ? ['--ca', tls.ca, '--certfile', tls.certfile, '--keyfile', tls.keyfile] : []);
 
 /** The client program inside the client image (its entrypoint, e2e/client/zk-client.py). */
 const CLIENT_PROGRAM = ['python3', '-u', '/opt/zk-e2e/zk-client.py'];
@@ -66,15 +76,30 @@ export class ZooKeeperClient {
     return ['exec', this.container, ...CLIENT_PROGRAM, ...command];
   }
 
+  /** Copies a host directory into the client container (readable by the client's uid). */
+  public async copyIn(hostDir: string, containerDir: string): Promise<void> {
+    await podman(['cp', hostDir, `${this.container}:${containerDir}`]);
+  }
+
+  /** Runs any command in the client container (openssl, python3), without failing on its exit code. */
+  public run(command: string[], timeoutMs = 30_000): Promise<Result> {
+    return podmanRaw(['exec', this.container, ...command], timeoutMs);
+  }
+
+  /** Tries to start a session through `hosts` within `seconds`; the result says whether one was had. */
+  public ping(hosts: string[], seconds: number, tls?: ClientTlsFiles): Promise<Result> {
+    return podmanRaw(this.args(['ping', '--hosts', hosts.join(','), '--connect-timeout', String(seconds), ...tlsArgs(tls)]), (seconds + 30) * 1000);
+  }
+
   /** Creates `count` znodes under `prefix` through `hosts`; returns the acknowledged sequence numbers. */
-  public async write(hosts: string[], prefix: string, count: number): Promise<number[]> {
-    const out = await podman(this.args(['write', '--hosts', hosts.join(','), '--prefix', prefix, '--count', String(count)]), 120_000);
+  public async write(hosts: string[], prefix: string, count: number, tls?: ClientTlsFiles): Promise<number[]> {
+    const out = await podman(this.args(['write', '--hosts', hosts.join(','), '--prefix', prefix, '--count', String(count), ...tlsArgs(tls)]), 120_000);
     return jsonLines(out).filter((e) => e.acked !== undefined).map((e) => e.acked);
   }
 
   /** The sequence numbers under `prefix` as seen by exactly `hosts` (after a sync). */
-  public async read(hosts: string[], prefix: string): Promise<number[]> {
-    const out = await podman(this.args(['read', '--hosts', hosts.join(','), '--prefix', prefix]), 60_000);
+  public async read(hosts: string[], prefix: string, tls?: ClientTlsFiles): Promise<number[]> {
+    const out = await podman(this.args(['read', '--hosts', hosts.join(','), '--prefix', prefix, ...tlsArgs(tls)]), 60_000);
     const [result] = jsonLines(out).filter((e) => Array.isArray(e.seqs));
     if (!result) throw new Error(`the client printed no read result:\n${out}`);
     return result.seqs;

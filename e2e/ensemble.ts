@@ -6,7 +6,7 @@ import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { synthesizeAtomically, ZooKeeperChart, ZooKeeperChartProps } from '../lib';
 import { ZOOKEEPER_PROGRAM } from '../lib/render/supervisord-conf';
-import { mainContainer, PodmanCluster } from './cluster';
+import { mainContainer, PlayOptions, PodmanCluster } from './cluster';
 import { ExpandedPod, expandStatefulSet, find, Manifest } from './expand';
 import { podman, waitFor } from './podman';
 
@@ -30,17 +30,29 @@ export class Ensemble {
   public readonly configMaps: Manifest[];
   public readonly clientPort: number;
 
-  constructor(public readonly objects: Manifest[], private readonly cluster: PodmanCluster, clusterDomain = 'cluster.local') {
+  constructor(
+    public readonly objects: Manifest[],
+    private readonly cluster: PodmanCluster,
+    clusterDomain = 'cluster.local',
+    /** How the members are played (e.g. with reverse lookups for TLS hostname verification). */
+    public readonly playOptions: PlayOptions = {},
+  ) {
     // Every StatefulSet in manifest order: the voters first, then the observers of a cluster-mode
     // ensemble, so members[i] is the voter of ordinal i whether or not there are observers.
     this.members = find(objects, 'StatefulSet').flatMap((sts) => expandStatefulSet(objects, sts.metadata.name, clusterDomain));
     this.configMaps = find(objects, 'ConfigMap');
-    this.clientPort = mainContainer(this.members[0]).ports.find((p: any) => p.name === 'client').containerPort;
+    // The plaintext client port: declared on the container, or (TLS-only clients) on loopback only.
+    this.clientPort = Number(mainContainer(this.members[0]).env.find((e: any) => e.name === 'ZK_CLIENT_PORT').value);
+  }
+
+  /** The main container's port of that name, or undefined when it declares none. */
+  public containerPort(name: string): number | undefined {
+    return mainContainer(this.members[0]).ports.find((p: any) => p.name === name)?.containerPort;
   }
 
   /** `host:port` of each member, by DNS name: the full connection string. */
-  public hosts(members = this.members): string[] {
-    return members.map((m) => `${m.fqdn}:${this.clientPort}`);
+  public hosts(members = this.members, port = this.clientPort): string[] {
+    return members.map((m) => `${m.fqdn}:${port}`);
   }
 
   /**
@@ -49,7 +61,7 @@ export class Ensemble {
    * removing their init containers (podman 4.3), and each returns as soon as its pod runs.
    */
   public async start(members = this.members): Promise<void> {
-    for (const member of members) await this.cluster.play(member, this.configMaps);
+    for (const member of members) await this.cluster.play(member, this.configMaps, this.playOptions);
   }
 
   /** Deletes members' pods; their volumes stay, as a StatefulSet's claims do. */

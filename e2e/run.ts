@@ -8,6 +8,7 @@ import { Ensemble, synthesizeToYaml } from './ensemble';
 import { alertsFireAndResolve } from './scenario-alerts';
 import { observersServeReadsWithoutVoting } from './scenario-observers';
 import { arbitraryUid } from './scenario-arbitrary-uid';
+import { tlsEndToEnd } from './scenario-tls';
 import * as s from './scenarios';
 
 /** The whole run must end well inside CI's budget; a hung podman call must not hold it. */
@@ -74,6 +75,7 @@ async function main(): Promise<number> {
     await run('9. config change changes the checksum', () => s.configChangeRollsPods());
     await run('10. Prometheus: targets, alerts fire and resolve', () => alertsFireAndResolve(cluster, workdir));
     await run('11. observers: serve reads, no vote in the quorum', () => observersServeReadsWithoutVoting(cluster, client));
+    await run('12. TLS: quorum, clients, renewal, rejected members', () => tlsEndToEnd(cluster, client, workdir));
     await run('13. arbitrary uid in group 0, admitted as OpenShift does', () => arbitraryUid(cluster, client));
   } finally {
     clearTimeout(limit);

@@ -2,6 +2,7 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { EnsembleModel } from './model/ensemble-model';
 import { resolveEnsemble } from './model/resolve';
+import { addCertificate } from './objects/certificate';
 import { addClientService } from './objects/client-service';
 import { addConfigMaps } from './objects/config-maps';
 import { addDashboardConfigMap } from './objects/dashboard';
@@ -19,9 +20,9 @@ import { ZooKeeperEnsembleProps } from './settings';
 /**
  * A ZooKeeper ensemble: ServiceAccount, configuration ConfigMaps, peer, client and metrics
  * Services, a NetworkPolicy, a StatefulSet and a PodDisruptionBudget per member group (the voters,
- * and in cluster mode the observers), and for monitoring a ServiceMonitor or PodMonitor, a
- * PrometheusRule and a Grafana dashboard ConfigMap. Invalid settings throw a
- * ZooKeeperSettingsError here, before anything is synthesized.
+ * and in cluster mode the observers), a cert-manager Certificate when TLS asks for one, and for
+ * monitoring a ServiceMonitor or PodMonitor, a PrometheusRule and a Grafana dashboard ConfigMap.
+ * Invalid settings throw a ZooKeeperSettingsError here, before anything is synthesized.
  */
 export class ZooKeeperEnsemble extends Construct {
   /** Everything derived from the settings: names, labels, ports, members, paths. */
@@ -33,6 +34,7 @@ export class ZooKeeperEnsemble extends Construct {
 
     addServiceAccount(this, this.model);
     const checksum = addConfigMaps(this, this.model);
+    addCertificate(this, this.model);
     addPeerService(this, this.model);
     addClientService(this, this.model);
     addNetworkPolicy(this, this.model);

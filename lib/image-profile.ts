@@ -68,9 +68,10 @@ export class ImageProfile {
   /**
    * The project's own image (image/Containerfile): Debian bookworm's zookeeper 3.8.0 with
    * supervisor and OpenJDK 17. Debian's build has no Prometheus provider, and its server needs the
-   * slf4j binding and log4j 1.2 for logging and servlet-api for the AdminServer on the classpath.
-   * USER 1001:1001; its data directories are also group 0 and group-writable and nothing else needs
-   * uid 1001, so it runs just as well under an arbitrary uid in group 0 (platformAssignedUser).
+   * slf4j binding and log4j 1.2 for logging, servlet-api for the AdminServer and netty-codec for
+   * TLS on the classpath. USER 1001:1001; its data directories are also group 0 and group-writable
+   * and nothing else needs uid 1001, so it runs just as well under an arbitrary uid in group 0
+   * (platformAssignedUser).
    */
   public static debian(image = 'localhost/cdk8s-zookeeper:3.8.0-bookworm'): ImageProfile {
     return new ImageProfile({
@@ -81,6 +82,9 @@ export class ImageProfile {
         '/usr/share/java/slf4j-log4j12.jar',
         '/usr/share/java/log4j-1.2.jar',
         '/usr/share/java/servlet-api.jar',
+        // zookeeper.jar's manifest names netty's handler but not its codec, which SslHandler
+        // extends: without it TLS fails (NoClassDefFoundError ByteToMessageDecoder).
+        '/usr/share/java/netty-codec.jar',
       ],
       javaPath: '/usr/bin/java',
       supervisordPath: '/usr/bin/supervisord',

@@ -3,6 +3,7 @@ import { DeploymentMode } from './deployment-mode';
 import { ImageProfile } from './image-profile';
 import { MONITORING_SETTING_NAMES, MonitoringSettings } from './monitoring-settings';
 import { NETWORK_POLICY_SETTING_NAMES, NetworkPolicySettings } from './network-policy-settings';
+import { TLS_SETTING_NAMES, TlsProps } from './tls-settings';
 
 /** How strictly members are kept on different nodes. */
 export enum AntiAffinity {
@@ -32,9 +33,9 @@ export enum LogLevel {
  * Settings of one ZooKeeper ensemble. Every member is optional; the defaults give a production
  * 3-member ensemble. zoo.cfg settings keep ZooKeeper's own names so the mapping is obvious. The
  * metrics, alerts and dashboard settings are in MonitoringSettings, the NetworkPolicy's in
- * NetworkPolicySettings.
+ * NetworkPolicySettings, the TLS settings beside their types in tls-settings.ts.
  */
-export interface ZooKeeperEnsembleProps extends MonitoringSettings, NetworkPolicySettings {
+export interface ZooKeeperEnsembleProps extends MonitoringSettings, NetworkPolicySettings, TlsProps {
   /**
    * Name of the ensemble: the StatefulSet, the client Service and the prefix of every other object.
    * @default 'zookeeper'
@@ -239,7 +240,7 @@ export const SETTING_NAMES = [
   'heapMiB', 'jvmOptions', 'dataStorageGiB', 'txnLogStorageGiB', 'storageClassName',
   'antiAffinity', 'zoneSpread', 'nodeSelector', 'tolerations', 'priorityClassName',
   'labels', 'annotations', 'podAnnotations', 'stopTimeoutSeconds', 'podDisruptionBudget',
-  ...MONITORING_SETTING_NAMES, ...NETWORK_POLICY_SETTING_NAMES,
+  ...MONITORING_SETTING_NAMES, ...NETWORK_POLICY_SETTING_NAMES, ...TLS_SETTING_NAMES,
 ] as const satisfies readonly (keyof ZooKeeperEnsembleProps)[];
 
 // Compile-time proof that SETTING_NAMES and the interface list the same keys.

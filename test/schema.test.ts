@@ -1,6 +1,9 @@
 import { App, Testing } from 'cdk8s';
-import { AntiAffinity, ClientAccess, DeploymentMode, ImageProfile, LoggingBackend, PrometheusMonitor, ZoneSpread, ZooKeeperChart, ZooKeeperChartProps } from '../lib';
+import {
+  AntiAffinity, ClientAccess, ClientTls, DeploymentMode, ImageProfile, IssuerKind, LoggingBackend, PrometheusMonitor, ZoneSpread, ZooKeeperChart, ZooKeeperChartProps,
+} from '../lib';
 import { publishedApplicationProblems, registerArgoCdSchemas } from './support/argocd-schemas';
+import { publishedCertificateProblems, registerCertManagerSchemas } from './support/cert-manager-schemas';
 import { DIST, objectsOfTree, readTree, synthDefaultApp } from './support/default-app';
 import { validateObjects } from './support/k8s-schema';
 import { isMonitoringKind, registerMonitoringSchemas, upstreamProblems } from './support/monitoring-schemas';
@@ -10,6 +13,8 @@ import { isMonitoringKind, registerMonitoringSchemas, upstreamProblems } from '.
 registerMonitoringSchemas();
 // Argo CD Applications: strictly by the project's CRD, and by Argo CD's published schema below.
 registerArgoCdSchemas();
+// cert-manager Certificates: strictly by the project's CRD, and by cert-manager's published schema below.
+registerCertManagerSchemas();
 
 /** Every problem: Kubernetes 1.28 (strict), plus the published schemas for the monitoring kinds. */
 function validateAll(objects: unknown[]): string[] {
@@ -19,7 +24,10 @@ function validateAll(objects: unknown[]): string[] {
   const applications = (objects as { kind: string; metadata: { name: string } }[]).filter((o) => o.kind === 'Application')
     .map((o) => publishedApplicationProblems(o) && `Application ${o.metadata.name}: ${publishedApplicationProblems(o)}`)
     .filter((p): p is string => p !== undefined);
-  return [...validateObjects(objects), ...upstream, ...applications];
+  const certificates = (objects as { kind: string; metadata: { name: string } }[]).filter((o) => o.kind === 'Certificate')
+    .map((o) => publishedCertificateProblems(o) && `Certificate ${o.metadata.name}: ${publishedCertificateProblems(o)}`)
+    .filter((p): p is string => p !== undefined);
+  return [...validateObjects(objects), ...upstream, ...applications, ...certificates];
 }
 
 /** Every object of every chart in an app, as synthesized. */
@@ -54,6 +62,11 @@ const VARIANTS: [string, ZooKeeperChartProps][] = [
   ['a network policy open to every namespace', { namespace: 'zk', clientAccess: ClientAccess.ALL_NAMESPACES }],
   ['a network policy open to any address', { namespace: 'zk', clientAccess: ClientAccess.ANYWHERE }],
   ['an ensemble without a network policy', { namespace: 'zk', networkPolicy: false }],
+  ['quorum TLS and TLS-only clients from a cert-manager ClusterIssuer, with observers', {
+    namespace: 'secure', mode: DeploymentMode.CLUSTER, observers: 1, quorumTls: true, clientTls: ClientTls.ONLY,
+    tlsIssuer: { name: 'internal-ca', kind: IssuerKind.CLUSTER_ISSUER }, tlsPasswordSecret: { name: 'zk-store-password', key: 'password' },
+  }],
+  ['client TLS beside plaintext from an existing Secret, on another port', { namespace: 'secure', clientTls: ClientTls.ON, tlsSecretName: 'zk-certs', secureClientPort: 12281 }],
 ];
 
 describe('Kubernetes 1.28 API schema', () => {

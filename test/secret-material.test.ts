@@ -96,7 +96,8 @@ describe('the secret-material scanner', () => {
   });
 
   test('the settings refuse a password before it can reach a ConfigMap', () => {
-    expect(() => synthChartVariants({ leak: { additionalConfig: { 'ssl.keyStore.password': 'changeit' } } })).toThrow(/would put a secret into the zoo.cfg ConfigMap/);
+    expect(() => synthChartVariants({ leak: { additionalConfig: { 'ssl.keyStore.password': 'changeit' } } })).toThrow(/ssl\.keyStore\.password: is managed by the construct; use tlsPasswordSecret/);
+    expect(() => synthChartVariants({ leak: { additionalConfig: { 'DigestAuthenticationProvider.superDigest': 'super:abc=' } } })).toThrow(/would put a secret into the zoo.cfg ConfigMap/);
   });
 
   test('allows a password location only when it is an absolute path', () => {

@@ -16,6 +16,11 @@ Output: one JSON object per line on stdout, for the harness to parse; diagnostic
                       then {"done": true, "acked_count": N, "errors": E, "t": ...}
   read:               {"count": N, "seqs": [sorted SEQs], "exists": true|false, "server": "H:P"}
   ping:               {"connected": "H:P", "t": ...}
+TLS (every command): --ca CA.pem --certfile CERT.pem --keyfile KEY.pem connect with TLS, verifying
+the server's certificate chain against CA.pem and presenting CERT.pem (ZooKeeper asks TLS clients
+for a certificate). kazoo 2.8 does not check the server's host name; the harness checks that with
+openssl.
+
 Each znode is <prefix>/w-<SEQ zero-padded to 10 digits>, persistent, data = SEQ in decimal.
 SEQs start at --start (default 0) and increase by one per acknowledged write, with no gaps.
 Exit status: 0 on success, 1 when the command failed (timeout, unrecoverable error), 2 on usage.
@@ -79,6 +84,7 @@ def connect(args):
         # Operations are retried here, by seq, where ambiguity is handled; not inside kazoo.
         command_retry=None,
         randomize_hosts=True,
+        **tls_options(args),
     )
     try:
         client.start(timeout=args.connect_timeout)
@@ -87,6 +93,13 @@ def connect(args):
         client.close()
         fail("no server of %s accepted a session within %.1f s" % (args.hosts, args.connect_timeout))
     return client
+
+
+def tls_options(args):
+    """KazooClient's TLS arguments: none without --ca, else TLS verified against the CA."""
+    if args.ca is None:
+        return {}
+    return dict(use_ssl=True, verify_certs=True, ca=args.ca, certfile=args.certfile, keyfile=args.keyfile)
 
 
 def close(client):
@@ -243,6 +256,9 @@ def parse_args(argv):
         p.add_argument("--op-timeout", type=float, default=5.0, help="time one request may take, s (default 5)")
         p.add_argument("--deadline", type=float, default=None,
                        help="hard limit for the whole command, s: the process exits 1 after it (default: derived)")
+        p.add_argument("--ca", default=None, help="connect with TLS, trusting this CA certificate (PEM)")
+        p.add_argument("--certfile", default=None, help="with --ca: the client certificate (PEM)")
+        p.add_argument("--keyfile", default=None, help="with --ca: the client key (PEM)")
 
     def prefix(p):
         p.add_argument("--prefix", required=True, help="absolute znode path; created if missing")
@@ -275,6 +291,8 @@ def parse_args(argv):
     args = parser.parse_args(argv)
     if hasattr(args, "prefix") and (not args.prefix.startswith("/") or args.prefix.endswith("/")):
         parser.error("--prefix must be an absolute znode path without a trailing slash")
+    if (args.certfile or args.keyfile) and not args.ca:
+        parser.error("--certfile and --keyfile need --ca")
     if getattr(args, "count", 1) < 0 or getattr(args, "duration", 1) <= 0:
         parser.error("--count must be >= 0 and --duration > 0")
     return args

@@ -3,6 +3,7 @@ import { DeploymentMode } from '../deployment-mode';
 import { ImageProfileProps } from '../image-profile';
 import { AlertThresholds, PrometheusMonitor } from '../monitoring-settings';
 import { AntiAffinity, LogLevel, ZoneSpread } from '../settings';
+import { ClientTls, IssuerKind, SecretKeyRef } from '../tls-settings';
 
 /** A named container port; the name is what Services and probes refer to. */
 export interface NamedPort {
@@ -79,6 +80,42 @@ export interface TrafficRule {
   /** Sources (ingress) or destinations (egress); undefined admits any address, in the cluster or outside it. */
   readonly peers?: readonly k8s.NetworkPolicyPeer[];
   readonly ports: readonly TrafficPort[];
+}
+
+/**
+ * TLS of the quorum and of clients, and where its material comes from. ZooKeeper reads PKCS#12
+ * files: the Secret's `keystore.p12` and `truststore.p12`, copied by the tls-sync program into an
+ * in-memory directory (see lib/scripts/sync-tls-stores.sh for why), with the password read from a
+ * mounted Secret file.
+ */
+export interface TlsModel {
+  readonly quorum: boolean;
+  readonly client: ClientTls;
+  /** The Secret holding the stores: the Certificate's, or the one named by tlsSecretName. */
+  readonly secretName: string;
+  /** The Secret keys of the two stores (cert-manager's names). */
+  readonly secretKeys: { readonly keyStore: string; readonly trustStore: string };
+  readonly passwordSecret: SecretKeyRef;
+  /** The Certificate to ask cert-manager for, or undefined when an existing Secret is used. */
+  readonly certificate?: {
+    readonly name: string;
+    readonly issuer: { readonly name: string; readonly kind: IssuerKind; readonly group: string };
+    /** Every name a member is reached or reverse-resolved by. */
+    readonly dnsNames: readonly string[];
+  };
+  readonly paths: {
+    /** The Secret volume (read-only). */
+    readonly secretDir: string;
+    /** The password Secret volume (read-only); the password is the file passwordFile. */
+    readonly passwordDir: string;
+    readonly passwordFile: string;
+    /** The copies ZooKeeper reads and watches (an in-memory emptyDir). */
+    readonly storesDir: string;
+    readonly keyStore: string;
+    readonly trustStore: string;
+  };
+  /** How often the tls-sync program compares the Secret's stores with the copies. */
+  readonly syncIntervalSeconds: number;
 }
 
 /**
@@ -162,7 +199,17 @@ export interface EnsembleModel {
     readonly metrics: NamedPort;
     /** Bound to loopback only: never declared on the container or a Service. */
     readonly admin: NamedPort;
+    /** TLS client connections, when client TLS is on. */
+    readonly secureClient?: NamedPort;
   };
+  /**
+   * The client ports other pods reach, declared on the container and the Services: the plaintext
+   * port unless clients are TLS-only (then it is bound to 127.0.0.1 for the probes and the
+   * exporter), and the TLS port when client TLS is on.
+   */
+  readonly clientPorts: readonly NamedPort[];
+  /** TLS, or undefined when neither quorum nor client TLS is on. */
+  readonly tls?: TlsModel;
 
   /** The voters' zoo.cfg as ordered key/value pairs (managed entries first, then additionalConfig). */
   readonly zooCfg: readonly (readonly [string, string])[];

@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { ImageProfile, LoggingBackend } from '../image-profile';
 import { AntiAffinity, LogLevel, SETTING_NAMES, ZoneSpread, ZooKeeperEnsembleProps } from '../settings';
+import { ClientTls } from '../tls-settings';
 import { SYNC_WAVE_ANNOTATION } from './annotations';
 import { EnsembleModel } from './ensemble-model';
 import { ZooKeeperSettingsError } from './errors';
@@ -8,6 +9,7 @@ import { checkImageProfile } from './image-profile-checks';
 import { readLabels } from './resolve-labels';
 import { readMonitoring } from './resolve-monitoring';
 import { readNetworkPolicy } from './resolve-network-policy';
+import { readTlsSettings, resolveTls } from './resolve-tls';
 import { ModePreset, readTopology, resolveMemberGroups, resolveMembers } from './resolve-topology';
 import { NameFormat, SettingsReader } from './settings-reader';
 import { managedZooCfgEntries, ZOO_CFG_KEY_OWNERS } from './zoo-cfg-entries';
@@ -61,7 +63,14 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     metrics: { name: 'metrics', port: port('metricsPort', 7000) },
     admin: { name: 'admin', port: port('adminPort', 8080) },
   };
-  checkDistinctPorts(s, ports);
+  const tlsSettings = readTlsSettings(s, name, topology.replicas);
+  const allPorts = { ...ports, secureClient: tlsSettings.secureClientPort };
+  checkDistinctPorts(s, allPorts);
+  // TLS-only clients reach the TLS port alone; the plaintext one stays on loopback.
+  const clientPorts = [
+    ...(tlsSettings.client === ClientTls.ONLY ? [] : [ports.client]),
+    ...(tlsSettings.secureClientPort ? [tlsSettings.secureClientPort] : []),
+  ];
 
   const tickTime = s.int('tickTime', 2000, { min: 100, max: 60000 });
   const minSessionTimeout = s.int('minSessionTimeout', 2 * tickTime, { min: 1, max: 2147483647 });
@@ -87,7 +96,11 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
   };
 
   const peerService = `${name}-headless`;
+  const metricsService = `${name}-metrics`;
   const members = resolveMembers(name, topology, `${peerService}.${namespace}.svc.${clusterDomain}`);
+  const tls = resolveTls(tlsSettings, {
+    name, namespace: namespace ?? '', clusterDomain, members: [...members.voters, ...members.observers], peerService, clientService: name, metricsService,
+  });
 
   const fourLetterWords = image.nativePrometheusMetrics ? PROBE_FOUR_LETTER_WORDS : [...PROBE_FOUR_LETTER_WORDS, ...EXPORTER_FOUR_LETTER_WORDS];
   const zooCfg = managedZooCfgEntries({
@@ -113,6 +126,8 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     nativeMetricsPort: image.nativePrometheusMetrics ? ports.metrics.port : undefined,
     members: members.voters,
     observers: members.observers,
+    tls,
+    secureClientPort: tlsSettings.secureClientPort?.port,
   });
   zooCfg.push(...readAdditionalConfig(s));
 
@@ -156,7 +171,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
       clientService: name,
       serviceAccount: name,
       disruptionBudget: name,
-      metricsService: `${name}-metrics`,
+      metricsService,
       monitor: name,
       prometheusRule: name,
       dashboard: `${name}-dashboard`,
@@ -180,7 +195,9 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     memberGroups: resolveMemberGroups({
       name, topology, members, labels, configDir: paths.configDir, zooCfgPath: paths.zooCfg, zooCfg, podDisruptionBudget,
     }),
-    ports,
+    ports: allPorts,
+    clientPorts,
+    tls,
     zooCfg,
     fourLetterWords,
     logLevel,
@@ -214,11 +231,12 @@ function readImage(s: SettingsReader) {
   return raw.props;
 }
 
-function checkDistinctPorts(s: SettingsReader, ports: Record<string, { port: number }>): void {
+function checkDistinctPorts(s: SettingsReader, ports: Record<string, { port: number } | undefined>): void {
   const seen = new Map<number, string>();
-  for (const [role, { port }] of Object.entries(ports)) {
+  const setting = (role: string) => (role === 'secureClient' ? 'secureClientPort' : `${role}Port`);
+  for (const [role, { port }] of Object.entries(ports).filter((e): e is [string, { port: number }] => e[1] !== undefined)) {
     const other = seen.get(port);
-    if (other) s.fail(`${role}Port`, `must differ from ${other}Port (both are ${port})`);
+    if (other) s.fail(setting(role), `must differ from ${setting(other)} (both are ${port})`);
     else seen.set(port, role);
   }
 }
@@ -293,9 +311,9 @@ function readAdditionalConfig(s: SettingsReader): [string, string][] {
   const extra = s.stringMap('additionalConfig', (key) => {
     if (!/^[A-Za-z][A-Za-z0-9._-]*$/.test(key)) return 'is not a zoo.cfg key: letters, digits, \'.\', \'_\' and \'-\', starting with a letter';
     if (/^(server|group|weight)\./.test(key)) return 'is derived from replicas and observers: the server list is generated';
-    if (SECRET_KEY.test(key)) return `would put a secret into the zoo.cfg ConfigMap (${SECRET_ADVICE})`;
     const owner = ZOO_CFG_KEY_OWNERS[key];
-    return owner ? `is managed by the construct; use ${owner}` : undefined;
+    if (owner) return `is managed by the construct; use ${owner}`;
+    return SECRET_KEY.test(key) ? `would put a secret into the zoo.cfg ConfigMap (${SECRET_ADVICE})` : undefined;
   }, (value) => /[\r\n]/.test(value) || value.trim() === '' ? 'must be a non-empty single line' : undefined);
   return Object.entries(extra).sort(([a], [b]) => a.localeCompare(b));
 }

@@ -1,4 +1,5 @@
-import { Member } from './ensemble-model';
+import { ClientTls } from '../tls-settings';
+import { Member, TlsModel } from './ensemble-model';
 
 /** The zoo.cfg inputs the model has resolved. */
 export interface ZooCfgInputs {
@@ -27,6 +28,10 @@ export interface ZooCfgInputs {
   /** The voters. */
   readonly members: readonly Member[];
   readonly observers: readonly Member[];
+  /** TLS, when quorum or client TLS is on. */
+  readonly tls?: TlsModel;
+  /** The TLS client port, when client TLS is on. */
+  readonly secureClientPort?: number;
 }
 
 /**
@@ -41,6 +46,8 @@ export function managedZooCfgEntries(cfg: ZooCfgInputs): [string, string][] {
     ['dataDir', cfg.dataDir],
     ['dataLogDir', cfg.dataLogDir],
     ['clientPort', cfg.clientPort],
+    // TLS-only clients: the plaintext port serves the probes and the exporter over loopback only.
+    ['clientPortAddress', cfg.tls?.client === ClientTls.ONLY ? '127.0.0.1' : undefined],
     ['maxClientCnxns', cfg.maxClientCnxns],
     ['minSessionTimeout', cfg.minSessionTimeout],
     ['maxSessionTimeout', cfg.maxSessionTimeout],
@@ -67,6 +74,7 @@ export function managedZooCfgEntries(cfg: ZooCfgInputs): [string, string][] {
     // A one-member ensemble runs as a standalone server, which takes no server list (ZooKeeper
     // logs an error for a list of one and ignores it).
     ['standaloneEnabled', true],
+    ...(cfg.tls === undefined ? [] : tlsEntries(cfg.tls, cfg.secureClientPort)),
     ...(cfg.members.length === 1 ? [] : [...cfg.members, ...cfg.observers].map((m) => serverLine(m, cfg))),
   ];
   return entries
@@ -93,6 +101,61 @@ function nativeMetricsEntries(port: number | undefined): [string, string | numbe
   ];
 }
 
+/**
+ * TLS entries. Each side reads PKCS#12 stores with the password from a file (`passwordPath`, new in
+ * 3.8.0), never the password itself; hostname verification is written out although it is
+ * ZooKeeper's default, so that it cannot be mistaken for off. Stores are reloaded when their file
+ * is replaced (the tls-sync program replaces them when the Secret changes): `sslQuorumReloadCertFiles`
+ * for the quorum, `client.certReload` for clients. The latter came with ZOOKEEPER-3806 (3.9.0); its
+ * 3.8 backport (ZOOKEEPER-4546) was merged after 3.8.4, and 3.8.0 has no such property: those
+ * serve clients the certificate they started with (see the README's TLS section).
+ */
+function tlsEntries(tls: TlsModel, secureClientPort: number | undefined): [string, string | number | boolean][] {
+  const stores = (prefix: string): [string, string | boolean][] => [
+    [`${prefix}keyStore.location`, tls.paths.keyStore],
+    [`${prefix}keyStore.type`, 'PKCS12'],
+    [`${prefix}keyStore.passwordPath`, tls.paths.passwordFile],
+    [`${prefix}trustStore.location`, tls.paths.trustStore],
+    [`${prefix}trustStore.type`, 'PKCS12'],
+    [`${prefix}trustStore.passwordPath`, tls.paths.passwordFile],
+    [`${prefix}hostnameVerification`, true],
+  ];
+  const quorum: [string, string | number | boolean][] = !tls.quorum ? [] : [
+    ['sslQuorum', true],
+    ['sslQuorumReloadCertFiles', true],
+    ...stores('ssl.quorum.'),
+  ];
+  const client: [string, string | number | boolean][] = secureClientPort === undefined ? [] : [
+    ['secureClientPort', secureClientPort],
+    // The TLS client port needs the Netty connection factory (NIO has no TLS).
+    ['serverCnxnFactory', 'org.apache.zookeeper.server.NettyServerCnxnFactory'],
+    // Mutual TLS: a client must present a certificate the truststore's CA signed.
+    ['ssl.clientAuth', 'need'],
+    ['client.certReload', true],
+    ...stores('ssl.'),
+  ];
+  return [...quorum, ...client];
+}
+
+/** The zoo.cfg keys of the TLS settings, with the setting to use instead. */
+const TLS_KEY_OWNERS: Readonly<Record<string, string>> = Object.fromEntries([
+  ['sslQuorum', 'quorumTls'],
+  ['sslQuorumReloadCertFiles', 'nothing: certificates are always reloaded'],
+  ['secureClientPort', 'secureClientPort and clientTls'],
+  ['secureClientPortAddress', 'clientTls (the TLS port listens on every address of the pod)'],
+  ['serverCnxnFactory', 'clientTls (TLS clients need the Netty connection factory, which is then set)'],
+  ['client.certReload', 'nothing: certificates are always reloaded'],
+  ['ssl.clientAuth', 'nothing: TLS clients always authenticate with a certificate'],
+  ['ssl.quorum.clientAuth', 'nothing: members always authenticate each other'],
+  ...['ssl.', 'ssl.quorum.'].flatMap((prefix) => [
+    ...['keyStore.location', 'keyStore.type', 'trustStore.location', 'trustStore.type']
+      .map((key) => [`${prefix}${key}`, 'tlsIssuer or tlsSecretName (the stores come from the Secret)']),
+    ...['keyStore.password', 'keyStore.passwordPath', 'trustStore.password', 'trustStore.passwordPath']
+      .map((key) => [`${prefix}${key}`, 'tlsPasswordSecret (a password is only ever read from a mounted Secret)']),
+    [`${prefix}hostnameVerification`, 'nothing: hostname verification stays on'],
+  ]),
+]);
+
 /** Settings to use instead of an additionalConfig key the construct manages. */
 export const ZOO_CFG_KEY_OWNERS: Readonly<Record<string, string>> = {
   'tickTime': 'tickTime',
@@ -101,7 +164,7 @@ export const ZOO_CFG_KEY_OWNERS: Readonly<Record<string, string>> = {
   'dataDir': 'the data volume (dataStorageGiB)',
   'dataLogDir': 'txnLogStorageGiB',
   'clientPort': 'clientPort',
-  'clientPortAddress': 'clientPort (the server listens on every address of the pod)',
+  'clientPortAddress': 'clientPort and clientTls (the server listens on every address of the pod, or on 127.0.0.1 for TLS-only clients)',
   'maxClientCnxns': 'maxClientCnxns',
   'minSessionTimeout': 'minSessionTimeout',
   'maxSessionTimeout': 'maxSessionTimeout',
@@ -126,4 +189,5 @@ export const ZOO_CFG_KEY_OWNERS: Readonly<Record<string, string>> = {
   'peerType': 'observers (observers run with peerType=observer, voters with the default)',
   'dynamicConfigFile': 'nothing: zoo.cfg is a read-only ConfigMap, so dynamic reconfiguration is off',
   'jute.maxbuffer': 'jvmOptions (-Djute.maxbuffer=...): ZooKeeper reads it only as a JVM flag',
+  ...TLS_KEY_OWNERS,
 };

@@ -27,7 +27,7 @@ export function renderConfigFiles(model: EnsembleModel): ConfigFiles {
     },
     logging: { [fileName(model.paths.loggingConfig)]: renderLoggingConfig(model) },
     supervisord: { [fileName(model.paths.supervisordConf)]: renderSupervisordConf(model) },
-    scripts: loadScripts({ exporter: model.monitoring.exporter === 'mntr-exporter' }),
+    scripts: loadScripts({ exporter: model.monitoring.exporter === 'mntr-exporter', tls: model.tls !== undefined }),
   };
 }
 

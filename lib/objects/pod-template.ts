@@ -14,6 +14,9 @@ export const VOLUMES = {
   scripts: 'scripts',
   supervisorRun: 'supervisor-run',
   tmp: 'tmp',
+  tlsSecret: 'tls',
+  tlsPassword: 'tls-password',
+  tlsStores: 'tls-stores',
 } as const;
 
 /**
@@ -96,7 +99,7 @@ function initContainer(model: EnsembleModel, group: MemberGroup): k8s.Container 
 function mainContainer(model: EnsembleModel, group: MemberGroup): k8s.Container {
   const { ports, paths, resources } = model;
   // The metrics port is served by ZooKeeper's provider or by the exporter beside it: declared either way.
-  const containerPorts = [ports.client, ports.quorum, ports.election, ports.metrics];
+  const containerPorts = [...model.clientPorts, ports.quorum, ports.election, ports.metrics];
   const probe = (mode: 'live' | 'ready', timing: ProbeTiming): k8s.Probe => ({
     exec: { command: [model.image.bashPath, `${paths.scriptsDir}/probe.sh`, mode] },
     ...timing,
@@ -118,6 +121,7 @@ function mainContainer(model: EnsembleModel, group: MemberGroup): k8s.Container 
       { name: 'ZK_JVM_OPTIONS', value: paths.jvmOptions },
       { name: 'ZK_ZOO_CFG', value: group.zooCfgPath },
       { name: 'ZK_CLIENT_PORT', value: String(ports.client.port) },
+      ...tlsEnv(model),
     ],
     ports: containerPorts.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
     resources: {
@@ -142,8 +146,50 @@ function mainContainer(model: EnsembleModel, group: MemberGroup): k8s.Container 
       ...dataMounts(model),
       { name: VOLUMES.supervisorRun, mountPath: paths.supervisorRunDir },
       { name: VOLUMES.tmp, mountPath: paths.tmpDir },
+      ...tlsMounts(model),
     ],
   };
+}
+
+/** Where the tls-sync program (sync-tls-stores.sh) copies the stores from and to. */
+function tlsEnv(model: EnsembleModel): k8s.EnvVar[] {
+  if (model.tls === undefined) return [];
+  const { paths, syncIntervalSeconds } = model.tls;
+  return [
+    { name: 'ZK_TLS_SOURCE_DIR', value: paths.secretDir },
+    { name: 'ZK_TLS_DIR', value: paths.storesDir },
+    { name: 'ZK_TLS_SYNC_SECONDS', value: String(syncIntervalSeconds) },
+  ];
+}
+
+function tlsMounts(model: EnsembleModel): k8s.VolumeMount[] {
+  if (model.tls === undefined) return [];
+  const { paths } = model.tls;
+  return [
+    { name: VOLUMES.tlsSecret, mountPath: paths.secretDir, readOnly: true },
+    { name: VOLUMES.tlsPassword, mountPath: paths.passwordDir, readOnly: true },
+    { name: VOLUMES.tlsStores, mountPath: paths.storesDir },
+  ];
+}
+
+/**
+ * The Secret volumes hold only the keys ZooKeeper reads (the PEM key cert-manager also writes is
+ * not mounted), readable by the pod's group (fsGroup) and nobody else; whole-volume mounts, so
+ * the kubelet keeps them current (a subPath mount would never change). The copies ZooKeeper reads
+ * live in memory.
+ */
+function tlsVolumes(model: EnsembleModel): k8s.Volume[] {
+  if (model.tls === undefined) return [];
+  const { secretName, secretKeys, passwordSecret, paths } = model.tls;
+  const passwordFile = paths.passwordFile.slice(paths.passwordDir.length + 1);
+  return [
+    {
+      name: VOLUMES.tlsSecret,
+      secret: { secretName, defaultMode: 0o440, items: [secretKeys.keyStore, secretKeys.trustStore].map((key) => ({ key, path: key })) },
+    },
+    { name: VOLUMES.tlsPassword, secret: { secretName: passwordSecret.name, defaultMode: 0o440, items: [{ key: passwordSecret.key, path: passwordFile }] } },
+    { name: VOLUMES.tlsStores, emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } },
+  ];
 }
 
 function dataMounts(model: EnsembleModel): k8s.VolumeMount[] {
@@ -164,6 +210,7 @@ function volumes(model: EnsembleModel): k8s.Volume[] {
     { name: VOLUMES.supervisorRun, emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('1Mi') } },
     // java.io.tmpdir and the JVM's perf data.
     { name: VOLUMES.tmp, emptyDir: { sizeLimit: k8s.Quantity.fromString('128Mi') } },
+    ...tlsVolumes(model),
   ];
 }
 

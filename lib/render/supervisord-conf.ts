@@ -1,10 +1,12 @@
 import { EnsembleModel } from '../model/ensemble-model';
-import { EXPORTER_SCRIPT } from './scripts';
+import { EXPORTER_SCRIPT, TLS_SYNC_SCRIPT } from './scripts';
 
 /** The supervisord program running the server; the watchdog acts only on it. */
 export const ZOOKEEPER_PROGRAM = 'zookeeper';
 /** The program serving metrics on images without the native provider. */
 export const EXPORTER_PROGRAM = 'exporter';
+/** The program keeping ZooKeeper's copies of the TLS keystores current, with TLS on. */
+export const TLS_SYNC_PROGRAM = 'tls-sync';
 
 /**
  * supervisord.conf for supervisord as PID 1 of the main container. supervisord runs ZooKeeper in
@@ -37,7 +39,9 @@ export function renderSupervisordConf(model: EnsembleModel): string {
     `serverurl=unix://${socket}`,
     '',
     `[program:${ZOOKEEPER_PROGRAM}]`,
-    `command=${script('start-zookeeper.sh')}`,
+    // With TLS the server starts with the Secret's current keystores: the sync script copies them,
+    // then execs the start script, which execs java (so the program's pid is still the JVM's).
+    `command=${model.tls === undefined ? script('start-zookeeper.sh') : `${script(TLS_SYNC_SCRIPT)} exec ${script('start-zookeeper.sh')}`}`,
     'autostart=true',
     'autorestart=true',
     `startsecs=${supervisor.startSecs}`,
@@ -51,6 +55,7 @@ export function renderSupervisordConf(model: EnsembleModel): string {
     'redirect_stderr=true',
     '',
     ...(model.monitoring.exporter === 'mntr-exporter' ? exporterProgram(model) : []),
+    ...(model.tls !== undefined ? tlsSyncProgram(model) : []),
     '[eventlistener:watchdog]',
     `command=${script('supervisor-watchdog.sh')}`,
     'events=PROCESS_STATE_FATAL',
@@ -76,6 +81,29 @@ function exporterProgram(model: EnsembleModel): string[] {
   return [
     `[program:${EXPORTER_PROGRAM}]`,
     `command=${image.pythonPath} ${paths.scriptsDir}/${EXPORTER_SCRIPT} --listen-port ${ports.metrics.port} --zookeeper 127.0.0.1:${ports.client.port} --perf-data-dir ${paths.tmpDir}`,
+    'autostart=true',
+    'autorestart=true',
+    'startsecs=2',
+    'startretries=1000',
+    'stopsignal=TERM',
+    'stopwaitsecs=5',
+    'stdout_logfile=/dev/stdout',
+    'stdout_logfile_maxbytes=0',
+    'redirect_stderr=true',
+    '',
+  ];
+}
+
+/**
+ * Copies renewed keystores from the Secret volume to where ZooKeeper reloads them (see
+ * sync-tls-stores.sh). Like the exporter it retries forever and the watchdog ignores it: a
+ * member whose certificate cannot be refreshed keeps serving with the one it has.
+ */
+function tlsSyncProgram(model: EnsembleModel): string[] {
+  const { paths, image } = model;
+  return [
+    `[program:${TLS_SYNC_PROGRAM}]`,
+    `command=${image.bashPath} ${paths.scriptsDir}/${TLS_SYNC_SCRIPT} watch`,
     'autostart=true',
     'autorestart=true',
     'startsecs=2',
