@@ -1,12 +1,15 @@
 // The closest thing to a Kubernetes node these machines offer: pods run with `podman kube play`
 // on one network where each pod's headless-service name resolves, and the kubelet's probe duty is
 // done here from the manifest's own probe definitions (podman ignores readiness probes and runs no
-// liveness probes without systemd).
+// liveness probes without systemd). Two more kubelet and cluster-DNS duties are done here for pods
+// that need them: Secret volumes laid out and updated the way the kubelet does it, and reverse
+// lookups of pod addresses (see mountSecretVolumes and refreshReverseDns).
 import * as fs from 'fs';
 import * as path from 'path';
 import { stringify } from 'yaml';
 import { ExpandedPod, Manifest } from './expand';
 import { podman, podmanRaw, Result, sleep } from './podman';
+import { writeSecretVolume } from './secret-volume';
 
 export type ProbeKind = 'startupProbe' | 'livenessProbe' | 'readinessProbe';
 
@@ -15,12 +18,37 @@ export interface ProbeResult {
   readonly output: string;
 }
 
+export interface PlayOptions {
+  /**
+   * Give the pod, and every other pod played with this option, reverse lookups of each other's
+   * addresses (see refreshReverseDns). For pods whose software checks peers' host names.
+   */
+  readonly reverseDns?: boolean;
+}
+
+/** A Secret volume of one pod: which Secret, which keys under which file names, with which mode. */
+interface SecretVolume {
+  readonly volume: string;
+  readonly secretName: string;
+  readonly items?: { key: string; path: string }[];
+  readonly mode: number;
+  readonly fsGroup?: number;
+}
+
+/** Marks the lines refreshReverseDns owns in a pod's /etc/hosts. */
+const REVERSE_DNS_MARKER = '# e2e harness: the cluster DNS\'s reverse records of the peer Service (see e2e/cluster.ts)\n';
+
 /** Pods, claims and a network created by one run; everything is removed by `cleanup`. */
 export class PodmanCluster {
   private readonly pods = new Set<string>();
   private readonly volumes = new Set<string>();
-  /** emptyDir volumes by pod: they live and die with their pod. */
+  /** emptyDir and Secret volumes by pod: they live and die with their pod. */
   private readonly emptyDirs = new Map<string, string[]>();
+  /** Secrets as the API server would hold them, by name. */
+  private readonly secrets = new Map<string, Record<string, Buffer>>();
+  private readonly secretVolumes = new Map<string, SecretVolume[]>();
+  /** Pods that get reverse lookups: the name their address resolves to, and their /etc/hosts on this host. */
+  private readonly reverseDns = new Map<string, { fqdn: string; ip: string; hostsPath: string }>();
 
   constructor(public readonly network: string, private readonly workdir: string) {
     fs.mkdirSync(workdir, { recursive: true });
@@ -31,10 +59,22 @@ export class PodmanCluster {
     await podman(['network', 'create', this.network]);
   }
 
+  /**
+   * Creates or changes a Secret. Like the kubelet, which refreshes the Secret volumes of running
+   * pods within its sync period, the harness rewrites every mounted copy at once.
+   */
+  public async putSecret(name: string, data: Record<string, Buffer>): Promise<void> {
+    this.secrets.set(name, data);
+    for (const [pod, volumes] of this.secretVolumes) {
+      for (const volume of volumes.filter((v) => v.secretName === name)) await this.writeSecretVolume(pod, volume);
+    }
+  }
+
   /** `podman kube play` of one member: its claims, its pod and the ConfigMaps it mounts. */
-  public async play(member: ExpandedPod, configMaps: Manifest[]): Promise<void> {
+  public async play(member: ExpandedPod, configMaps: Manifest[], options: PlayOptions = {}): Promise<void> {
     const podFile = path.join(this.workdir, `${member.name}.yaml`);
     const pod = this.forPodman(member.pod);
+    await this.mountSecretVolumes(member.name);
     // A recreated pod reuses its claims, as on Kubernetes. New claims are provisioned here, not by
     // podman, so that the pod's fsGroup can be applied to them (podman ignores fsGroup).
     const newClaims = member.claims.filter((c) => !this.volumes.has(c.metadata.name));
@@ -61,16 +101,65 @@ export class PodmanCluster {
     this.pods.add(member.name);
     await podman(['kube', 'play', '--network', `${this.network}:alias=${member.fqdn}`,
       ...configFiles.flatMap((file) => ['--configmap', file]), podFile], 120_000);
+    if (options.reverseDns) {
+      // The JVM is starting now: its address must resolve before it dials the others.
+      const hostsPath = (await podman(['inspect', '--format', '{{.HostsPath}}', this.containerName(member.name)])).trim();
+      this.reverseDns.set(member.name, { fqdn: member.fqdn, ip: await this.podIp(member.name), hostsPath });
+      this.refreshReverseDns();
+    }
   }
 
   /** Deletes a member's pod and its emptyDirs but keeps its claims, as deleting a StatefulSet pod does. */
   public async deletePod(name: string): Promise<void> {
     await podman(['pod', 'rm', '--force', '--time', '30', name], 90_000);
     await this.removeEmptyDirs(name);
+    this.secretVolumes.delete(name);
+    if (this.reverseDns.delete(name)) this.refreshReverseDns();
   }
 
   /**
-   * The pod as podman must see it to behave like Kubernetes, for two podman 4.3 quirks:
+   * Reverse lookups of pod addresses. On Kubernetes the cluster DNS answers a PTR query for a pod
+   * of a headless Service with the pod's name in it (`<pod>.<service>.<namespace>.svc.<domain>`),
+   * and ZooKeeper relies on that: a member accepting a TLS quorum connection checks the caller's
+   * certificate against the name its address resolves to. aardvark-dns 1.4, podman's DNS server
+   * here, answers no PTR query at all. So the harness writes each pod's address and peer name into
+   * the /etc/hosts of every pod played with `reverseDns` (from the host side, as podman manages
+   * that file), and rewrites them whenever such a pod comes or goes, as the DNS follows the
+   * Service's endpoints. /etc/hosts also answers forward lookups of those names, with the same
+   * addresses aardvark-dns gives, which is why only pods that need reverse lookups get it. The
+   * kubelet itself writes only the pod's own name into its /etc/hosts.
+   */
+  private refreshReverseDns(): void {
+    const lines = [...this.reverseDns.values()].map(({ ip, fqdn }) => `${ip}\t${fqdn}`);
+    for (const { hostsPath } of this.reverseDns.values()) {
+      const own = fs.readFileSync(hostsPath, 'utf8').split(REVERSE_DNS_MARKER)[0];
+      // One write in place: the file is bind-mounted into the container, so it must stay the same inode.
+      fs.writeFileSync(hostsPath, `${own}${REVERSE_DNS_MARKER}${lines.join('\n')}\n`);
+    }
+  }
+
+  /** Provisions the pod's Secret volumes, each its own, as the kubelet gives every pod its own copy. */
+  private async mountSecretVolumes(pod: string): Promise<void> {
+    for (const volume of this.secretVolumes.get(pod) ?? []) {
+      await podmanRaw(['volume', 'rm', '--force', volume.volume], 30_000);
+      await podman(['volume', 'create', volume.volume]);
+      await this.writeSecretVolume(pod, volume);
+    }
+  }
+
+  /** Writes the pod's copy of a Secret volume as the kubelet does (see secret-volume.ts). */
+  private async writeSecretVolume(pod: string, volume: SecretVolume): Promise<void> {
+    const secret = this.secrets.get(volume.secretName);
+    if (!secret) throw new Error(`${pod} mounts Secret ${volume.secretName}, which does not exist (the kubelet would keep the pod in ContainerCreating)`);
+    const items = volume.items ?? Object.keys(secret).map((key) => ({ key, path: key }));
+    const missing = items.filter((item) => !(item.key in secret)).map((item) => item.key);
+    if (missing.length) throw new Error(`Secret ${volume.secretName} has no key ${missing.join(', ')} (the kubelet would fail the mount)`);
+    const dir = (await podman(['volume', 'inspect', '--format', '{{.Mountpoint}}', volume.volume])).trim();
+    writeSecretVolume(dir, Object.fromEntries(items.map((item) => [item.path, secret[item.key]])), { gid: volume.fsGroup, mode: volume.mode });
+  }
+
+  /**
+   * The pod as podman must see it to behave like Kubernetes, for these podman 4.3 quirks:
    * - it makes each emptyDir a named volume called after the pod's volume, which pods would share
    *   and which would outlive the pod; Kubernetes gives every pod its own, deleted with it. The
    *   volumes get pod-scoped names here, and deletePod removes them.
@@ -81,35 +170,68 @@ export class PodmanCluster {
    *   init container forever; the kubelet runs it once. With OnFailure the init container runs
    *   once and a failing main container is still restarted; the one difference left is that a
    *   main container exiting 0 (supervisord after its watchdog) is not restarted by podman.
+   * - it ignores fsGroup. The kubelet makes the claims group-owned by it (provisionClaim does that
+   *   here) and hands it to the runtime as a supplementary group of every container, which is what
+   *   lets a uid of another group write them (scenario 13: an assigned uid in group 0); podman
+   *   honours supplementalGroups, so the fsGroup is added there.
+   * - it reads a Secret volume from a podman secret once, as plain files, and never updates it;
+   *   the kubelet keeps a Secret volume current through a `..data` symlink it switches (see
+   *   secret-volume.ts). Each Secret volume becomes a per-pod named volume that the harness
+   *   writes like the kubelet, from the Secrets given to putSecret.
    */
   private forPodman(pod: Manifest): Manifest {
     const copy = structuredClone(pod);
     if ((copy.spec.restartPolicy ?? 'Always') !== 'Always') throw new Error(`${copy.metadata.name}: only restartPolicy Always is emulated`);
     copy.spec.restartPolicy = 'OnFailure';
+    const podContext = copy.spec.securityContext;
+    if (podContext?.fsGroup !== undefined && !(podContext.supplementalGroups ?? []).includes(podContext.fsGroup)) {
+      podContext.supplementalGroups = [...(podContext.supplementalGroups ?? []), podContext.fsGroup];
+    }
     for (const container of [...(copy.spec.initContainers ?? []), ...copy.spec.containers]) {
       if ((container.ports ?? []).some((p: any) => p.hostPort)) throw new Error(`${copy.metadata.name}: hostPort is not emulated`);
       delete container.ports;
     }
     const renamed = new Map<string, string>();
+    const secretVolumes: SecretVolume[] = [];
     for (const volume of copy.spec.volumes ?? []) {
+      if (volume.secret) {
+        const claimName = `${copy.metadata.name}-${volume.name}`;
+        secretVolumes.push({
+          volume: claimName,
+          secretName: volume.secret.secretName,
+          items: volume.secret.items,
+          mode: volume.secret.defaultMode ?? 0o644,
+          fsGroup: copy.spec.securityContext?.fsGroup,
+        });
+        delete volume.secret;
+        volume.persistentVolumeClaim = { claimName };
+        continue;
+      }
       if (!volume.emptyDir) continue;
       renamed.set(volume.name, `${copy.metadata.name}-${volume.name}`);
       volume.name = renamed.get(volume.name);
     }
+    this.secretVolumes.set(copy.metadata.name, secretVolumes);
     for (const container of [...(copy.spec.initContainers ?? []), ...copy.spec.containers]) {
       for (const mount of container.volumeMounts ?? []) mount.name = renamed.get(mount.name) ?? mount.name;
     }
-    this.emptyDirs.set(copy.metadata.name, [...renamed.values()]);
+    this.emptyDirs.set(copy.metadata.name, [...renamed.values(), ...secretVolumes.map((v) => v.volume)]);
     return copy;
   }
 
   /**
    * A fresh volume for a claim, prepared as the kubelet prepares a volume for a pod with an
    * fsGroup: group-owned by that gid, group-writable, and setgid so new files keep the group.
+   * The uid/gid options matter: without them podman re-chowns a new volume, when a container first
+   * mounts it, to the owner and mode of the image directory it is mounted over, which would undo
+   * this (and made the claims writable through the image's ownership rather than the fsGroup).
    */
   private async provisionClaim(name: string, fsGroup: number | undefined): Promise<void> {
-    await podman(['volume', 'create', name]);
-    if (fsGroup === undefined) return;
+    if (fsGroup === undefined) {
+      await podman(['volume', 'create', name]);
+      return;
+    }
+    await podman(['volume', 'create', '--opt', `o=uid=0,gid=${fsGroup}`, name]);
     const mountpoint = (await podman(['volume', 'inspect', '--format', '{{.Mountpoint}}', name])).trim();
     fs.chownSync(mountpoint, 0, fsGroup);
     fs.chmodSync(mountpoint, 0o2775);
@@ -172,9 +294,9 @@ export class PodmanCluster {
     throw new Error(`${member.name} ${kind} did not become ${wanted ? 'successful' : 'failing'} within ${timeoutMs} ms; last output: ${output}`);
   }
 
-  /** Prints the end of every running pod's container log, to explain a failed scenario. */
-  public async dumpLogs(lines: number): Promise<void> {
-    for (const pod of this.pods) {
+  /** Prints the end of the container log of every pod (or of `pods`), to explain a failed scenario. */
+  public async dumpLogs(lines: number, pods: Iterable<string> = this.pods): Promise<void> {
+    for (const pod of pods) {
       const log = await this.logs(pod).catch((error) => String(error));
       console.log(`---- last ${lines} log lines of ${pod}\n${log.trimEnd().split('\n').slice(-lines).join('\n')}`);
     }

@@ -6,7 +6,7 @@ import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { synthesizeAtomically, ZooKeeperChart, ZooKeeperChartProps } from '../lib';
 import { ZOOKEEPER_PROGRAM } from '../lib/render/supervisord-conf';
-import { mainContainer, PodmanCluster } from './cluster';
+import { mainContainer, PlayOptions, PodmanCluster } from './cluster';
 import { ExpandedPod, expandStatefulSet, find, Manifest } from './expand';
 import { podman, waitFor } from './podman';
 
@@ -30,17 +30,29 @@ export class Ensemble {
   public readonly configMaps: Manifest[];
   public readonly clientPort: number;
 
-  constructor(public readonly objects: Manifest[], private readonly cluster: PodmanCluster, clusterDomain = 'cluster.local') {
+  constructor(
+    public readonly objects: Manifest[],
+    private readonly cluster: PodmanCluster,
+    clusterDomain = 'cluster.local',
+    /** How the members are played (e.g. with reverse lookups for TLS hostname verification). */
+    public readonly playOptions: PlayOptions = {},
+  ) {
     // Every StatefulSet in manifest order: the voters first, then the observers of a cluster-mode
     // ensemble, so members[i] is the voter of ordinal i whether or not there are observers.
     this.members = find(objects, 'StatefulSet').flatMap((sts) => expandStatefulSet(objects, sts.metadata.name, clusterDomain));
     this.configMaps = find(objects, 'ConfigMap');
-    this.clientPort = mainContainer(this.members[0]).ports.find((p: any) => p.name === 'client').containerPort;
+    // The plaintext client port: declared on the container, or (TLS-only clients) on loopback only.
+    this.clientPort = Number(mainContainer(this.members[0]).env.find((e: any) => e.name === 'ZK_CLIENT_PORT').value);
+  }
+
+  /** The main container's port of that name, or undefined when it declares none. */
+  public containerPort(name: string): number | undefined {
+    return mainContainer(this.members[0]).ports.find((p: any) => p.name === name)?.containerPort;
   }
 
   /** `host:port` of each member, by DNS name: the full connection string. */
-  public hosts(members = this.members): string[] {
-    return members.map((m) => `${m.fqdn}:${this.clientPort}`);
+  public hosts(members = this.members, port = this.clientPort): string[] {
+    return members.map((m) => `${m.fqdn}:${port}`);
   }
 
   /**
@@ -49,7 +61,7 @@ export class Ensemble {
    * removing their init containers (podman 4.3), and each returns as soon as its pod runs.
    */
   public async start(members = this.members): Promise<void> {
-    for (const member of members) await this.cluster.play(member, this.configMaps);
+    for (const member of members) await this.cluster.play(member, this.configMaps, this.playOptions);
   }
 
   /** Deletes members' pods; their volumes stay, as a StatefulSet's claims do. */
@@ -102,6 +114,21 @@ export class Ensemble {
     const result = await this.cluster.exec(member.name, command, timeoutMs);
     if (result.code !== 0) throw new Error(`${command.join(' ')} on ${member.name} exited ${result.code}: ${result.stderr}`);
     return result.stdout;
+  }
+
+  /**
+   * A four-letter word's reply, asked over the member's loopback as its probes ask (the word must
+   * be in the rendered 4lw.commands.whitelist). Empty when the server is not listening.
+   */
+  public async fourLetterWord(member: ExpandedPod, word: string): Promise<string> {
+    const script = `exec 3<>/dev/tcp/127.0.0.1/${this.clientPort} || exit 0; printf '%s' "$1" >&3; cat <&3`;
+    return this.exec(member, ['bash', '-c', script, 'four-letter-word', word]);
+  }
+
+  /** `mntr` as key -> value, `zk_` prefix kept; empty when the server does not answer it. */
+  public async mntr(member: ExpandedPod): Promise<Map<string, string>> {
+    const reply = await this.fourLetterWord(member, 'mntr');
+    return new Map(reply.split('\n').filter((line) => line.includes('\t')).map((line) => line.split('\t', 2) as [string, string]));
   }
 
   /** The server's own report of its last election ("LEADER ELECTION TOOK - N MS"), in ms. */

@@ -265,6 +265,8 @@ step_end "step 3/5: base image"
 step_begin "step 4/5: product image"
 product_hash=$(context_hash "$ROOT_DIR/image" "$(image_id "$BASE_IMAGE")" "${PROFILE_BUILD_ARGS[@]}")
 build_cached "$PRODUCT_IMAGE" "$ROOT_DIR/image" "$ROOT_DIR/image/Containerfile" "$product_hash" "${PROFILE_BUILD_ARGS[@]}"
+# The size a registry user pulls (uncompressed), so a change to the image shows in every run's log.
+log "image $PRODUCT_IMAGE: $(($(podman image inspect --format '{{.Size}}' "$PRODUCT_IMAGE") / 1000000)) MB"
 step_end "step 4/5: product image"
 
 step_begin "step 5/5: client image"

@@ -9,6 +9,7 @@ import { addDashboardConfigMap } from './objects/dashboard';
 import { addDisruptionBudget } from './objects/disruption-budget';
 import { addMetricsService } from './objects/metrics-service';
 import { addMonitor } from './objects/monitor';
+import { addNetworkPolicy } from './objects/network-policy';
 import { addPeerService } from './objects/peer-service';
 import { addPrometheusRule } from './objects/prometheus-rule';
 import { addServiceAccount } from './objects/service-account';
@@ -18,10 +19,10 @@ import { ZooKeeperEnsembleProps } from './settings';
 
 /**
  * A ZooKeeper ensemble: ServiceAccount, configuration ConfigMaps, peer, client and metrics
- * Services, a StatefulSet and a PodDisruptionBudget per member group (the voters, and in cluster
- * mode the observers), a cert-manager Certificate when TLS asks for one, and for monitoring a ServiceMonitor or PodMonitor, a PrometheusRule and a
- * Grafana dashboard ConfigMap. Invalid settings throw a ZooKeeperSettingsError here, before
- * anything is synthesized.
+ * Services, a NetworkPolicy, a StatefulSet and a PodDisruptionBudget per member group (the voters,
+ * and in cluster mode the observers), a cert-manager Certificate when TLS asks for one, and for
+ * monitoring a ServiceMonitor or PodMonitor, a PrometheusRule and a Grafana dashboard ConfigMap.
+ * Invalid settings throw a ZooKeeperSettingsError here, before anything is synthesized.
  */
 export class ZooKeeperEnsemble extends Construct {
   /** Everything derived from the settings: names, labels, ports, members, paths. */
@@ -36,6 +37,7 @@ export class ZooKeeperEnsemble extends Construct {
     addCertificate(this, this.model);
     addPeerService(this, this.model);
     addClientService(this, this.model);
+    addNetworkPolicy(this, this.model);
     for (const group of this.model.memberGroups) {
       addStatefulSet(this, this.model, group, checksum);
       addDisruptionBudget(this, this.model, group);

@@ -20,9 +20,12 @@ export interface ImageProfileProps {
   readonly supervisordPath: string;
   /** Absolute path of bash; scripts and probes run with it. */
   readonly bashPath: string;
-  /** Numeric uid the image's files belong to; the pod runs as it. Must not be 0. */
+  /**
+   * Numeric uid the image's files belong to (its USER); the pod runs as it unless
+   * platformAssignedUser leaves the uid to the platform. Must not be 0.
+   */
   readonly userId: number;
-  /** Numeric gid of that user; also the pod's fsGroup. */
+  /** Numeric gid of that user; also the pod's fsGroup (neither is set with platformAssignedUser). */
   readonly groupId: number;
   /**
    * Whether the image ships ZooKeeper's native Prometheus metrics provider. Without it, supervisord
@@ -66,7 +69,9 @@ export class ImageProfile {
    * The project's own image (image/Containerfile): Debian bookworm's zookeeper 3.8.0 with
    * supervisor and OpenJDK 17. Debian's build has no Prometheus provider, and its server needs the
    * slf4j binding and log4j 1.2 for logging, servlet-api for the AdminServer and netty-codec for
-   * TLS on the classpath.
+   * TLS on the classpath. USER 1001:1001; its data directories are also group 0 and group-writable
+   * and nothing else needs uid 1001, so it runs just as well under an arbitrary uid in group 0
+   * (platformAssignedUser).
    */
   public static debian(image = 'localhost/cdk8s-zookeeper:3.8.0-bookworm'): ImageProfile {
     return new ImageProfile({

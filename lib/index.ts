@@ -1,11 +1,13 @@
 export * from './settings';
+export * from './network-policy-settings';
+export * from './monitoring-settings';
 export * from './tls-settings';
 export * from './deployment-mode';
 export * from './image-profile';
 export * from './ensemble';
 export * from './chart';
 export * from './synth';
-export type { EnsembleModel, Member, MemberGroup, MemberRole, NamedPort, ProbeTiming } from './model/ensemble-model';
+export type { EnsembleModel, Member, MemberGroup, MemberRole, NamedPort, ProbeTiming, TrafficPort, TrafficRule } from './model/ensemble-model';
 export { ZooKeeperSettingsError } from './model/errors';
 export type { SettingIssue } from './model/errors';
 export { resolveEnsemble } from './model/resolve';

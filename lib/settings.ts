@@ -1,6 +1,8 @@
 import { k8s } from 'cdk8s-plus-28';
 import { DeploymentMode } from './deployment-mode';
 import { ImageProfile } from './image-profile';
+import { MONITORING_SETTING_NAMES, MonitoringSettings } from './monitoring-settings';
+import { NETWORK_POLICY_SETTING_NAMES, NetworkPolicySettings } from './network-policy-settings';
 import { SASL_SETTING_NAMES, SaslProps } from './sasl-settings';
 import { TLS_SETTING_NAMES, TlsProps } from './tls-settings';
 
@@ -28,51 +30,14 @@ export enum LogLevel {
   DEBUG = 'DEBUG',
 }
 
-/** How the Prometheus Operator finds the members' metrics endpoints. */
-export enum PrometheusMonitor {
-  /** A ServiceMonitor on the metrics Service (`<name>-metrics`). */
-  SERVICE_MONITOR = 'ServiceMonitor',
-  /** A PodMonitor on the members' `metrics` container port, for Prometheus set up to select PodMonitors. */
-  POD_MONITOR = 'PodMonitor',
-  /** Neither: for clusters without the Prometheus Operator (the metrics Service is still created). */
-  NONE = 'none',
-}
-
-/**
- * Where the alert rules fire. Every member is optional; the defaults suit an ensemble on ordinary
- * SSD-backed volumes.
- */
-export interface AlertThresholds {
-  /** Requests queued on one member, sustained for 5 minutes. @default 10 */
-  readonly outstandingRequests?: number;
-  /** Average request latency (reads and writes together) over 5 minutes, in milliseconds. @default 100 */
-  readonly requestLatencyMs?: number;
-  /** Average transaction-log fsync time over 5 minutes, in milliseconds. @default 100 */
-  readonly fsyncLatencyMs?: number;
-  /** Open file descriptors as a percentage of the process limit. @default 85 */
-  readonly fileDescriptorsPercent?: number;
-  /** JVM heap in use as a percentage of the maximum heap, sustained for 10 minutes. @default 90 */
-  readonly jvmHeapPercent?: number;
-  /** Used space of a data or transaction-log volume, as a percentage. @default 85 */
-  readonly volumeUsedPercent?: number;
-  /** Leader elections within 15 minutes that raise the election alert (1: any election). @default 1 */
-  readonly elections?: number;
-  /** Restarts of a member's container or of ZooKeeper inside it within 15 minutes. @default 1 */
-  readonly restarts?: number;
-}
-
-/** Names of the alert thresholds, checked against the interface like SETTING_NAMES. */
-export const ALERT_THRESHOLD_NAMES = [
-  'outstandingRequests', 'requestLatencyMs', 'fsyncLatencyMs', 'fileDescriptorsPercent',
-  'jvmHeapPercent', 'volumeUsedPercent', 'elections', 'restarts',
-] as const satisfies readonly (keyof AlertThresholds)[];
-
 /**
  * Settings of one ZooKeeper ensemble. Every member is optional; the defaults give a production
- * 3-member ensemble. zoo.cfg settings keep ZooKeeper's own names so the mapping is obvious. The TLS
- * and SASL settings are declared in tls-settings.ts and sasl-settings.ts.
+ * 3-member ensemble. zoo.cfg settings keep ZooKeeper's own names so the mapping is obvious. The
+ * metrics, alerts and dashboard settings are in MonitoringSettings, the NetworkPolicy's in
+ * NetworkPolicySettings, the TLS and SASL settings beside their types in tls-settings.ts and
+ * sasl-settings.ts.
  */
-export interface ZooKeeperEnsembleProps extends TlsProps, SaslProps {
+export interface ZooKeeperEnsembleProps extends MonitoringSettings, NetworkPolicySettings, TlsProps, SaslProps {
   /**
    * Name of the ensemble: the StatefulSet, the client Service and the prefix of every other object.
    * @default 'zookeeper'
@@ -116,6 +81,17 @@ export interface ZooKeeperEnsembleProps extends TlsProps, SaslProps {
    * @default ImageProfile.upmio() - quay.io/upmio/zookeeper:3.8.4
    */
   readonly image?: ImageProfile;
+
+  /**
+   * Leave the pod's uid, gid and fsGroup to the platform instead of running as the image's user:
+   * `runAsUser`, `runAsGroup` and `fsGroup` are omitted, everything else of the security context
+   * stays. For OpenShift's restricted SCCs, which refuse a pod whose uid is outside the namespace's
+   * range and, when the pod names none, assign the range's first uid and an fsGroup from it; the
+   * container then runs in group 0. The image must work for any uid in group 0
+   * (`ImageProfile.debian()` does).
+   * @default false - the pod runs as the image profile's userId/groupId, with groupId as fsGroup
+   */
+  readonly platformAssignedUser?: boolean;
 
   /**
    * Secrets used to pull the image.
@@ -249,42 +225,6 @@ export interface ZooKeeperEnsembleProps extends TlsProps, SaslProps {
    * @default true (false in mode STANDALONE)
    */
   readonly podDisruptionBudget?: boolean;
-
-  /**
-   * The Prometheus Operator object that scrapes the members.
-   * @default PrometheusMonitor.SERVICE_MONITOR
-   */
-  readonly prometheusMonitor?: PrometheusMonitor;
-  /** Seconds between scrapes of each member. @default 30 */
-  readonly scrapeIntervalSeconds?: number;
-  /**
-   * Labels for the ServiceMonitor or PodMonitor and the PrometheusRule only, so a Prometheus that
-   * selects them by label finds them (e.g. `{ release: 'kube-prometheus-stack' }`).
-   * @default - none
-   */
-  readonly monitoringLabels?: Record<string, string>;
-  /**
-   * Create a PrometheusRule with this ensemble's alerts.
-   * @default true
-   */
-  readonly alertRules?: boolean;
-  /** Where the alerts fire. @default - the defaults of each AlertThresholds member */
-  readonly alertThresholds?: AlertThresholds;
-  /**
-   * Seconds between evaluations of the alert rules.
-   * @default - Prometheus' global evaluation interval
-   */
-  readonly alertEvaluationIntervalSeconds?: number;
-  /**
-   * Create a ConfigMap holding a Grafana dashboard for the ensemble.
-   * @default true
-   */
-  readonly grafanaDashboard?: boolean;
-  /**
-   * Labels the Grafana sidecar looks for on dashboard ConfigMaps.
-   * @default { grafana_dashboard: '1' } (the kube-prometheus-stack default)
-   */
-  readonly grafanaDashboardLabels?: Record<string, string>;
 }
 
 /**
@@ -293,7 +233,7 @@ export interface ZooKeeperEnsembleProps extends TlsProps, SaslProps {
  */
 export const SETTING_NAMES = [
   'name', 'namespace', 'mode', 'replicas', 'allowEvenReplicas', 'observers',
-  'image', 'imagePullSecrets', 'clusterDomain',
+  'image', 'platformAssignedUser', 'imagePullSecrets', 'clusterDomain',
   'clientPort', 'quorumPort', 'electionPort', 'metricsPort', 'adminPort',
   'tickTime', 'initLimit', 'syncLimit', 'maxClientCnxns', 'minSessionTimeout', 'maxSessionTimeout',
   'globalOutstandingLimit', 'snapCount', 'preAllocSizeKb', 'snapSizeLimitInKb',
@@ -302,16 +242,10 @@ export const SETTING_NAMES = [
   'heapMiB', 'jvmOptions', 'dataStorageGiB', 'txnLogStorageGiB', 'storageClassName',
   'antiAffinity', 'zoneSpread', 'nodeSelector', 'tolerations', 'priorityClassName',
   'labels', 'annotations', 'podAnnotations', 'stopTimeoutSeconds', 'podDisruptionBudget',
-  'prometheusMonitor', 'scrapeIntervalSeconds', 'monitoringLabels', 'alertRules', 'alertThresholds',
-  'alertEvaluationIntervalSeconds', 'grafanaDashboard', 'grafanaDashboardLabels',
-  ...TLS_SETTING_NAMES,
-  ...SASL_SETTING_NAMES,
+  ...MONITORING_SETTING_NAMES, ...NETWORK_POLICY_SETTING_NAMES, ...TLS_SETTING_NAMES, ...SASL_SETTING_NAMES,
 ] as const satisfies readonly (keyof ZooKeeperEnsembleProps)[];
 
 // Compile-time proof that SETTING_NAMES and the interface list the same keys.
 type Missing = Exclude<keyof ZooKeeperEnsembleProps, (typeof SETTING_NAMES)[number]>;
 const settingNamesComplete: [Missing] extends [never] ? true : Missing = true;
 void settingNamesComplete;
-type MissingThreshold = Exclude<keyof AlertThresholds, (typeof ALERT_THRESHOLD_NAMES)[number]>;
-const thresholdNamesComplete: [MissingThreshold] extends [never] ? true : MissingThreshold = true;
-void thresholdNamesComplete;

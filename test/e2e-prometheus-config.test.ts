@@ -15,7 +15,8 @@ import { addMetricsService } from '../lib/objects/metrics-service';
 import { addMonitor } from '../lib/objects/monitor';
 import { addPeerService } from '../lib/objects/peer-service';
 import { addStatefulSet } from '../lib/objects/stateful-set';
-import { PrometheusMonitor, ZooKeeperEnsembleProps } from '../lib/settings';
+import { PrometheusMonitor } from '../lib/monitoring-settings';
+import { ZooKeeperEnsembleProps } from '../lib/settings';
 import { requirePrometheusTool, runBounded } from './support/tools';
 
 const NS = 'shared';

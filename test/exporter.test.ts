@@ -162,11 +162,14 @@ function mntrValue(text: string, key: string): number {
   return Number(line.split('\t')[1]);
 }
 
-/** A perf-data directory holding the recorded ZooKeeper JVM's file, filed under `pid`, as the JVM files it. */
-function perfDataDirWithJvm(pid: number): string {
+/**
+ * A perf-data directory holding the recorded ZooKeeper JVM's file, filed under `pid` and the user
+ * name, as the JVM files it.
+ */
+function perfDataDirWithJvm(pid: number, userName = os.userInfo().username): string {
   const dir = path.join(tmp, 'perf');
-  fs.mkdirSync(path.join(dir, `hsperfdata_${os.userInfo().username}`), { recursive: true });
-  fs.copyFileSync(path.join(FIXTURES, 'hsperfdata', 'zookeeper-g1.bin'), path.join(dir, `hsperfdata_${os.userInfo().username}`, String(pid)));
+  fs.mkdirSync(path.join(dir, `hsperfdata_${userName}`), { recursive: true });
+  fs.copyFileSync(path.join(FIXTURES, 'hsperfdata', 'zookeeper-g1.bin'), path.join(dir, `hsperfdata_${userName}`, String(pid)));
   return dir;
 }
 
@@ -407,6 +410,16 @@ describe('zookeeper-exporter.py reads the JVM figures from hsperfdata', () => {
       'jvm_memory_bytes_committed', 'jvm_memory_bytes_max', 'jvm_memory_bytes_used',
       'jvm_gc_collection_seconds_count', 'jvm_gc_collection_seconds_sum',
     ]);
+  });
+
+  test('a platform-assigned uid\'s perf data is found too: the runtime names that user after the number', async () => {
+    // GIVEN the JVM ran as uid 1000770000, which CRI-O and podman add to /etc/passwd as "1000770000"
+    const exporter = await exporterFor(MNTR.leader, perfDataDirWithJvm(liveProcess.pid!, '1000770000'));
+
+    const body = (await scrape(exporter.port)).body;
+
+    expect(valueOf(body, 'zookeeper_exporter_jvm_up')).toBe(1);
+    expect(valueOf(body, 'jvm_memory_bytes_max', { area: 'heap' })).toBe(RECORDED_HEAP_BYTES);
   });
 
   test('a perf-data file left by a JVM that is gone gives no JVM figures', async () => {

@@ -148,10 +148,21 @@ describe('invalid environments and GitOps settings', () => {
     ['an Argo CD namespace that is not a DNS label', ENVIRONMENTS, { repoURL: REPO, argocdNamespace: 'Argo CD' }, /^gitops\.argocdNamespace: must be a DNS label/],
     ['gitops that is not an object', ENVIRONMENTS, 'https://git.example.com/x.git', /^gitops: must be an object with at least repoURL/],
     ['two environments putting one ensemble in one namespace of one cluster', [{ name: 'a', settings: { namespace: 'zk' } }, { name: 'b', settings: { namespace: 'zk' } }], { repoURL: REPO },
-      /^environments\[1\]: environments 'a' and 'b' both put ensemble 'zookeeper' in namespace 'zk' of https:\/\/kubernetes\.default\.svc/],
+      /^environments\[1\]: environments 'a' and 'b' would both manage Namespace zk, ServiceAccount zk\/zookeeper, ConfigMap zk\/zookeeper-config and \d+ more in https:\/\/kubernetes\.default\.svc/],
+    ['two ensembles sharing a namespace that both create it', [{ name: 'a', settings: { namespace: 'zk', name: 'zk-a' } }, { name: 'b', settings: { namespace: 'zk', name: 'zk-b' } }], { repoURL: REPO },
+      /^environments\[1\]: environments 'a' and 'b' would both manage Namespace zk in .*createNamespace: false when only the Namespace is shared/],
+    ['an ensemble named like the observers of another in its namespace', [
+      { name: 'a', settings: { namespace: 'zk', mode: DeploymentMode.CLUSTER, observers: 1 } },
+      { name: 'b', settings: { namespace: 'zk', name: 'zookeeper-observer', createNamespace: false } }], { repoURL: REPO },
+    /^environments\[1\]: environments 'a' and 'b' would both manage (StatefulSet|PodDisruptionBudget) zk\/zookeeper-observer/],
     ['an Application name longer than a DNS label', [{ name: 'e'.repeat(20), settings: { name: `z${'k'.repeat(45)}` } }], { repoURL: REPO }, /^environments\[0\]: its Application name 'zk+-e+' \(<ensemble>-<environment>\) must be a DNS label/],
   ])('%s', (_name, environments, gitops, expected) => {
     expect(problems(environments, gitops)).toEqual(expect.arrayContaining([expect.stringMatching(expected)]));
+  });
+
+  test('two ensembles share a namespace when only one creates it', () => {
+    const envs: Environment[] = [{ name: 'a', settings: { namespace: 'zk', name: 'zk-a' } }, { name: 'b', settings: { namespace: 'zk', name: 'zk-b', createNamespace: false } }];
+    expect(() => synth(envs, { repoURL: REPO })).not.toThrow();
   });
 
   test('two environments in one namespace are fine when they go to different clusters', () => {

@@ -159,7 +159,7 @@ describe('names', () => {
     const synth = synthEnsemble({ name: 'coord' });
     expect(synth.objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
       'ConfigMap/coord-config', 'ConfigMap/coord-dashboard', 'ConfigMap/coord-logging', 'ConfigMap/coord-scripts', 'ConfigMap/coord-supervisord',
-      'PodDisruptionBudget/coord', 'PrometheusRule/coord', 'Service/coord', 'Service/coord-headless', 'Service/coord-metrics',
+      'NetworkPolicy/coord', 'PodDisruptionBudget/coord', 'PrometheusRule/coord', 'Service/coord', 'Service/coord-headless', 'Service/coord-metrics',
       'ServiceAccount/coord', 'ServiceMonitor/coord', 'StatefulSet/coord',
     ]);
     expect(synth.objects.every((o) => o.metadata.namespace === 'zk')).toBe(true);

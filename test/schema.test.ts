@@ -1,6 +1,6 @@
 import { App, Testing } from 'cdk8s';
 import {
-  AntiAffinity, ClientTls, DeploymentMode, ImageProfile, IssuerKind, LoggingBackend, PrometheusMonitor, ZoneSpread, ZooKeeperChart, ZooKeeperChartProps,
+  AntiAffinity, ClientAccess, ClientTls, DeploymentMode, ImageProfile, IssuerKind, LoggingBackend, PrometheusMonitor, ZoneSpread, ZooKeeperChart, ZooKeeperChartProps,
 } from '../lib';
 import { publishedApplicationProblems, registerArgoCdSchemas } from './support/argocd-schemas';
 import { publishedCertificateProblems, registerCertManagerSchemas } from './support/cert-manager-schemas';
@@ -54,6 +54,14 @@ const VARIANTS: [string, ZooKeeperChartProps][] = [
   ['mode standalone', { namespace: 'dev', mode: DeploymentMode.STANDALONE }],
   ['a cluster with observers, a transaction-log volume and a ServiceMonitor', { namespace: 'big', mode: DeploymentMode.CLUSTER, replicas: 7, observers: 3, txnLogStorageGiB: 5 }],
   ['a cluster with observers and a PodMonitor', { namespace: 'big', mode: DeploymentMode.CLUSTER, observers: 2, prometheusMonitor: PrometheusMonitor.POD_MONITOR }],
+  ['a network policy open to listed and labelled namespaces, for labelled pods, with node-local DNS', {
+    namespace: 'zk', clientNamespaces: ['kafka', 'hbase'], clientNamespaceLabels: { 'example.com/team': 'data' },
+    clientPodLabels: { 'zookeeper.example.com/client': 'true' }, metricsPodLabels: { 'app.kubernetes.io/name': 'prometheus' },
+    dnsCidrs: ['169.254.20.10/32', 'fd00::a/128'], dnsPort: 5353,
+  }],
+  ['a network policy open to every namespace', { namespace: 'zk', clientAccess: ClientAccess.ALL_NAMESPACES }],
+  ['a network policy open to any address', { namespace: 'zk', clientAccess: ClientAccess.ANYWHERE }],
+  ['an ensemble without a network policy', { namespace: 'zk', networkPolicy: false }],
   ['quorum TLS and TLS-only clients from a cert-manager ClusterIssuer, with observers', {
     namespace: 'secure', mode: DeploymentMode.CLUSTER, observers: 1, quorumTls: true, clientTls: ClientTls.ONLY,
     tlsIssuer: { name: 'internal-ca', kind: IssuerKind.CLUSTER_ISSUER }, tlsPasswordSecret: { name: 'zk-store-password', key: 'password' },
@@ -92,10 +100,15 @@ describe('Kubernetes 1.28 API schema', () => {
     const sts = objects.find((o) => o.kind === 'StatefulSet');
     sts.spec.template.spec.containers[0].ports[0].containerPort = 70000;
     sts.spec.template.spec.containers[0].livenessProbe.exec.comand = ['x'];
+    const policy = objects.find((o) => o.kind === 'NetworkPolicy');
+    policy.spec.ingress[0].form = policy.spec.ingress[0].from;
+    policy.spec.egress[0].ports[0].protocol = 'ICMP';
     const problems = validateObjects(objects);
     expect(problems).toEqual(expect.arrayContaining([
       expect.stringContaining('containers[0].ports[0].containerPort'),
       expect.stringContaining('livenessProbe.exec.comand'),
+      expect.stringContaining('NetworkPolicy/zookeeper: spec.ingress[0].form: unknown field'),
+      expect.stringContaining('NetworkPolicy/zookeeper: spec.egress[0].ports[0].protocol: must be one of "SCTP", "TCP", "UDP"'),
     ]));
   });
 });

@@ -13,7 +13,7 @@ function role(o: KubeObject): string {
   if (['ServiceMonitor', 'PodMonitor', 'PrometheusRule'].includes(o.kind)) return 'monitoring';
   if (o.kind === 'ConfigMap' && o.metadata.name.endsWith('-dashboard')) return 'monitoring';
   if (o.kind === 'ConfigMap' || o.kind === 'ServiceAccount') return 'configuration';
-  if (['Service', 'StatefulSet', 'PodDisruptionBudget'].includes(o.kind)) return 'workload';
+  if (['Service', 'NetworkPolicy', 'StatefulSet', 'PodDisruptionBudget'].includes(o.kind)) return 'workload';
   throw new Error(`no sync role known for ${o.kind}/${o.metadata.name}`);
 }
 

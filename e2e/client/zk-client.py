@@ -18,6 +18,10 @@ Output: one JSON object per line on stdout, for the harness to parse; diagnostic
   ping:               {"connected": "H:P", "t": ...}
 SASL (every command): --sasl-user U --sasl-password P  authenticate the session with SASL
 DIGEST-MD5 (kazoo's sasl_options, through pure-sasl) before any request.
+TLS (every command): --ca CA.pem --certfile CERT.pem --keyfile KEY.pem connect with TLS, verifying
+the server's certificate chain against CA.pem and presenting CERT.pem (ZooKeeper asks TLS clients
+for a certificate). kazoo 2.8 does not check the server's host name; the harness checks that with
+openssl.
 
 Each znode is <prefix>/w-<SEQ zero-padded to 10 digits>, persistent, data = SEQ in decimal.
 SEQs start at --start (default 0) and increase by one per acknowledged write, with no gaps.
@@ -83,6 +87,7 @@ def connect(args):
         command_retry=None,
         randomize_hosts=True,
         **sasl_options(args),
+        **tls_options(args),
     )
     try:
         client.start(timeout=args.connect_timeout)
@@ -98,6 +103,11 @@ def sasl_options(args):
     if args.sasl_user is None:
         return {}
     return dict(sasl_options={"mechanism": "DIGEST-MD5", "username": args.sasl_user, "password": args.sasl_password})
+def tls_options(args):
+    """KazooClient's TLS arguments: none without --ca, else TLS verified against the CA."""
+    if args.ca is None:
+        return {}
+    return dict(use_ssl=True, verify_certs=True, ca=args.ca, certfile=args.certfile, keyfile=args.keyfile)
 
 
 def close(client):
@@ -256,6 +266,9 @@ def parse_args(argv):
                        help="hard limit for the whole command, s: the process exits 1 after it (default: derived)")
         p.add_argument("--sasl-user", default=None, help="authenticate with SASL DIGEST-MD5 as this user")
         p.add_argument("--sasl-password", default=None, help="with --sasl-user: the password")
+        p.add_argument("--ca", default=None, help="connect with TLS, trusting this CA certificate (PEM)")
+        p.add_argument("--certfile", default=None, help="with --ca: the client certificate (PEM)")
+        p.add_argument("--keyfile", default=None, help="with --ca: the client key (PEM)")
 
     def prefix(p):
         p.add_argument("--prefix", required=True, help="absolute znode path; created if missing")
@@ -290,6 +303,8 @@ def parse_args(argv):
         parser.error("--prefix must be an absolute znode path without a trailing slash")
     if (args.sasl_user is None) != (args.sasl_password is None):
         parser.error("--sasl-user and --sasl-password go together")
+    if (args.certfile or args.keyfile) and not args.ca:
+        parser.error("--certfile and --keyfile need --ca")
     if getattr(args, "count", 1) < 0 or getattr(args, "duration", 1) <= 0:
         parser.error("--count must be >= 0 and --duration > 0")
     return args

@@ -12,6 +12,8 @@ export interface EnvironmentTarget {
   readonly environment: string;
   readonly ensemble: string;
   readonly namespace: string;
+  /** Every object the environment synthesizes, as `Kind namespace/name` (`Kind name` for cluster-scoped ones). */
+  readonly objects: readonly string[];
 }
 
 /** One Argo CD Application, resolved: every value the renderer writes. */
@@ -81,17 +83,21 @@ export function resolveApplications(targets: readonly EnvironmentTarget[], gitop
     namespace: target.namespace,
     automated: automated.includes(target.environment),
   }));
-  // Two environments that put the same ensemble in the same namespace of the same cluster would
-  // overwrite each other's objects, with two Applications fighting over them.
-  const destinations = new Map<string, string>();
+  // Two Applications must never manage one object: each would undo the other's changes, and
+  // deleting one environment would delete the other's object. That happens when two environments
+  // put one ensemble in one namespace of one cluster, and also when two ensembles share a
+  // namespace and both create its Namespace object, or one is named like another's observers.
   applications.forEach((app, index) => {
     const where = `environments[${index}]`;
     const problem = NameFormat.dnsLabel(app.name);
     if (problem) s.issues.push({ setting: where, message: `its Application name '${app.name}' (<ensemble>-<environment>) ${problem}; shorten the environment or ensemble name` });
-    const destination = `ensemble '${targets[index].ensemble}' in namespace '${app.namespace}' of ${app.server}`;
-    const first = destinations.get(destination);
-    if (first) s.issues.push({ setting: where, message: `environments '${first}' and '${app.environment}' both put ${destination}; give one another namespace (or another cluster in gitops.clusters)` });
-    else destinations.set(destination, app.environment);
+    for (let i = 0; i < index; i++) {
+      if (applications[i].server !== app.server) continue;
+      const shared = targets[index].objects.filter((o) => targets[i].objects.includes(o));
+      if (shared.length === 0) continue;
+      const listed = shared.slice(0, 3).join(', ') + (shared.length > 3 ? ` and ${shared.length - 3} more` : '');
+      s.issues.push({ setting: where, message: `environments '${applications[i].environment}' and '${app.environment}' would both manage ${listed} in ${app.server}; give one another namespace or ensemble name, another cluster (gitops.clusters), or createNamespace: false when only the Namespace is shared` });
+    }
   });
   if (s.issues.length > 0) throw new ZooKeeperSettingsError('gitops', s.issues, 'the GitOps delivery (gitops)');
   return applications;

@@ -50,7 +50,9 @@ function buildEnvironments(environments: readonly Environment[], scratch: string
     try {
       // The chart id names the file: <ensemble>.k8s.yaml, so a folder reads like the cluster.
       const chart = new ZooKeeperChart(app, chartId(env), env.settings);
-      const target: EnvironmentTarget = { environment: env.name, ensemble: chart.ensemble.model.name, namespace: chart.ensemble.model.namespace };
+      const { name, namespace } = chart.ensemble.model;
+      const objects = chart.toJson().map((o: { kind: string; metadata: { name: string; namespace?: string } }) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`);
+      const target: EnvironmentTarget = { environment: env.name, ensemble: name, namespace, objects };
       return [{ app, folder, target }];
     } catch (error) {
       if (!(error instanceof ZooKeeperSettingsError)) throw error;

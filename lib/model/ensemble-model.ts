@@ -1,7 +1,8 @@
 import { k8s } from 'cdk8s-plus-28';
 import { DeploymentMode } from '../deployment-mode';
 import { ImageProfileProps } from '../image-profile';
-import { AlertThresholds, AntiAffinity, LogLevel, PrometheusMonitor, ZoneSpread } from '../settings';
+import { AlertThresholds, PrometheusMonitor } from '../monitoring-settings';
+import { AntiAffinity, LogLevel, ZoneSpread } from '../settings';
 import { ClientTls, IssuerKind, SecretKeyRef } from '../tls-settings';
 
 /** A named container port; the name is what Services and probes refer to. */
@@ -65,6 +66,21 @@ export interface ProbeTiming {
  * supervisord runs beside it, translating `mntr` into the provider's metric names.
  */
 export type MetricsExporter = 'native' | 'mntr-exporter';
+
+/** A port a NetworkPolicy rule opens, on one protocol. */
+export interface TrafficPort {
+  readonly port: number;
+  readonly protocol: 'TCP' | 'UDP';
+}
+
+/** One kind of traffic the NetworkPolicy lets through; anything no rule names is dropped. */
+export interface TrafficRule {
+  /** What the traffic is for: clients, the members among themselves, scrapes, name lookups. */
+  readonly purpose: 'clients' | 'members' | 'metrics' | 'dns';
+  /** Sources (ingress) or destinations (egress); undefined admits any address, in the cluster or outside it. */
+  readonly peers?: readonly k8s.NetworkPolicyPeer[];
+  readonly ports: readonly TrafficPort[];
+}
 
 /**
  * TLS of the quorum and of clients, and where its material comes from. ZooKeeper reads PKCS#12
@@ -140,6 +156,11 @@ export interface EnsembleModel {
   readonly namespace: string;
   readonly clusterDomain: string;
   readonly image: ImageProfileProps;
+  /**
+   * The uid and gid the pod runs as (runAsUser, runAsGroup; the gid is also the fsGroup): the image
+   * profile's. Undefined when the platform assigns them (platformAssignedUser).
+   */
+  readonly podUser?: { readonly userId: number; readonly groupId: number };
   readonly imagePullSecrets: readonly string[];
 
   readonly names: {
@@ -156,6 +177,7 @@ export interface EnsembleModel {
     readonly monitor: string;
     readonly prometheusRule: string;
     readonly dashboard: string;
+    readonly networkPolicy: string;
     readonly containers: { readonly main: string; readonly init: string };
     /** volumeClaimTemplates; a member's claim is `<template>-<pod name>`. */
     readonly claimTemplates: { readonly data: string; readonly txnLog?: string };
@@ -311,6 +333,17 @@ export interface EnsembleModel {
   readonly alerts?: {
     readonly evaluationIntervalSeconds?: number;
     readonly thresholds: Required<AlertThresholds>;
+  };
+
+  /**
+   * The NetworkPolicy over every member (labels.anyMember), or undefined when networkPolicy is
+   * off. Its ports are the model's ports, the same the containers declare and the Services expose.
+   */
+  readonly networkPolicy?: {
+    /** Traffic into the members. */
+    readonly ingress: readonly TrafficRule[];
+    /** Traffic out of the members. */
+    readonly egress: readonly TrafficRule[];
   };
 
   /** The Grafana dashboard ConfigMap, or undefined when grafanaDashboard is off. */

@@ -1,5 +1,5 @@
 import { ImageProfileProps } from '../image-profile';
-import { ALERT_THRESHOLD_NAMES, PrometheusMonitor } from '../settings';
+import { ALERT_THRESHOLD_NAMES, PrometheusMonitor } from '../monitoring-settings';
 import { EnsembleModel } from './ensemble-model';
 import { INSTANCE_LABEL_KEY } from './resolve-labels';
 import { NameFormat, SettingsReader } from './settings-reader';

@@ -8,6 +8,7 @@ import { ZooKeeperSettingsError } from './errors';
 import { checkImageProfile } from './image-profile-checks';
 import { readLabels } from './resolve-labels';
 import { readMonitoring } from './resolve-monitoring';
+import { readNetworkPolicy } from './resolve-network-policy';
 import { resolveSasl } from './resolve-sasl';
 import { readTlsSettings, resolveTls } from './resolve-tls';
 import { ModePreset, readTopology, resolveMemberGroups, resolveMembers } from './resolve-topology';
@@ -52,6 +53,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
   const { preset } = topology;
 
   const image = readImage(s);
+  const platformAssignedUser = s.bool('platformAssignedUser', false);
   const imagePullSecrets = s.stringList('imagePullSecrets', NameFormat.dnsSubdomain);
 
   const port = (key: string, fallback: number) => s.int(key, fallback, { min: 1024, max: 65535 });
@@ -147,9 +149,15 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
   const annotations = s.stringMap('annotations', (key) => NameFormat.qualifiedKey(key)
     ?? (key === SYNC_WAVE_ANNOTATION ? 'is set by the construct on every object to order an Argo CD sync (Namespace, configuration, workload, monitoring)' : undefined),
   () => undefined);
-  const podAnnotations = s.stringMap('podAnnotations', NameFormat.qualifiedKey, () => undefined);
+  // The pods must pass the restricted Pod Security Standard even where the Namespace does not
+  // enforce it (createNamespace: false): no annotation may loosen AppArmor or seccomp.
+  const podAnnotations = s.stringMap('podAnnotations', (key) => NameFormat.qualifiedKey(key)
+    ?? (/^(container\.apparmor\.security\.beta\.kubernetes\.io\/|seccomp\.security\.alpha\.kubernetes\.io\/|container\.seccomp\.security\.alpha\.kubernetes\.io\/)/.test(key)
+      ? 'sets an AppArmor or seccomp profile, which could loosen what the restricted Pod Security Standard requires; the pods keep the runtime default profiles'
+      : undefined), () => undefined);
   const podDisruptionBudget = s.bool('podDisruptionBudget', preset.podDisruptionBudget);
   const monitoring = readMonitoring(s, image, labels.common);
+  const networkPolicy = readNetworkPolicy(s, { namespace, anyMember: labels.anyMember, ports });
 
   if (s.issues.length > 0) throw new ZooKeeperSettingsError(name, s.issues);
 
@@ -159,6 +167,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     namespace: namespace!,
     clusterDomain,
     image,
+    podUser: platformAssignedUser ? undefined : { userId: image.userId, groupId: image.groupId },
     imagePullSecrets,
     names: {
       statefulSet: name,
@@ -170,6 +179,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
       monitor: name,
       prometheusRule: name,
       dashboard: `${name}-dashboard`,
+      networkPolicy: name,
       containers: { main: 'zookeeper', init: 'init-data' },
       claimTemplates: { data: 'data', txnLog: storage.txnLogGiB === undefined ? undefined : 'txnlog' },
       configMaps: {
@@ -212,6 +222,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     scheduling,
     podDisruptionBudget,
     ...monitoring,
+    networkPolicy,
   };
 }
 
@@ -262,11 +273,14 @@ function readHeap(s: SettingsReader, preset: ModePreset) {
 
   const extraOptions = s.stringList('jvmOptions', (option) => {
     if (!/^-\S+$/.test(option) || /["'\\]/.test(option)) return 'must be one JVM option starting with \'-\', without spaces or quotes';
-    if (/^-(Xmx|Xms|XX:(MaxRAMPercentage|InitialRAMPercentage|MinRAMPercentage|MaxRAM)\b)/.test(option)) {
-      return 'sets the heap size, which is derived from the memory limit: use heapMiB or heapPercent';
-    }
+    // More specific than the credential check below: the digest has a setting of its own.
     if (/^-Dzookeeper\.DigestAuthenticationProvider\.superDigest=/.test(option)) {
       return 'would put the super digest into a ConfigMap and on the command line: use saslSuperDigestKey (read from a Secret)';
+    }
+    const property = /^-D([^=]+)=/.exec(option)?.[1];
+    if (property && SECRET_KEY.test(property)) return `would put a secret into the jvm.options ConfigMap (${SECRET_ADVICE})`;
+    if (/^-(Xmx|Xms|XX:(MaxRAMPercentage|InitialRAMPercentage|MinRAMPercentage|MaxRAM)\b)/.test(option)) {
+      return 'sets the heap size, which is derived from the memory limit: use heapMiB or heapPercent';
     }
     if (/^-Djava\.security\.auth\.login\.config=/.test(option)) {
       return 'is managed by the construct: clientSasl and quorumSasl build the JAAS file from a Secret';
@@ -297,12 +311,21 @@ function readHeap(s: SettingsReader, preset: ModePreset) {
   };
 }
 
+/**
+ * Keys whose value is a credential (`ssl.keyStore.password`, `...superDigest`). ConfigMaps are
+ * readable by far more people than Secrets, so such values are refused wherever a setting would
+ * copy them into one; ZooKeeper reads its keystore passwords from files (`*.passwordPath`).
+ */
+const SECRET_KEY = /(password|passwd|secret|superDigest)$/i;
+const SECRET_ADVICE = 'anyone who can read ConfigMaps could read it; use the matching *.passwordPath with a file mounted from a Secret';
+
 function readAdditionalConfig(s: SettingsReader): [string, string][] {
   const extra = s.stringMap('additionalConfig', (key) => {
     if (!/^[A-Za-z][A-Za-z0-9._-]*$/.test(key)) return 'is not a zoo.cfg key: letters, digits, \'.\', \'_\' and \'-\', starting with a letter';
     if (/^(server|group|weight)\./.test(key)) return 'is derived from replicas and observers: the server list is generated';
     const owner = ZOO_CFG_KEY_OWNERS[key];
-    return owner ? `is managed by the construct; use ${owner}` : undefined;
+    if (owner) return `is managed by the construct; use ${owner}`;
+    return SECRET_KEY.test(key) ? `would put a secret into the zoo.cfg ConfigMap (${SECRET_ADVICE})` : undefined;
   }, (value) => /[\r\n]/.test(value) || value.trim() === '' ? 'must be a non-empty single line' : undefined);
   return Object.entries(extra).sort(([a], [b]) => a.localeCompare(b));
 }

@@ -109,8 +109,9 @@ function nativeMetricsEntries(port: number | undefined): [string, string | numbe
  * 3.8.0), never the password itself; hostname verification is written out although it is
  * ZooKeeper's default, so that it cannot be mistaken for off. Stores are reloaded when their file
  * is replaced (the tls-sync program replaces them when the Secret changes): `sslQuorumReloadCertFiles`
- * for the quorum, `client.certReload` for clients (read by ZooKeeper 3.8.1 and later; 3.8.0
- * ignores it and serves the certificate it started with).
+ * for the quorum, `client.certReload` for clients. The latter came with ZOOKEEPER-3806 (3.9.0); its
+ * 3.8 backport (ZOOKEEPER-4546) was merged after 3.8.4, and 3.8.0 has no such property: those
+ * serve clients the certificate they started with (see the README's TLS section).
  */
 function tlsEntries(tls: TlsModel, secureClientPort: number | undefined): [string, string | number | boolean][] {
   const stores = (prefix: string): [string, string | boolean][] => [

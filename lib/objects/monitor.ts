@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { PodMonitor, ServiceMonitor } from '../../imports/monitoring.coreos.com';
 import { EnsembleModel } from '../model/ensemble-model';
-import { PrometheusMonitor } from '../settings';
+import { PrometheusMonitor } from '../monitoring-settings';
 import { monitoringObjectMeta } from './metadata';
 import { servicePort } from './peer-service';
 

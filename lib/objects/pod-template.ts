@@ -39,10 +39,10 @@ export function podTemplate(model: EnsembleModel, group: MemberGroup, configChec
       enableServiceLinks: false,
       terminationGracePeriodSeconds: model.terminationGracePeriodSeconds,
       securityContext: {
-        runAsUser: model.image.userId,
-        runAsGroup: model.image.groupId,
+        ...(model.podUser && { runAsUser: model.podUser.userId, runAsGroup: model.podUser.groupId, fsGroup: model.podUser.groupId }),
         runAsNonRoot: true,
-        fsGroup: model.image.groupId,
+        // Kept when the platform assigns the fsGroup (OpenShift sets one from the namespace's
+        // range): a large data volume is then not re-chowned file by file on every pod start.
         fsGroupChangePolicy: 'OnRootMismatch',
         seccompProfile: { type: 'RuntimeDefault' },
       },

@@ -1,5 +1,5 @@
 import { EnsembleModel } from '../model/ensemble-model';
-import { PrometheusMonitor } from '../settings';
+import { PrometheusMonitor } from '../monitoring-settings';
 import { RuleGroup } from './alert-rules-types';
 import { memberPodPattern } from './member-pods';
 

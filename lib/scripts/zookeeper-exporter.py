@@ -177,7 +177,8 @@ def pid_alive(pid):
 
 def find_jvm(perf_data_dir):
     """(pid, perf entries) of the ZooKeeper JVM: HotSpot writes <dir>/hsperfdata_<user>/<pid>, where
-    <dir> is /tmp on Linux whatever java.io.tmpdir says, and a killed JVM leaves its file behind.
+    <dir> is /tmp on Linux whatever java.io.tmpdir says, <user> is the uid's name (a platform-assigned
+    uid's is its number, as the runtime names it), and a killed JVM leaves its file behind.
     The newest live QuorumPeerMain wins over, say, a zkCli.sh."""
     found = []
     for path in glob.glob(os.path.join(perf_data_dir, 'hsperfdata_*', '*')):
@@ -289,7 +290,10 @@ class Exporter:
         jvm = None
         try:
             jvm = find_jvm(self.perf_data_dir)
-            self.report('jvm', None if jvm else f'no live JVM with hsperfdata under {self.perf_data_dir}')
+            # HotSpot keeps its perf data private when its uid has no user name (no passwd entry):
+            # CRI-O and podman add an entry for a platform-assigned uid, other runtimes may not.
+            self.report('jvm', None if jvm else f'no live JVM with hsperfdata under {self.perf_data_dir} '
+                        f'(a JVM whose uid has no passwd entry writes none; this process runs as uid {os.getuid()})')
             if jvm:
                 add_jvm(metrics, *jvm)
         except Exception as error:  # pylint: disable=broad-except

@@ -1,0 +1,126 @@
+import * as net from 'net';
+import { k8s } from 'cdk8s-plus-28';
+import { ClientAccess, NETWORK_POLICY_SETTING_NAMES } from '../network-policy-settings';
+import { EnsembleModel, NamedPort, TrafficPort, TrafficRule } from './ensemble-model';
+import { NameFormat, SettingsReader } from './settings-reader';
+
+/** The label the API server gives every namespace (Kubernetes 1.21+): its own name. */
+const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+const DEFAULT_METRICS_NAMESPACE = { [NAMESPACE_NAME_LABEL]: 'monitoring' };
+const DEFAULT_DNS_NAMESPACE = { [NAMESPACE_NAME_LABEL]: 'kube-system' };
+const DEFAULT_DNS_PODS = { 'k8s-app': 'kube-dns' };
+const SAME_AS_LEAVING_IT_OUT = 'an empty selector selects every pod, which is what leaving it out does';
+
+type Labels = Readonly<Record<string, string>>;
+const byLabels = (labels: Labels): k8s.LabelSelector => ({ matchLabels: { ...labels } });
+
+export interface NetworkPolicyInputs {
+  /** The ensemble's namespace (undefined when that setting is invalid; already reported). */
+  readonly namespace?: string;
+  /** Every member's labels: voters and observers. */
+  readonly anyMember: Labels;
+  readonly ports: EnsembleModel['ports'];
+}
+
+/**
+ * Reads the NetworkPolicy settings into the rules of the policy, or undefined when it is off.
+ * Every port comes from the model's ports, so the policy opens exactly what the containers declare
+ * and the Services expose. The AdminServer's port is never opened: it listens on loopback only.
+ */
+export function readNetworkPolicy(s: SettingsReader, inputs: NetworkPolicyInputs): EnsembleModel['networkPolicy'] {
+  if (!s.bool('networkPolicy', true)) {
+    for (const key of NETWORK_POLICY_SETTING_NAMES.filter((k) => k !== 'networkPolicy' && s.has(k))) {
+      s.fail(key, 'has no effect with networkPolicy: false; remove it, or turn the policy on');
+    }
+    return undefined;
+  }
+  const { ports } = inputs;
+  const tcp = (...named: NamedPort[]): TrafficPort[] => named.map(({ port }) => ({ port, protocol: 'TCP' }));
+  const clients = readClientPeers(s, inputs.namespace);
+  // Followers dial the leader on the quorum port and every member dials the others on the
+  // election port; members never use each other's client port.
+  const members: TrafficRule = { purpose: 'members', peers: [{ podSelector: byLabels(inputs.anyMember) }], ports: tcp(ports.quorum, ports.election) };
+  const metricsNamespaces = readSelectorLabels(s, 'metricsNamespaceLabels', 'an empty selector would let every namespace scrape the metrics port');
+  const scrapers = peer(byLabels(metricsNamespaces ?? DEFAULT_METRICS_NAMESPACE), readSelectorLabels(s, 'metricsPodLabels', SAME_AS_LEAVING_IT_OUT));
+  const dnsNamespaces = readSelectorLabels(s, 'dnsNamespaceLabels', 'an empty selector would allow DNS traffic into every namespace');
+  const dnsPodLabels = readSelectorLabels(s, 'dnsPodLabels', 'an empty selector would allow DNS traffic to every pod of the DNS namespace');
+  const dnsPods = peer(byLabels(dnsNamespaces ?? DEFAULT_DNS_NAMESPACE), dnsPodLabels ?? DEFAULT_DNS_PODS);
+  const dnsPort = s.int('dnsPort', 53, { min: 1, max: 65535 });
+  const dnsCidrs = s.stringList('dnsCidrs', cidrFormat);
+  return {
+    ingress: [
+      { purpose: 'clients', peers: clients, ports: tcp(ports.client) },
+      members,
+      { purpose: 'metrics', peers: [scrapers], ports: tcp(ports.metrics) },
+    ],
+    // Nothing else goes out: ZooKeeper and the exporter call no API and no outside service.
+    egress: [
+      {
+        purpose: 'dns',
+        peers: [dnsPods, ...dnsCidrs.map((cidr) => ({ ipBlock: { cidr } }))],
+        ports: [{ port: dnsPort, protocol: 'UDP' }, { port: dnsPort, protocol: 'TCP' }],
+      },
+      members,
+    ],
+  };
+}
+
+/** Sources of client connections; undefined admits any address. */
+function readClientPeers(s: SettingsReader, ownNamespace: string | undefined): k8s.NetworkPolicyPeer[] | undefined {
+  const access = s.oneOf('clientAccess', ClientAccess.LISTED_NAMESPACES, ClientAccess);
+  const namespaces = s.stringList('clientNamespaces', (ns) => NameFormat.dnsLabel(ns)
+    ?? (ns === ownNamespace ? 'is the ensemble\'s own namespace, whose pods may always connect' : undefined));
+  const namespaceLabels = readSelectorLabels(s, 'clientNamespaceLabels',
+    `an empty selector selects every namespace; for that, set clientAccess: '${ClientAccess.ALL_NAMESPACES}'`);
+  const podLabels = readSelectorLabels(s, 'clientPodLabels', SAME_AS_LEAVING_IT_OUT);
+
+  if (access !== ClientAccess.LISTED_NAMESPACES) {
+    for (const key of ['clientNamespaces', 'clientNamespaceLabels'].filter((k) => s.has(k))) {
+      s.fail(key, `has no effect with clientAccess '${access}', which admits every namespace already; `
+        + `list namespaces with clientAccess '${ClientAccess.LISTED_NAMESPACES}'`);
+    }
+  }
+  switch (access) {
+    case ClientAccess.ANYWHERE:
+      if (podLabels) {
+        s.fail('clientPodLabels', `cannot narrow clientAccess '${ClientAccess.ANYWHERE}': sources outside the cluster carry no labels; `
+          + `use clientAccess '${ClientAccess.ALL_NAMESPACES}' to admit labelled pods of every namespace`);
+      }
+      return undefined;
+    case ClientAccess.ALL_NAMESPACES:
+      return [peer({}, podLabels)];
+    case ClientAccess.LISTED_NAMESPACES:
+      return [
+        // Without a namespaceSelector a peer means the policy's own namespace.
+        { podSelector: podLabels ? byLabels(podLabels) : {} },
+        ...(namespaces.length > 0 ? [peer({ matchExpressions: [{ key: NAMESPACE_NAME_LABEL, operator: 'In', values: namespaces }] }, podLabels)] : []),
+        ...(namespaceLabels ? [peer(byLabels(namespaceLabels), podLabels)] : []),
+      ];
+  }
+}
+
+/** Pods in the selected namespaces; all of them unless podLabels is given. */
+function peer(namespaceSelector: k8s.LabelSelector, podLabels?: Labels): k8s.NetworkPolicyPeer {
+  return podLabels ? { namespaceSelector, podSelector: byLabels(podLabels) } : { namespaceSelector };
+}
+
+/**
+ * A label map used as a selector, or undefined when not given. An empty map is rejected: a
+ * NetworkPolicy reads an empty selector as "everything", while `{}` in settings reads as "nothing".
+ */
+function readSelectorLabels(s: SettingsReader, key: string, emptyWouldMean: string): Labels | undefined {
+  if (!s.has(key)) return undefined;
+  const raw = s.value(key);
+  const labels = s.stringMap(key, NameFormat.qualifiedKey, NameFormat.labelValue);
+  if (typeof raw === 'object' && raw !== null && !Array.isArray(raw) && Object.keys(raw).length === 0) {
+    s.fail(key, `must name at least one label: ${emptyWouldMean}`);
+  }
+  return labels;
+}
+
+function cidrFormat(value: string): string | undefined {
+  const [address, bits, ...rest] = value.split('/');
+  const maxBits = net.isIPv4(address) ? 32 : net.isIPv6(address) ? 128 : undefined;
+  const ok = maxBits !== undefined && rest.length === 0 && /^\d{1,3}$/.test(bits ?? '') && Number(bits) <= maxBits;
+  return ok ? undefined : 'must be an address block in CIDR notation, e.g. 169.254.20.10/32';
+}

@@ -1,0 +1,60 @@
+/**
+ * Every pod the project can produce meets the Restricted Pod Security Standard, control by
+ * control: the pod templates of every chart variant and of every manifest under dist/. The
+ * Namespace enforces Restricted, so a violation here is a pod the cluster would refuse.
+ */
+import { POD_SECURITY_RULES } from './support/pod-security-standards';
+import { FoundPod, podTemplatesIn } from './support/pod-templates';
+import { CHART_VARIANTS, ChartOutput, distObjects, synthChartVariants } from './support/outputs';
+
+const charts = synthChartVariants();
+const dist = distObjects();
+const outputs: ChartOutput[] = [...charts.map((c) => ({ name: `chart '${c.name}'`, objects: c.objects })), ...dist];
+const pods: FoundPod[] = outputs.flatMap((o) => podTemplatesIn(o.objects, o.name));
+
+describe('the pods under test', () => {
+  test('come from every chart variant and from dist/, voters and observers alike', () => {
+    const withoutPods = Object.keys(CHART_VARIANTS).filter((name) => !pods.some((p) => p.source.startsWith(`chart '${name}': StatefulSet/`)));
+    expect(withoutPods).toEqual([]);
+    expect(pods.filter((p) => p.source.startsWith('dist/')).length).toBeGreaterThan(0);
+    expect(pods.filter((p) => p.source.endsWith('StatefulSet/zookeeper-observer')).length).toBe(2);
+  });
+});
+
+describe.each(['baseline', 'restricted'])('Pod Security Standard %s (Kubernetes 1.28)', (level) => {
+  test.each(POD_SECURITY_RULES.filter((r) => r.level === level).map((r) => [r.control, r] as const))('%s: every pod passes', (_, rule) => {
+    expect(pods.flatMap(({ source, pod }) => rule.check(pod).map((v) => `${source}: ${v}`))).toEqual([]);
+  });
+});
+
+describe('the service account token', () => {
+  const serviceAccounts = outputs.flatMap((o) => o.objects.filter((x) => x.kind === 'ServiceAccount').map((sa) => ({ output: o.name, sa })));
+
+  test('is never mounted into a pod: ZooKeeper does not call the Kubernetes API', () => {
+    expect(pods.filter(({ pod }) => pod.spec.automountServiceAccountToken !== false).map((p) => p.source)).toEqual([]);
+  });
+
+  test('is not mounted by default by any ServiceAccount the project creates, so a pod that forgets to opt out gets none', () => {
+    expect(serviceAccounts.length).toBeGreaterThanOrEqual(outputs.length);
+    expect(serviceAccounts.filter(({ sa }) => sa.automountServiceAccountToken !== false).map(({ output, sa }) => `${output}: ${sa.metadata.name}`)).toEqual([]);
+  });
+
+  test('every pod runs as the ServiceAccount of its own output, never the namespace\'s default one', () => {
+    const strangers = outputs.flatMap((o) => {
+      const own = o.objects.filter((x) => x.kind === 'ServiceAccount').map((sa) => sa.metadata.name);
+      return podTemplatesIn(o.objects, o.name).filter(({ pod }) => !own.includes(pod.spec.serviceAccountName))
+        .map(({ source, pod }) => `${source}: ${pod.spec.serviceAccountName ?? 'default'}`);
+    });
+    expect(strangers).toEqual([]);
+  });
+});
+
+describe('the namespace', () => {
+  test('every Namespace the project creates enforces Restricted at the version these rules describe', () => {
+    const namespaces = outputs.flatMap((o) => o.objects.filter((x) => x.kind === 'Namespace'));
+    expect(namespaces.length).toBeGreaterThan(0);
+    for (const ns of namespaces) {
+      expect(ns.metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'v1.28' });
+    }
+  });
+});

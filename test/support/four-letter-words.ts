@@ -1,0 +1,48 @@
+/**
+ * Which four-letter words the pod's scripts send to ZooKeeper, read from the scripts themselves,
+ * so the whitelist in zoo.cfg can be compared with what is actually used.
+ */
+
+/** ZooKeeper 3.8's four-letter words (FourLetterCommands). */
+export const ZOOKEEPER_FOUR_LETTER_WORDS = [
+  'conf', 'cons', 'crst', 'dirs', 'dump', 'envi', 'gtmk', 'hash', 'isro', 'mntr', 'ruok', 'srst', 'srvr', 'stat',
+  'stmk', 'wchc', 'wchp', 'wchs',
+];
+
+/** The ways the project's scripts send a command; each captures the word. */
+const SEND_SITES: readonly RegExp[] = [
+  // bash: a call of probe.sh's helper, `four_letter_word ruok`.
+  /\bfour_letter_word[ \t]+["']?(\w+)["']?/g,
+  // bash: a literal written straight to a /dev/tcp descriptor, `printf 'srvr' >&3`, `echo -n srvr >&3`.
+  /\b(?:printf|echo)(?:[ \t]+-\w+)*(?:[ \t]+'%s')?[ \t]+["']?(\w+)["']?[ \t]*>&[ \t]*\d/g,
+  // python: `sock.sendall(b'mntr')`, `sock.send('mntr'.encode())`.
+  /\.send(?:all)?\(\s*b?["'](\w+)["']/g,
+];
+/** How a script opens a connection to ZooKeeper's client port. */
+const CONNECTS = /\/dev\/tcp\/|socket\.create_connection\(|\.connect\(/;
+
+/** Lines that are whole comments: a command named in a comment is not a command sent. */
+function withoutCommentLines(text: string): string {
+  return text.split('\n').filter((line) => !/^\s*#/.test(line)).join('\n');
+}
+
+/**
+ * The four-letter words `script` sends. A script that connects to ZooKeeper in a way this does not
+ * recognize, or sends something that is not a four-letter word, is an error: the comparison with
+ * the whitelist must never pass because a command went unseen.
+ */
+export function fourLetterWordsSentBy(file: string, script: string): string[] {
+  const code = withoutCommentLines(script);
+  const words = new Set(SEND_SITES.flatMap((site) => [...code.matchAll(site)].map((m) => m[1])));
+  const unknown = [...words].filter((w) => !ZOOKEEPER_FOUR_LETTER_WORDS.includes(w));
+  if (unknown.length > 0) throw new Error(`${file} sends ${unknown.join(', ')}, which ZooKeeper 3.8 does not know as four-letter words`);
+  if (words.size === 0 && CONNECTS.test(code)) {
+    throw new Error(`${file} connects to ZooKeeper but sends no command this test recognizes: teach test/support/four-letter-words.ts how it sends`);
+  }
+  return [...words].sort();
+}
+
+/** The four-letter words sent by any of the scripts (file name to content), as a pod ships them. */
+export function fourLetterWordsSent(scripts: Readonly<Record<string, string>>): string[] {
+  return [...new Set(Object.entries(scripts).flatMap(([file, text]) => fourLetterWordsSentBy(file, text)))].sort();
+}

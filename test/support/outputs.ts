@@ -1,0 +1,69 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Testing } from 'cdk8s';
+import { parseAllDocuments } from 'yaml';
+import { ARGOCD_FOLDER, DeploymentMode, ImageProfile, PrometheusMonitor, ZooKeeperChart, ZooKeeperChartProps } from '../../lib';
+import { KubeObject } from './synth';
+
+/**
+ * Charts that between them produce every kind of pod and configuration the library can: each
+ * mode, observers, both image profiles (native metrics and the mntr exporter), each monitor kind,
+ * and the optional pod settings. The app's own charts are covered through dist/, which the app
+ * test keeps equal to what main.ts synthesizes, whatever its layout.
+ */
+export const CHART_VARIANTS: Readonly<Record<string, ZooKeeperChartProps>> = {
+  'default (highly available)': {},
+  'standalone': { mode: DeploymentMode.STANDALONE },
+  'cluster with observers': { mode: DeploymentMode.CLUSTER, observers: 2 },
+  'debian image (mntr exporter, log4j)': { image: ImageProfile.debian() },
+  'cluster with observers on the debian image': { mode: DeploymentMode.CLUSTER, observers: 1, image: ImageProfile.debian() },
+  'PodMonitor': { prometheusMonitor: PrometheusMonitor.POD_MONITOR },
+  'no monitor, alerts or dashboard': { prometheusMonitor: PrometheusMonitor.NONE, alertRules: false, grafanaDashboard: false },
+  'every optional pod setting': {
+    txnLogStorageGiB: 5, storageClassName: 'fast', imagePullSecrets: ['registry'], cpuLimitMillicores: 2000,
+    nodeSelector: { pool: 'zk' }, tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'zk', effect: 'NoSchedule' }],
+    priorityClassName: 'critical', labels: { team: 'platform' }, podAnnotations: { 'example.com/owner': 'sre' },
+    jvmOptions: ['-Djute.maxbuffer=4194304'], additionalConfig: { 'fsync.warningthresholdms': '500' },
+  },
+};
+
+export interface ChartOutput {
+  readonly name: string;
+  readonly objects: KubeObject[];
+}
+
+/** Every chart variant (or the given ones), each synthesized in its own app. */
+export function synthChartVariants(variants: Readonly<Record<string, ZooKeeperChartProps>> = CHART_VARIANTS): ChartOutput[] {
+  return Object.entries(variants).map(([name, props]) => ({
+    name,
+    objects: Testing.synth(new ZooKeeperChart(Testing.app(), 'zookeeper', props)) as KubeObject[],
+  }));
+}
+
+export const DIST_DIR = path.join(__dirname, '..', '..', 'dist');
+
+/** Every file under dist/, at any depth, relative to the repository (`dist/...`). */
+export function distFiles(): { readonly file: string; readonly bytes: Buffer }[] {
+  const walk = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    return entry.isDirectory() ? walk(full) : [full];
+  });
+  return walk(DIST_DIR).sort().map((full) => ({ file: path.relative(path.dirname(DIST_DIR), full), bytes: fs.readFileSync(full) }));
+}
+
+/**
+ * The objects of every ensemble manifest under dist/ (`dist/<env>/*.k8s.yaml`), read as kubectl
+ * would (YAML 1.1). Not the Argo CD Applications of dist/argocd/ nor the kustomization.yaml files,
+ * which hold no ensemble; distFiles() still covers them for whole-tree scans.
+ */
+export function distObjects(): ChartOutput[] {
+  return distFiles().filter(({ file }) => /\.k8s\.yaml$/.test(file) && !file.startsWith(`dist/${ARGOCD_FOLDER}/`)).map(({ file, bytes }) => ({
+    name: file,
+    objects: parseAllDocuments(bytes.toString('utf8'), { version: '1.1' })
+      .map((doc) => {
+        if (doc.errors.length > 0) throw new Error(`${file}: ${doc.errors[0].message}`);
+        return doc.toJS();
+      })
+      .filter((o): o is KubeObject => o !== null && typeof o === 'object' && 'kind' in o),
+  }));
+}
