@@ -70,8 +70,8 @@ const BAD_INPUTS: [string, Record<string, unknown>, string, RegExp][] = [
   ['peerType in additionalConfig', { additionalConfig: { peerType: 'observer' } }, 'additionalConfig.peerType', /managed by the construct; use observers/],
   ['jute.maxbuffer in zoo.cfg', { additionalConfig: { 'jute.maxbuffer': '1' } }, 'additionalConfig.jute.maxbuffer', /jvmOptions \(-Djute\.maxbuffer/],
   ['multi-line zoo.cfg value', { additionalConfig: { 'fsync.warningthresholdms': '1\nserver.9=evil:1:2' } }, 'additionalConfig.fsync.warningthresholdms', /single line/],
-  ['a super-user digest in zoo.cfg (ZooKeeper makes it a system property)', { additionalConfig: { 'DigestAuthenticationProvider.superDigest': 'super:abc=' } }, 'additionalConfig.DigestAuthenticationProvider.superDigest', /would put a secret into the zoo.cfg ConfigMap.*passwordPath/],
-  ['a super-user digest as a JVM flag', { jvmOptions: ['-Dzookeeper.DigestAuthenticationProvider.superDigest=super:abc='] }, 'jvmOptions[0]', /would put a secret into the jvm.options ConfigMap/],
+  ['a super-user digest in zoo.cfg (ZooKeeper makes it a system property)', { additionalConfig: { 'DigestAuthenticationProvider.superDigest': 'super:abc=' } }, 'additionalConfig.DigestAuthenticationProvider.superDigest', /is managed by the construct; use saslSuperDigestKey \(a digest is only ever read from the mounted Secret\)/],
+  ['a super-user digest as a JVM flag', { jvmOptions: ['-Dzookeeper.DigestAuthenticationProvider.superDigest=super:abc='] }, 'jvmOptions[0]', /would put the super digest into a ConfigMap and on the command line: use saslSuperDigestKey/],
   ['an AppArmor profile in podAnnotations', { podAnnotations: { 'container.apparmor.security.beta.kubernetes.io/zookeeper': 'unconfined' } }, 'podAnnotations.container.apparmor.security.beta.kubernetes.io/zookeeper', /sets an AppArmor or seccomp profile.*runtime default profiles/],
   ['invalid label value', { labels: { team: 'platform team' } }, 'labels.team', /label value/],
   ['invalid label key', { labels: { 'bad key': 'x' } }, 'labels.bad key', /not a valid key/],
@@ -171,8 +171,6 @@ const BAD_INPUTS: [string, Record<string, unknown>, string, RegExp][] = [
   ['client SASL as a string', { clientSasl: 'yes' }, 'clientSasl', /must be true or false/],
   ['enforce.auth in zoo.cfg', { additionalConfig: { 'enforce.auth.enabled': 'true' } }, 'additionalConfig.enforce.auth.enabled', /use clientSasl/],
   ['quorum.auth in zoo.cfg', { additionalConfig: { 'quorum.auth.enableSasl': 'true' } }, 'additionalConfig.quorum.auth.enableSasl', /use quorumSasl/],
-  ['a super digest in zoo.cfg', { additionalConfig: { 'DigestAuthenticationProvider.superDigest': 'super:x' } }, 'additionalConfig.DigestAuthenticationProvider.superDigest', /use saslSuperDigestKey/],
-  ['a super digest as a JVM option', { jvmOptions: ['-Dzookeeper.DigestAuthenticationProvider.superDigest=super:abc='] }, 'jvmOptions[0]', /would put the super digest into a ConfigMap and on the command line: use saslSuperDigestKey/],
   ['a JAAS file as a JVM option', { jvmOptions: ['-Djava.security.auth.login.config=/etc/jaas.conf'] }, 'jvmOptions[0]', /clientSasl and quorumSasl build the JAAS file/],
 ];
 
