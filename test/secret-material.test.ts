@@ -59,6 +59,8 @@ const BENIGN: [why: string, text: string][] = [
   ['the metric counting digest mismatches', 'expr: increase(digest_mismatches_count{namespace="zk"}[15m]) > 0'],
   ['the configuration checksum on the pod template', 'cdk8s-zookeeper/config-checksum: 3f2a9c0e5b7d41a8e6f0c2d4b6a8e0f1'],
   ['an image pinned by digest', `image: registry.example.com/zookeeper@sha256:${'ab12'.repeat(16)}`],
+  ['a script filling a JAAS password in at run time (printf)', "printf '  username=\"%s\"\\n  password=%s;\\n};\\n' \"$USER_NAME\" \"$QUOTED\""],
+  ['a script appending the super digest read from a mounted Secret', '{ cat "$OPTIONS"; printf \'%s\\n\' "-Dzookeeper.DigestAuthenticationProvider.superDigest=$digest"; } >"$tmp"'],
 ];
 
 describe('the secret-material scanner', () => {
@@ -97,7 +99,8 @@ describe('the secret-material scanner', () => {
 
   test('the settings refuse a password before it can reach a ConfigMap', () => {
     expect(() => synthChartVariants({ leak: { additionalConfig: { 'ssl.keyStore.password': 'changeit' } } })).toThrow(/ssl\.keyStore\.password: is managed by the construct; use tlsPasswordSecret/);
-    expect(() => synthChartVariants({ leak: { additionalConfig: { 'DigestAuthenticationProvider.superDigest': 'super:abc=' } } })).toThrow(/would put a secret into the zoo.cfg ConfigMap/);
+    expect(() => synthChartVariants({ leak: { additionalConfig: { 'DigestAuthenticationProvider.superDigest': 'super:abc=' } } })).toThrow(/DigestAuthenticationProvider\.superDigest: is managed by the construct; use saslSuperDigestKey/);
+    expect(() => synthChartVariants({ leak: { additionalConfig: { 'app.secret': 'hunter2' } } })).toThrow(/would put a secret into the zoo.cfg ConfigMap/);
   });
 
   test('allows a password location only when it is an absolute path', () => {

@@ -18,6 +18,9 @@ export const CHART_VARIANTS: Readonly<Record<string, ZooKeeperChartProps>> = {
   'debian image (mntr exporter, log4j)': { image: ImageProfile.debian() },
   'cluster with observers on the debian image': { mode: DeploymentMode.CLUSTER, observers: 1, image: ImageProfile.debian() },
   'PodMonitor': { prometheusMonitor: PrometheusMonitor.POD_MONITOR },
+  'SASL for clients and the quorum, with a super user': {
+    clientSasl: true, quorumSasl: true, saslSecretName: 'zookeeper-sasl', saslClientUsers: { kafka: 'kafka-password' }, saslSuperDigestKey: 'super-digest',
+  },
   'no monitor, alerts or dashboard': { prometheusMonitor: PrometheusMonitor.NONE, alertRules: false, grafanaDashboard: false },
   'every optional pod setting': {
     txnLogStorageGiB: 5, storageClassName: 'fast', imagePullSecrets: ['registry'], cpuLimitMillicores: 2000,

@@ -36,9 +36,15 @@ const SECRET_WORD = '(?:password|passwd|passphrase|secret)';
 const REFERENCE_KEY = /(Name|Names|Ref|Secrets)$/;
 const LOCATION_KEY = /(Path|File)$/i;
 
+/**
+ * A value a script fills in at run time: a shell variable (`$digest`, `${password}`) or a printf
+ * conversion (`%s`). The pod's scripts build credential files from mounted Secrets this way.
+ */
+const RUNTIME_PLACEHOLDER = /^(\$\{?\w+\}?|%s)$/;
+
 function assignmentAllowed(key: string, quotedValue: string): boolean {
   const value = quotedValue.replace(/^["']|["']$/g, '');
-  if (value === '') return true;
+  if (value === '' || RUNTIME_PLACEHOLDER.test(value)) return true;
   if (REFERENCE_KEY.test(key)) return true;
   return LOCATION_KEY.test(key) && /^\/[^\s"']*$/.test(value);
 }
@@ -63,7 +69,12 @@ const TEXT_RULES: readonly TextRule[] = [
   { rule: 'JAAS user credential', pattern: /\buser_[\w.-]+\s*=\s*"[^"]+"/g },
   // ZooKeeper's digest scheme: <user>:<base64 SHA-1> (28 characters), in superDigest or an ACL.
   { rule: 'ZooKeeper digest credential', pattern: /\b[\w.-]+:[A-Za-z0-9+/]{27}=/g },
-  { rule: 'ZooKeeper superDigest', pattern: /superDigest\s*[=:]\s*\S+/gi },
+  {
+    rule: 'ZooKeeper superDigest',
+    pattern: /superDigest\s*[=:]\s*(\S+)/gi,
+    // The value ends at a closing quote or a shell statement's `;`.
+    allowed: (m) => RUNTIME_PLACEHOLDER.test(m[1].replace(/^["']|["';]+$/g, '')),
+  },
   { rule: 'credentials in a URL', pattern: /\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]+:[^\s/@]+@/gi },
   { rule: 'AWS access key id', pattern: /\b(AKIA|ASIA)[A-Z2-7]{16}\b/g },
   { rule: 'GitHub token', pattern: /\bgh[pousr]_[A-Za-z0-9]{36}\b/g },
