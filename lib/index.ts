@@ -2,6 +2,7 @@ export * from './settings';
 export * from './network-policy-settings';
 export * from './monitoring-settings';
 export * from './tls-settings';
+export * from './sasl-settings';
 export * from './deployment-mode';
 export * from './image-profile';
 export * from './ensemble';
