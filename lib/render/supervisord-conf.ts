@@ -83,9 +83,18 @@ function exporterProgram(model: EnsembleModel): string[] {
   const { paths, ports, image } = model;
   // HotSpot keeps its perf data (hsperfdata) under /tmp on Linux, ignoring java.io.tmpdir: the
   // tmp volume, mounted at paths.tmpDir (/tmp), is where the exporter finds the JVM's figures.
+  return helperProgram(EXPORTER_PROGRAM,
+    `${image.pythonPath} ${paths.scriptsDir}/${EXPORTER_SCRIPT} --listen-port ${ports.metrics.port} --zookeeper 127.0.0.1:${ports.client.port} --perf-data-dir ${paths.tmpDir}`);
+}
+
+/**
+ * A program beside ZooKeeper that must never take the member down: it retries forever, is
+ * stopped quickly, and logs to the container's output. The watchdog ignores it.
+ */
+function helperProgram(name: string, command: string): string[] {
   return [
-    `[program:${EXPORTER_PROGRAM}]`,
-    `command=${image.pythonPath} ${paths.scriptsDir}/${EXPORTER_SCRIPT} --listen-port ${ports.metrics.port} --zookeeper 127.0.0.1:${ports.client.port} --perf-data-dir ${paths.tmpDir}`,
+    `[program:${name}]`,
+    `command=${command}`,
     'autostart=true',
     'autorestart=true',
     'startsecs=2',
@@ -101,23 +110,10 @@ function exporterProgram(model: EnsembleModel): string[] {
 
 /**
  * Copies renewed keystores from the Secret volume to where ZooKeeper reloads them (see
- * sync-tls-stores.sh). Like the exporter it retries forever and the watchdog ignores it: a
- * member whose certificate cannot be refreshed keeps serving with the one it has.
+ * sync-tls-stores.sh). A member whose certificate cannot be refreshed keeps serving with the one
+ * it has.
  */
 function tlsSyncProgram(model: EnsembleModel): string[] {
   const { paths, image } = model;
-  return [
-    `[program:${TLS_SYNC_PROGRAM}]`,
-    `command=${image.bashPath} ${paths.scriptsDir}/${TLS_SYNC_SCRIPT} watch`,
-    'autostart=true',
-    'autorestart=true',
-    'startsecs=2',
-    'startretries=1000',
-    'stopsignal=TERM',
-    'stopwaitsecs=5',
-    'stdout_logfile=/dev/stdout',
-    'stdout_logfile_maxbytes=0',
-    'redirect_stderr=true',
-    '',
-  ];
+  return helperProgram(TLS_SYNC_PROGRAM, `${image.bashPath} ${paths.scriptsDir}/${TLS_SYNC_SCRIPT} watch`);
 }
