@@ -1,13 +1,10 @@
-import { SaslModel } from './ensemble-model';
+import { SaslModel } from './security-model';
 import { NameFormat, SettingsReader } from './settings-reader';
 
 const PATHS = {
   secretDir: '/config/sasl',
   runtimeDir: '/run/sasl',
 };
-/** Secret keys: letters, digits, '-', '_' and '.'. */
-const SECRET_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
-const SECRET_KEY_MESSAGE = 'must be a Secret key: 1 to 253 letters, digits, \'-\', \'_\' and \'.\'';
 /**
  * User names become JAAS option names (`user_<name>`) and file names in the Secret volume, and
  * appear in ACLs as `sasl:<name>`: a letter, then letters, digits, '-' and '_'.
@@ -15,8 +12,6 @@ const SECRET_KEY_MESSAGE = 'must be a Secret key: 1 to 253 letters, digits, \'-\
 const USER_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 const USER_NAME_MESSAGE = 'must be a user name: a letter, then up to 63 letters, digits, \'-\' and \'_\'';
 const SASL_ONLY = ['saslSecretName', 'saslQuorumUser', 'saslQuorumPasswordKey', 'saslClientUsers', 'saslSuperDigestKey'];
-
-const secretKey = (v: string) => (SECRET_KEY.test(v) ? undefined : SECRET_KEY_MESSAGE);
 
 /**
  * Reads clientSasl, quorumSasl and the Secret settings. Settings that only matter with SASL are
@@ -31,9 +26,9 @@ export function resolveSasl(s: SettingsReader, replicas: number): SaslModel | un
   }
   const secretName = s.string('saslSecretName', undefined, NameFormat.dnsSubdomain);
   const quorumUser = s.string('saslQuorumUser', 'quorum', (v) => (USER_NAME.test(v) ? undefined : USER_NAME_MESSAGE));
-  const quorumPasswordKey = s.string('saslQuorumPasswordKey', 'quorum-password', secretKey);
-  const clientUsers = s.stringMap('saslClientUsers', (user) => (USER_NAME.test(user) ? undefined : `${USER_NAME_MESSAGE}; '${user}' is not`), secretKey);
-  const superDigestKey = s.string('saslSuperDigestKey', undefined, secretKey);
+  const quorumPasswordKey = s.string('saslQuorumPasswordKey', 'quorum-password', NameFormat.secretKey);
+  const clientUsers = s.stringMap('saslClientUsers', (user) => (USER_NAME.test(user) ? undefined : `${USER_NAME_MESSAGE}; '${user}' is not`), NameFormat.secretKey);
+  const superDigestKey = s.string('saslSuperDigestKey', undefined, NameFormat.secretKey);
 
   if (!client && !quorum) {
     for (const key of SASL_ONLY.filter((k) => s.has(k))) {

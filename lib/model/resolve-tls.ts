@@ -1,5 +1,6 @@
 import { ClientTls, IssuerKind, SecretKeyRef } from '../tls-settings';
-import { Member, NamedPort, TlsModel } from './ensemble-model';
+import { Member, NamedPort } from './ensemble-model';
+import { TlsModel } from './security-model';
 import { NameFormat, SettingsReader } from './settings-reader';
 
 /** The keys cert-manager writes for `keystores.pkcs12`; an existing Secret must use the same. */
@@ -12,8 +13,6 @@ const PATHS = {
 const PASSWORD_FILE = 'password';
 /** The kubelet refreshes Secret volumes about once a minute; comparing every 10 s adds little to that. */
 const SYNC_INTERVAL_SECONDS = 10;
-/** Secret keys: letters, digits, '-', '_' and '.'. */
-const SECRET_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
 
 /** The TLS settings, read and checked against each other before the members are known. */
 export interface TlsSettings {
@@ -84,7 +83,7 @@ function readSecretKeyRef(s: SettingsReader, key: string): SecretKeyRef {
   for (const field of ['name', 'key'].filter((f) => !g.has(f))) g.fail(field, 'is required');
   return {
     name: g.string('name', 'missing', NameFormat.dnsSubdomain),
-    key: g.string('key', 'missing', (v) => (SECRET_KEY.test(v) ? undefined : 'must be a Secret key: letters, digits, \'-\', \'_\' and \'.\'')),
+    key: g.string('key', 'missing', NameFormat.secretKey),
   };
 }
 

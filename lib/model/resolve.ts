@@ -11,14 +11,14 @@ import { readMonitoring } from './resolve-monitoring';
 import { readNetworkPolicy } from './resolve-network-policy';
 import { resolveSasl } from './resolve-sasl';
 import { readTlsSettings, resolveTls } from './resolve-tls';
-import { ModePreset, readTopology, resolveMemberGroups, resolveMembers } from './resolve-topology';
+import { readAdditionalConfig } from './resolve-additional-config';
+import { readHeap } from './resolve-jvm';
+import { readTopology, resolveMemberGroups, resolveMembers } from './resolve-topology';
 import { NameFormat, SettingsReader } from './settings-reader';
-import { managedZooCfgEntries, ZOO_CFG_KEY_OWNERS } from './zoo-cfg-entries';
+import { managedZooCfgEntries } from './zoo-cfg-entries';
 
 /** Longest ensemble name: the StatefulSet's controller-revision-hash label is `<name>-<10 chars>` (<= 63). */
 const MAX_NAME_LENGTH = 52;
-/** Memory the JVM needs besides the heap: metaspace, thread stacks, direct buffers, GC structures. */
-const NON_HEAP_RESERVE_MIB = 256;
 /** Four-letter words the probes send: ruok (liveness) and srvr (readiness). */
 const PROBE_FOUR_LETTER_WORDS = ['ruok', 'srvr'];
 /** What the mntr exporter sends, on images without the native metrics provider. */
@@ -80,7 +80,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     s.fail('minSessionTimeout', `must not exceed maxSessionTimeout (${minSessionTimeout} > ${maxSessionTimeout})`);
   }
 
-  const heap = readHeap(s, preset);
+  const heap = readHeap(s, preset, PATHS.tmpDir);
   const storage = {
     dataGiB: s.int('dataStorageGiB', preset.dataStorageGiB, { min: 1, max: 65536 }),
     txnLogGiB: s.int('txnLogStorageGiB', undefined, { min: 1, max: 65536 }),
@@ -244,88 +244,4 @@ function checkDistinctPorts(s: SettingsReader, ports: Record<string, { port: num
     if (other) s.fail(setting(role), `must differ from ${setting(other)} (both are ${port})`);
     else seen.set(port, role);
   }
-}
-
-function readHeap(s: SettingsReader, preset: ModePreset) {
-  const memoryLimitMiB = s.int('memoryLimitMiB', preset.memoryLimitMiB, { min: 512, max: 1048576 });
-  const memoryRequestMiB = s.int('memoryRequestMiB', memoryLimitMiB, { min: 64, max: 1048576 });
-  if (memoryRequestMiB > memoryLimitMiB) {
-    s.fail('memoryRequestMiB', `must not exceed memoryLimitMiB (${memoryRequestMiB} > ${memoryLimitMiB})`);
-  }
-  const cpuRequestMillicores = s.int('cpuRequestMillicores', preset.cpuRequestMillicores, { min: 1, max: 1024000 });
-  const cpuLimitMillicores = s.int('cpuLimitMillicores', undefined, { min: 1, max: 1024000 });
-  if (cpuLimitMillicores !== undefined && cpuLimitMillicores < cpuRequestMillicores) {
-    s.fail('cpuLimitMillicores', `must be at least cpuRequestMillicores (${cpuLimitMillicores} < ${cpuRequestMillicores})`);
-  }
-
-  const heapPercent = s.int('heapPercent', 50, { min: 25, max: 80 });
-  const explicitHeap = s.int('heapMiB', undefined, { min: 64, max: 1048576 });
-  if (explicitHeap !== undefined && s.has('heapPercent')) {
-    s.fail('heapMiB', 'cannot be combined with heapPercent: set one of them');
-  }
-  const heapMiB = explicitHeap ?? Math.floor(memoryLimitMiB * heapPercent / 100);
-  const heapSetting = explicitHeap !== undefined ? 'heapMiB' : 'heapPercent';
-  if (heapMiB >= memoryLimitMiB) {
-    s.fail(heapSetting, `a heap of ${heapMiB} MiB does not fit the ${memoryLimitMiB} MiB memory limit (memoryLimitMiB); the container would be OOM-killed`);
-  } else if (heapMiB + NON_HEAP_RESERVE_MIB > memoryLimitMiB) {
-    s.fail(heapSetting, `a heap of ${heapMiB} MiB leaves ${memoryLimitMiB - heapMiB} MiB of the ${memoryLimitMiB} MiB memory limit for the rest of the JVM; at least ${NON_HEAP_RESERVE_MIB} MiB is needed (raise memoryLimitMiB or lower the heap)`);
-  }
-
-  const extraOptions = s.stringList('jvmOptions', (option) => {
-    if (!/^-\S+$/.test(option) || /["'\\]/.test(option)) return 'must be one JVM option starting with \'-\', without spaces or quotes';
-    // More specific than the credential check below: the digest has a setting of its own.
-    if (/^-Dzookeeper\.DigestAuthenticationProvider\.superDigest=/.test(option)) {
-      return 'would put the super digest into a ConfigMap and on the command line: use saslSuperDigestKey (read from a Secret)';
-    }
-    const property = /^-D([^=]+)=/.exec(option)?.[1];
-    if (property && SECRET_KEY.test(property)) return `would put a secret into the jvm.options ConfigMap (${SECRET_ADVICE})`;
-    if (/^-(Xmx|Xms|XX:(MaxRAMPercentage|InitialRAMPercentage|MinRAMPercentage|MaxRAM)\b)/.test(option)) {
-      return 'sets the heap size, which is derived from the memory limit: use heapMiB or heapPercent';
-    }
-    if (/^-Djava\.security\.auth\.login\.config=/.test(option)) {
-      return 'is managed by the construct: clientSasl and quorumSasl build the JAAS file from a Secret';
-    }
-    return undefined;
-  });
-
-  return {
-    resources: { cpuRequestMillicores, cpuLimitMillicores, memoryRequestMiB, memoryLimitMiB },
-    jvm: {
-      heapMiB,
-      nonHeapReserveMiB: NON_HEAP_RESERVE_MIB,
-      options: [
-        // Below 2 CPUs or 1792 MB the JVM would pick SerialGC, whose full pauses expire sessions.
-        '-XX:+UseG1GC',
-        // A JVM that ran out of heap is in an unknown state: let supervisord and the kubelet restart it.
-        '-XX:+ExitOnOutOfMemoryError',
-        // Pods keep their DNS names but get new IPs when recreated. The JVM caches lookups for
-        // 30 s by default, so a member re-resolving a recreated leader got its old address and
-        // spent initLimit trying it (seen end to end: 20+ s to re-form a quorum). Cache briefly.
-        '-Dsun.net.inetaddr.ttl=5',
-        '-Dsun.net.inetaddr.negative.ttl=1',
-        '-Djava.awt.headless=true',
-        `-Djava.io.tmpdir=${PATHS.tmpDir}`,
-        ...extraOptions,
-      ],
-    },
-  };
-}
-
-/**
- * Keys whose value is a credential (`ssl.keyStore.password`, `...superDigest`). ConfigMaps are
- * readable by far more people than Secrets, so such values are refused wherever a setting would
- * copy them into one; ZooKeeper reads its keystore passwords from files (`*.passwordPath`).
- */
-const SECRET_KEY = /(password|passwd|secret|superDigest)$/i;
-const SECRET_ADVICE = 'anyone who can read ConfigMaps could read it; use the matching *.passwordPath with a file mounted from a Secret';
-
-function readAdditionalConfig(s: SettingsReader): [string, string][] {
-  const extra = s.stringMap('additionalConfig', (key) => {
-    if (!/^[A-Za-z][A-Za-z0-9._-]*$/.test(key)) return 'is not a zoo.cfg key: letters, digits, \'.\', \'_\' and \'-\', starting with a letter';
-    if (/^(server|group|weight)\./.test(key)) return 'is derived from replicas and observers: the server list is generated';
-    const owner = ZOO_CFG_KEY_OWNERS[key];
-    if (owner) return `is managed by the construct; use ${owner}`;
-    return SECRET_KEY.test(key) ? `would put a secret into the zoo.cfg ConfigMap (${SECRET_ADVICE})` : undefined;
-  }, (value) => /[\r\n]/.test(value) || value.trim() === '' ? 'must be a non-empty single line' : undefined);
-  return Object.entries(extra).sort(([a], [b]) => a.localeCompare(b));
 }

@@ -4,6 +4,7 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
+const SECRET_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
 
 /** Kubernetes name formats, with the wording used in error messages. */
 export const NameFormat = {
@@ -23,6 +24,10 @@ export const NameFormat = {
     const ok = name.length <= 63 && LABEL_NAME.test(name) && (prefix === undefined || (prefix.length <= 253 && DNS_SUBDOMAIN.test(prefix)));
     return ok ? undefined
       : 'is not a valid key: an optional DNS-subdomain prefix and \'/\', then at most 63 letters, digits, \'-\', \'_\' or \'.\', starting and ending with a letter or digit';
+  },
+  /** A key of a Secret's data: also a file name in the Secret volume. */
+  secretKey(value: string): string | undefined {
+    return SECRET_KEY.test(value) ? undefined : 'must be a Secret key: 1 to 253 letters, digits, \'-\', \'_\' and \'.\'';
   },
   labelValue(value: string): string | undefined {
     return value.length <= 63 && LABEL_VALUE.test(value) ? undefined

@@ -1,5 +1,6 @@
 import { ClientTls } from '../tls-settings';
-import { Member, SaslModel, TlsModel } from './ensemble-model';
+import { Member } from './ensemble-model';
+import { SaslModel, TlsModel } from './security-model';
 
 /** The zoo.cfg inputs the model has resolved. */
 export interface ZooCfgInputs {
