@@ -9,6 +9,7 @@ import * as path from 'path';
 import { stringify } from 'yaml';
 import { ExpandedPod, Manifest } from './expand';
 import { podman, podmanRaw, Result, sleep } from './podman';
+import { forPodman, SecretVolume } from './pod-for-podman';
 import { writeSecretVolume } from './secret-volume';
 
 export type ProbeKind = 'startupProbe' | 'livenessProbe' | 'readinessProbe';
@@ -24,15 +25,6 @@ export interface PlayOptions {
    * addresses (see refreshReverseDns). For pods whose software checks peers' host names.
    */
   readonly reverseDns?: boolean;
-}
-
-/** A Secret volume of one pod: which Secret, which keys under which file names, with which mode. */
-interface SecretVolume {
-  readonly volume: string;
-  readonly secretName: string;
-  readonly items?: { key: string; path: string }[];
-  readonly mode: number;
-  readonly fsGroup?: number;
 }
 
 /** Marks the lines refreshReverseDns owns in a pod's /etc/hosts. */
@@ -73,7 +65,9 @@ export class PodmanCluster {
   /** `podman kube play` of one member: its claims, its pod and the ConfigMaps it mounts. */
   public async play(member: ExpandedPod, configMaps: Manifest[], options: PlayOptions = {}): Promise<void> {
     const podFile = path.join(this.workdir, `${member.name}.yaml`);
-    const pod = this.forPodman(member.pod);
+    const { manifest: pod, secretVolumes, podVolumes } = forPodman(member.pod);
+    this.secretVolumes.set(member.name, secretVolumes);
+    this.emptyDirs.set(member.name, podVolumes);
     await this.mountSecretVolumes(member.name);
     // A recreated pod reuses its claims, as on Kubernetes. New claims are provisioned here, not by
     // podman, so that the pod's fsGroup can be applied to them (podman ignores fsGroup).
@@ -156,67 +150,6 @@ export class PodmanCluster {
     if (missing.length) throw new Error(`Secret ${volume.secretName} has no key ${missing.join(', ')} (the kubelet would fail the mount)`);
     const dir = (await podman(['volume', 'inspect', '--format', '{{.Mountpoint}}', volume.volume])).trim();
     writeSecretVolume(dir, Object.fromEntries(items.map((item) => [item.path, secret[item.key]])), { gid: volume.fsGroup, mode: volume.mode });
-  }
-
-  /**
-   * The pod as podman must see it to behave like Kubernetes, for these podman 4.3 quirks:
-   * - it makes each emptyDir a named volume called after the pod's volume, which pods would share
-   *   and which would outlive the pod; Kubernetes gives every pod its own, deleted with it. The
-   *   volumes get pod-scoped names here, and deletePod removes them.
-   * - it publishes every containerPort on the host when hostPort is unset, so members collide on
-   *   :2181; Kubernetes never publishes them. Declared ports are informational for pod-to-pod
-   *   traffic, so podman does not get them.
-   * - it applies the pod's restartPolicy Always to init containers as well, restarting a finished
-   *   init container forever; the kubelet runs it once. With OnFailure the init container runs
-   *   once and a failing main container is still restarted; the one difference left is that a
-   *   main container exiting 0 (supervisord after its watchdog) is not restarted by podman.
-   * - it ignores fsGroup. The kubelet makes the claims group-owned by it (provisionClaim does that
-   *   here) and hands it to the runtime as a supplementary group of every container, which is what
-   *   lets a uid of another group write them (scenario 13: an assigned uid in group 0); podman
-   *   honours supplementalGroups, so the fsGroup is added there.
-   * - it reads a Secret volume from a podman secret once, as plain files, and never updates it;
-   *   the kubelet keeps a Secret volume current through a `..data` symlink it switches (see
-   *   secret-volume.ts). Each Secret volume becomes a per-pod named volume that the harness
-   *   writes like the kubelet, from the Secrets given to putSecret.
-   */
-  private forPodman(pod: Manifest): Manifest {
-    const copy = structuredClone(pod);
-    if ((copy.spec.restartPolicy ?? 'Always') !== 'Always') throw new Error(`${copy.metadata.name}: only restartPolicy Always is emulated`);
-    copy.spec.restartPolicy = 'OnFailure';
-    const podContext = copy.spec.securityContext;
-    if (podContext?.fsGroup !== undefined && !(podContext.supplementalGroups ?? []).includes(podContext.fsGroup)) {
-      podContext.supplementalGroups = [...(podContext.supplementalGroups ?? []), podContext.fsGroup];
-    }
-    for (const container of [...(copy.spec.initContainers ?? []), ...copy.spec.containers]) {
-      if ((container.ports ?? []).some((p: any) => p.hostPort)) throw new Error(`${copy.metadata.name}: hostPort is not emulated`);
-      delete container.ports;
-    }
-    const renamed = new Map<string, string>();
-    const secretVolumes: SecretVolume[] = [];
-    for (const volume of copy.spec.volumes ?? []) {
-      if (volume.secret) {
-        const claimName = `${copy.metadata.name}-${volume.name}`;
-        secretVolumes.push({
-          volume: claimName,
-          secretName: volume.secret.secretName,
-          items: volume.secret.items,
-          mode: volume.secret.defaultMode ?? 0o644,
-          fsGroup: copy.spec.securityContext?.fsGroup,
-        });
-        delete volume.secret;
-        volume.persistentVolumeClaim = { claimName };
-        continue;
-      }
-      if (!volume.emptyDir) continue;
-      renamed.set(volume.name, `${copy.metadata.name}-${volume.name}`);
-      volume.name = renamed.get(volume.name);
-    }
-    this.secretVolumes.set(copy.metadata.name, secretVolumes);
-    for (const container of [...(copy.spec.initContainers ?? []), ...copy.spec.containers]) {
-      for (const mount of container.volumeMounts ?? []) mount.name = renamed.get(mount.name) ?? mount.name;
-    }
-    this.emptyDirs.set(copy.metadata.name, [...renamed.values(), ...secretVolumes.map((v) => v.volume)]);
-    return copy;
   }
 
   /**

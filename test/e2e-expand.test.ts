@@ -1,8 +1,9 @@
 import { Testing } from 'cdk8s';
-import { DeploymentMode, ImageProfile, ZooKeeperChart } from '../lib';
+import { ClientTls, DeploymentMode, ImageProfile, ZooKeeperChart } from '../lib';
 import { Ensemble } from '../e2e/ensemble';
 import { PodmanCluster } from '../e2e/cluster';
 import { expandStatefulSet, Manifest, parseQuantity } from '../e2e/expand';
+import { forPodman } from '../e2e/pod-for-podman';
 
 function objects(props = {}): Manifest[] {
   return Testing.synth(new ZooKeeperChart(Testing.app(), 'c', { name: 'zk', namespace: 'ns', image: ImageProfile.debian(), ...props })) as Manifest[];
@@ -49,5 +50,58 @@ describe('expanding the StatefulSet for podman', () => {
     expect(parseQuantity('1Gi') / parseQuantity('1Mi')).toBe(1024);
     expect(Math.ceil(parseQuantity('500m') / parseQuantity('1'))).toBe(1);
     expect(() => parseQuantity('1.5 Gi')).toThrow(/not a quantity/);
+  });
+});
+
+describe('translating a member\'s pod for podman kube play', () => {
+  const tls = { clientTls: ClientTls.ON, tlsSecretName: 'zk-certs', tlsPasswordSecret: { name: 'zk-pw', key: 'password' } };
+  const volumeNames = (spec: any) => spec.volumes.map((v: any) => v.name);
+
+  test('gives the pod its own emptyDirs, renamed in the volumes and in every mount', () => {
+    const [first] = expandStatefulSet(objects(), 'zk', 'cluster.local');
+    const emptyDirs = first.pod.spec.volumes.filter((v: any) => v.emptyDir).map((v: any) => v.name);
+    expect(emptyDirs.length).toBeGreaterThan(0);
+    const { manifest, podVolumes } = forPodman(first.pod);
+    expect(podVolumes).toEqual(emptyDirs.map((name: string) => `zk-0-${name}`));
+    expect(volumeNames(manifest.spec)).toEqual(expect.arrayContaining(podVolumes));
+    const mounted = [...manifest.spec.initContainers, ...manifest.spec.containers].flatMap((c: any) => c.volumeMounts.map((m: any) => m.name));
+    expect(mounted.filter((name: string) => emptyDirs.includes(name))).toEqual([]);
+    expect(volumeNames(manifest.spec)).toEqual(expect.arrayContaining([...new Set(mounted)]));
+    expect(first.pod.spec.volumes.filter((v: any) => v.emptyDir).map((v: any) => v.name)).toEqual(emptyDirs);
+  });
+
+  test('adds the fsGroup to the supplementary groups, as the kubelet hands it to the runtime', () => {
+    const [first] = expandStatefulSet(objects(), 'zk', 'cluster.local');
+    const { fsGroup, supplementalGroups } = forPodman(first.pod).manifest.spec.securityContext;
+    expect(fsGroup).toBe(1001);
+    expect(supplementalGroups).toEqual([1001]);
+    const [assigned] = expandStatefulSet(objects({ platformAssignedUser: true }), 'zk', 'cluster.local');
+    expect(forPodman(assigned.pod).manifest.spec.securityContext.supplementalGroups).toBeUndefined();
+  });
+
+  test('turns each Secret volume into a pod-scoped volume the harness writes, with its items and mode', () => {
+    const [first] = expandStatefulSet(objects(tls), 'zk', 'cluster.local');
+    const secrets = first.pod.spec.volumes.filter((v: any) => v.secret);
+    expect(secrets.map((v: any) => v.secret.secretName).sort()).toEqual(['zk-certs', 'zk-pw']);
+    const { manifest, secretVolumes, podVolumes } = forPodman(first.pod);
+    expect(secretVolumes).toEqual(secrets.map((v: any) => ({
+      volume: `zk-0-${v.name}`, secretName: v.secret.secretName, items: v.secret.items, mode: v.secret.defaultMode ?? 0o644, fsGroup: 1001,
+    })));
+    expect(podVolumes).toEqual(expect.arrayContaining(secretVolumes.map((v) => v.volume)));
+    for (const v of secrets) {
+      expect(manifest.spec.volumes).toContainEqual({ name: v.name, persistentVolumeClaim: { claimName: `zk-0-${v.name}` } });
+    }
+  });
+
+  test('publishes no port and runs the init container once, and refuses what it cannot emulate', () => {
+    const [first] = expandStatefulSet(objects(), 'zk', 'cluster.local');
+    const { manifest } = forPodman(first.pod);
+    expect(manifest.spec.restartPolicy).toBe('OnFailure');
+    expect([...manifest.spec.initContainers, ...manifest.spec.containers].flatMap((c: any) => c.ports ?? [])).toEqual([]);
+    expect(first.pod.spec.containers[0].ports.length).toBeGreaterThan(0);
+    const hostPort = structuredClone(first.pod);
+    hostPort.spec.containers[0].ports[0].hostPort = 2181;
+    expect(() => forPodman(hostPort)).toThrow(/hostPort is not emulated/);
+    expect(() => forPodman({ ...first.pod, spec: { ...first.pod.spec, restartPolicy: 'Never' } })).toThrow(/only restartPolicy Always/);
   });
 });
