@@ -2,14 +2,17 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
-import { ARGOCD_FOLDER, DeploymentMode, ImageProfile, PrometheusMonitor, ZooKeeperChart, ZooKeeperChartProps } from '../../lib';
+import {
+  ARGOCD_FOLDER, ClientTls, DeploymentMode, ImageProfile, IssuerKind, PrometheusMonitor, ZooKeeperChart, ZooKeeperChartProps,
+} from '../../lib';
 import { KubeObject } from './synth';
 
 /**
  * Charts that between them produce every kind of pod and configuration the library can: each
  * mode, observers, both image profiles (native metrics and the mntr exporter), each monitor kind,
- * and the optional pod settings. The app's own charts are covered through dist/, which the app
- * test keeps equal to what main.ts synthesizes, whatever its layout.
+ * TLS (from a created Certificate and from an existing Secret), SASL and the optional pod
+ * settings. The app's own charts are covered through dist/, which the app test keeps equal to
+ * what main.ts synthesizes, whatever its layout.
  */
 export const CHART_VARIANTS: Readonly<Record<string, ZooKeeperChartProps>> = {
   'default (highly available)': {},
@@ -20,6 +23,12 @@ export const CHART_VARIANTS: Readonly<Record<string, ZooKeeperChartProps>> = {
   'PodMonitor': { prometheusMonitor: PrometheusMonitor.POD_MONITOR },
   'SASL for clients and the quorum, with a super user': {
     clientSasl: true, quorumSasl: true, saslSecretName: 'zookeeper-sasl', saslClientUsers: { kafka: 'kafka-password' }, saslSuperDigestKey: 'super-digest',
+  },
+  'TLS for the quorum and TLS-only clients, cert-manager Certificate': {
+    quorumTls: true, clientTls: ClientTls.ONLY, tlsIssuer: { name: 'zookeeper-ca', kind: IssuerKind.CLUSTER_ISSUER },
+  },
+  'TLS for clients beside plaintext, from an existing Secret, on the debian image': {
+    clientTls: ClientTls.ON, tlsSecretName: 'zookeeper-certs', tlsPasswordSecret: { name: 'zookeeper-certs', key: 'store-password' }, image: ImageProfile.debian(),
   },
   'no monitor, alerts or dashboard': { prometheusMonitor: PrometheusMonitor.NONE, alertRules: false, grafanaDashboard: false },
   'every optional pod setting': {
