@@ -52,9 +52,10 @@ function jsonLines(text: string): any[] {
 
 /**
  * One long-lived client container; every command is exec'd in it. A container per command would
- * join and leave the network each time, and every change makes aardvark-dns reload its records:
- * members then intermittently failed to resolve each other (seen as `<unresolved>` peers and a
- * 40 s start-up stall), which is this test bed's problem, not the ensemble's.
+ * join and leave the network each time, which used to move the bridge's address and cut every
+ * container off the DNS for up to 30 s (see PodmanCluster.pinBridgeAddress, the real fix). It
+ * also keeps the network's bridge alive for the whole run, and it costs less than a container
+ * per command.
  */
 export class ZooKeeperClient {
   private readonly container: string;

@@ -4,6 +4,7 @@
 // liveness probes without systemd). Two more kubelet and cluster-DNS duties are done here for pods
 // that need them: Secret volumes laid out and updated the way the kubelet does it, and reverse
 // lookups of pod addresses (see mountSecretVolumes and refreshReverseDns).
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { stringify } from 'yaml';
@@ -49,6 +50,28 @@ export class PodmanCluster {
   public async createNetwork(): Promise<void> {
     await podmanRaw(['network', 'rm', '-f', this.network]);
     await podman(['network', 'create', this.network]);
+  }
+
+  /**
+   * Fixes the network bridge's MAC address; call it once the first container is attached (netavark
+   * creates the bridge then) and keep that container until the end, or the bridge goes with it.
+   * A Linux bridge whose address was never set takes the lowest address among its ports, so it
+   * changes whenever a pod's veth with a lower one comes or goes. Every container still holds the
+   * old address for the gateway in its ARP cache and reaches nothing there for up to ~30 s, and
+   * the gateway is where aardvark-dns answers: lookups hung 10-40 s after pods were deleted or
+   * recreated (measured: raw queries from the client container timed out for 30 s while the
+   * same queries from the host were answered at once). On a cluster the DNS service's address does
+   * not move with the pods. Setting the address, even to its current value, makes the kernel keep it.
+   */
+  public async pinBridgeAddress(): Promise<void> {
+    const bridge = (await podman(['network', 'inspect', '--format', '{{.NetworkInterface}}', this.network])).trim();
+    const sysfs = `/sys/class/net/${bridge}`;
+    if (!bridge || !fs.existsSync(sysfs)) throw new Error(`network ${this.network} has no bridge yet: attach a container first`);
+    const address = fs.readFileSync(`${sysfs}/address`, 'utf8').trim();
+    execFileSync('ip', ['link', 'set', 'dev', bridge, 'address', address], { timeout: 10_000, stdio: 'pipe' });
+    // 3 is NET_ADDR_SET: the bridge no longer follows its ports.
+    const assignType = fs.readFileSync(`${sysfs}/addr_assign_type`, 'utf8').trim();
+    if (assignType !== '3') throw new Error(`${bridge}: address type ${assignType} after setting it, not 3 (set); DNS would break when pods come and go`);
   }
 
   /**

@@ -60,7 +60,9 @@ async function main(): Promise<number> {
   const started = Date.now();
   try {
     await cluster.createNetwork();
+    // The client's container stays on the network for the whole run, and so does the bridge.
     await client.start();
+    await cluster.pinBridgeAddress();
     const ensemble = new Ensemble(synthesizeToYaml(s.e2eProps()), cluster);
     const ctx: s.Context = { cluster, ensemble, client, acked: new Map() };
     const failovers: Parameters<typeof s.leaderFailover>[2] = [];

@@ -37,9 +37,10 @@ DEBIAN_SECURITY_MIRROR=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-se
 # Packages, not binaries, because several are helpers podman looks for in /usr/lib/podman:
 # netavark + aardvark-dns (networks with DNS for --network-alias), catatonit (the infra container
 # of every pod, so `podman kube play` and `podman pod create` fail without it), runc (see
-# containers.conf), iptables (netavark's NAT rules), debootstrap + keyring (the base image).
+# containers.conf), iptables (netavark's NAT rules), iproute2 (the harness fixes the network
+# bridge's address, see e2e/cluster.ts), debootstrap + keyring (the base image).
 PACKAGES=(podman buildah runc catatonit containernetworking-plugins netavark aardvark-dns iptables
-  debootstrap debian-archive-keyring)
+  iproute2 debootstrap debian-archive-keyring)
 
 log() { printf 'e2e-setup: %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
