@@ -129,12 +129,19 @@ export async function probeSemantics(ctx: Context): Promise<string> {
     const result = await ctx.cluster.probe(first, kind);
     expect(result.ok, `${kind} failed on a running member without quorum: ${result.output}`);
   }
+  // The others come back with new addresses. The survivor must follow the new leader where it
+  // is now: dialling the old address would hold it for initLimit x tickTime (see jvm.dnsCacheSeconds).
+  const staleDials = async () => ((await ctx.cluster.logs(first.name)).match(/connectToLeader exceeded/g) ?? []).length;
+  const staleBefore = await staleDials();
   const start = Date.now();
   await ctx.ensemble.start(rest);
   const quorumMs = Date.now() - start + await ctx.ensemble.waitForQuorum(120_000);
   await Promise.all(ctx.ensemble.members.map((m) => ctx.cluster.probeUntil(m, 'readinessProbe', true, 120_000)));
+  const stale = await staleDials() - staleBefore;
+  expect(stale === 0, `${first.name} gave up on a leader ${stale} time(s) after dialling it for initLimit (an address from before the pods were recreated)`);
   return `alone: readiness false after ${(notReady.ms / 1000).toFixed(1)} s ("${notReady.output.slice(0, 60)}"), startup+liveness true; `
-    + `others back: quorum after ${(quorumMs / 1000).toFixed(1)} s, all 3 Ready (kubelet thresholds) after ${((Date.now() - start) / 1000).toFixed(1)} s`;
+    + `others back with new addresses: quorum after ${(quorumMs / 1000).toFixed(1)} s, no leader dialled at a stale address, `
+    + `all 3 Ready (kubelet thresholds) after ${((Date.now() - start) / 1000).toFixed(1)} s`;
 }
 
 export async function supervisordIsPid1(ctx: Context): Promise<string> {

@@ -60,7 +60,7 @@ describe('observers in zoo.cfg', () => {
   test('an ensemble without observers has exactly the server list and zoo.cfg it had before observers existed', () => {
     const plain = synthEnsemble({ name: 'zk', replicas: 5 });
     expect(plain.all('StatefulSet').map((s) => s.metadata.name)).toEqual(['zk']);
-    expect(Object.keys(plain.one('ConfigMap', 'zk-config').data).sort()).toEqual(['jvm.options', 'zoo.cfg']);
+    expect(Object.keys(plain.one('ConfigMap', 'zk-config').data).sort()).toEqual(['java.security', 'jvm.options', 'zoo.cfg']);
     expect([...zooCfgOf(plain, plain.statefulSet).values()].some((v) => v.endsWith(':observer'))).toBe(false);
   });
 });

@@ -62,6 +62,7 @@ const BAD_INPUTS: [string, Record<string, unknown>, string, RegExp][] = [
   ['cpu limit below request', { cpuRequestMillicores: 1000, cpuLimitMillicores: 500 }, 'cpuLimitMillicores', /at least cpuRequestMillicores/],
   ['heap flag in jvmOptions', { jvmOptions: ['-Xmx4g'] }, 'jvmOptions[0]', /use heapMiB or heapPercent/],
   ['jvm option with a space', { jvmOptions: ['-Dfoo=a b'] }, 'jvmOptions[0]', /without spaces/],
+  ['a security properties file of its own', { jvmOptions: ['-Djava.security.properties=/etc/my.security'] }, 'jvmOptions[0]', /is managed by the construct: it sets how long the JVM caches DNS answers/],
   ['jvmOptions not a list', { jvmOptions: '-Dfoo=1' }, 'jvmOptions', /list of strings/],
   ['zero-size volume', { dataStorageGiB: 0 }, 'dataStorageGiB', /from 1 to 65536/],
   ['invalid storage class', { storageClassName: 'Fast SSD' }, 'storageClassName', /DNS subdomain/],

@@ -189,6 +189,12 @@ export interface EnsembleModel {
     readonly nonHeapReserveMiB: number;
     /** Options other than the heap size, one per entry. */
     readonly options: readonly string[];
+    /**
+     * How long the JVM caches host name lookups, in seconds, for names that resolved and for
+     * names that did not. Rendered as security properties (paths.jvmSecurity): the JDK's own
+     * java.security sets the second to 10 s, and it overrides the equivalent system properties.
+     */
+    readonly dnsCacheSeconds: { readonly resolved: number; readonly unresolved: number };
   };
 
   readonly resources: {
@@ -210,6 +216,8 @@ export interface EnsembleModel {
     /** The voters' zoo.cfg (each group's is in memberGroups). */
     readonly zooCfg: string;
     readonly jvmOptions: string;
+    /** Security properties the JVM reads on top of the JDK's java.security. */
+    readonly jvmSecurity: string;
     readonly loggingDir: string;
     readonly loggingConfig: string;
     readonly supervisordDir: string;

@@ -9,7 +9,7 @@ const NON_HEAP_RESERVE_MIB = 256;
  * The container's CPU and memory, the heap carved out of the memory limit, and the JVM options:
  * the project's own, then the user's `jvmOptions`, which may not size the heap or carry secrets.
  */
-export function readHeap(s: SettingsReader, preset: ModePreset, tmpDir: string) {
+export function readHeap(s: SettingsReader, preset: ModePreset, paths: { readonly tmpDir: string; readonly jvmSecurity: string }) {
   const memoryLimitMiB = s.int('memoryLimitMiB', preset.memoryLimitMiB, { min: 512, max: 1048576 });
   const memoryRequestMiB = s.int('memoryRequestMiB', memoryLimitMiB, { min: 64, max: 1048576 });
   if (memoryRequestMiB > memoryLimitMiB) {
@@ -45,6 +45,9 @@ export function readHeap(s: SettingsReader, preset: ModePreset, tmpDir: string) 
     if (/^-(Xmx|Xms|XX:(MaxRAMPercentage|InitialRAMPercentage|MinRAMPercentage|MaxRAM)\b)/.test(option)) {
       return 'sets the heap size, which is derived from the memory limit: use heapMiB or heapPercent';
     }
+    if (/^-Djava\.security\.properties=/.test(option)) {
+      return 'is managed by the construct: it sets how long the JVM caches DNS answers, which recreated pods depend on';
+    }
     if (/^-Djava\.security\.auth\.login\.config=/.test(option)) {
       return 'is managed by the construct: clientSasl and quorumSasl build the JAAS file from a Secret';
     }
@@ -61,15 +64,19 @@ export function readHeap(s: SettingsReader, preset: ModePreset, tmpDir: string) 
         '-XX:+UseG1GC',
         // A JVM that ran out of heap is in an unknown state: let supervisord and the kubelet restart it.
         '-XX:+ExitOnOutOfMemoryError',
-        // Pods keep their DNS names but get new IPs when recreated. The JVM caches lookups for
-        // 30 s by default, so a member re-resolving a recreated leader got its old address and
-        // spent initLimit trying it (seen end to end: 20+ s to re-form a quorum). Cache briefly.
-        '-Dsun.net.inetaddr.ttl=5',
-        '-Dsun.net.inetaddr.negative.ttl=1',
+        // The DNS cache times (dnsCacheSeconds), as security properties: see below.
+        `-Djava.security.properties=${paths.jvmSecurity}`,
         '-Djava.awt.headless=true',
-        `-Djava.io.tmpdir=${tmpDir}`,
+        `-Djava.io.tmpdir=${paths.tmpDir}`,
         ...extraOptions,
       ],
+      // Pods keep their DNS names but get new IPs when recreated. ZooKeeper re-resolves a leader
+      // right before following it and keeps the old address when the lookup fails, then dials it
+      // for initLimit x tickTime (20 s). A lookup answered from the JVM's cache gives that stale
+      // address: a positive entry for 30 s by default, and a failed one (the peer's pod was gone a
+      // moment earlier) for the 10 s the JDK's java.security sets. That file wins over the
+      // sun.net.inetaddr.* system properties, so the times are set as security properties.
+      dnsCacheSeconds: { resolved: 5, unresolved: 1 },
     },
   };
 }

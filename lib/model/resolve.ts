@@ -80,7 +80,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     s.fail('minSessionTimeout', `must not exceed maxSessionTimeout (${minSessionTimeout} > ${maxSessionTimeout})`);
   }
 
-  const heap = readHeap(s, preset, PATHS.tmpDir);
+  const heap = readHeap(s, preset, { tmpDir: PATHS.tmpDir, jvmSecurity: `${PATHS.configDir}/java.security` });
   const storage = {
     dataGiB: s.int('dataStorageGiB', preset.dataStorageGiB, { min: 1, max: 65536 }),
     txnLogGiB: s.int('txnLogStorageGiB', undefined, { min: 1, max: 65536 }),
@@ -90,6 +90,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     ...PATHS,
     zooCfg: `${PATHS.configDir}/zoo.cfg`,
     jvmOptions: `${PATHS.configDir}/jvm.options`,
+    jvmSecurity: `${PATHS.configDir}/java.security`,
     loggingConfig: `${PATHS.loggingDir}/${image.logging === LoggingBackend.LOGBACK ? 'logback.xml' : 'log4j.properties'}`,
     supervisordConf: `${PATHS.supervisordDir}/supervisord.conf`,
     dataDir: `${PATHS.dataMount}/data`,

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { EnsembleModel } from '../model/ensemble-model';
 import { configChecksum } from '../render/checksum';
 import { renderJvmOptions } from '../render/jvm-options';
+import { renderJvmSecurity } from '../render/jvm-security';
 import { renderLoggingConfig } from '../render/logging';
 import { loadScripts } from '../render/scripts';
 import { renderSupervisordConf } from '../render/supervisord-conf';
@@ -24,6 +25,7 @@ export function renderConfigFiles(model: EnsembleModel): ConfigFiles {
     zookeeper: {
       ...Object.fromEntries(model.memberGroups.map((group) => [fileName(group.zooCfgPath), renderZooCfg(model, group)])),
       [fileName(model.paths.jvmOptions)]: renderJvmOptions(model),
+      [fileName(model.paths.jvmSecurity)]: renderJvmSecurity(model),
     },
     logging: { [fileName(model.paths.loggingConfig)]: renderLoggingConfig(model) },
     supervisord: { [fileName(model.paths.supervisordConf)]: renderSupervisordConf(model) },
