@@ -80,7 +80,8 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     s.fail('minSessionTimeout', `must not exceed maxSessionTimeout (${minSessionTimeout} > ${maxSessionTimeout})`);
   }
 
-  const heap = readHeap(s, preset, { tmpDir: PATHS.tmpDir, jvmSecurity: `${PATHS.configDir}/java.security` });
+  const jvmSecurity = `${PATHS.configDir}/java.security`;
+  const heap = readHeap(s, preset, { tmpDir: PATHS.tmpDir, jvmSecurity });
   const storage = {
     dataGiB: s.int('dataStorageGiB', preset.dataStorageGiB, { min: 1, max: 65536 }),
     txnLogGiB: s.int('txnLogStorageGiB', undefined, { min: 1, max: 65536 }),
@@ -90,7 +91,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     ...PATHS,
     zooCfg: `${PATHS.configDir}/zoo.cfg`,
     jvmOptions: `${PATHS.configDir}/jvm.options`,
-    jvmSecurity: `${PATHS.configDir}/java.security`,
+    jvmSecurity,
     loggingConfig: `${PATHS.loggingDir}/${image.logging === LoggingBackend.LOGBACK ? 'logback.xml' : 'log4j.properties'}`,
     supervisordConf: `${PATHS.supervisordDir}/supervisord.conf`,
     dataDir: `${PATHS.dataMount}/data`,
