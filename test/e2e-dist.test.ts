@@ -1,0 +1,69 @@
+/**
+ * The e2e harness plays what users deploy: the committed dist/prod and dist/dev objects, with the
+ * image reference as the only change (e2e/dist.ts).
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ImageProfile } from '../lib';
+import { differences, distObjects, LOCAL_IMAGES, readDist, withImage } from '../e2e/dist';
+import { expandStatefulSet } from '../e2e/expand';
+
+const imagePath = /^\[\d+\]\.spec\.template\.spec\.(initContainers|containers)\[\d+\]\.image$/;
+
+describe.each(['prod', 'dev'])('what the harness plays for dist/%s', (environment) => {
+  const committed = readDist(environment);
+  const played = distObjects(environment);
+
+  test('differs from the committed files only in the image reference, which is the local build', () => {
+    const changed = differences(committed, played);
+    expect(changed.length).toBeGreaterThan(0);
+    expect(changed.filter((at) => !imagePath.test(at))).toEqual([]);
+    for (const at of changed) {
+      const [, index, list, container] = /^\[(\d+)\]\.spec\.template\.spec\.(\w+)\[(\d+)\]/.exec(at)!;
+      expect(played[Number(index)].spec.template.spec[list][Number(container)].image).toBe(LOCAL_IMAGES.zookeeper384);
+    }
+  });
+
+  test('replaces the image of the default profile, so the local image stands in for the one users pull', () => {
+    const images = new Set(committed.flatMap((o) => {
+      const spec = o.spec?.template?.spec;
+      return spec ? [...(spec.initContainers ?? []), ...spec.containers].map((c: any) => c.image) : [];
+    }));
+    expect([...images]).toEqual([ImageProfile.upmio().props.image]);
+  });
+
+  test('holds every object of the folder, the StatefulSet and the ConfigMaps it mounts among them', () => {
+    const kinds = new Set(played.map((o) => o.kind));
+    expect(kinds).toEqual(new Set(committed.map((o) => o.kind)));
+    const [sts] = played.filter((o) => o.kind === 'StatefulSet');
+    const mounted = sts.spec.template.spec.volumes.filter((v: any) => v.configMap).map((v: any) => v.configMap.name);
+    const configMaps = played.filter((o) => o.kind === 'ConfigMap').map((o) => o.metadata.name);
+    expect(configMaps).toEqual(expect.arrayContaining(mounted));
+    const pods = expandStatefulSet(played, sts.metadata.name, 'cluster.local');
+    expect(pods).toHaveLength(environment === 'prod' ? 3 : 1);
+    expect(pods.every((p) => p.pod.spec.containers[0].image === LOCAL_IMAGES.zookeeper384)).toBe(true);
+  });
+});
+
+describe('reading a dist folder', () => {
+  test('reads every *.k8s.yaml in it, so a split-out file (e.g. monitoring) is played too', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'zk-dist-'));
+    try {
+      fs.mkdirSync(path.join(root, 'dist', 'x'), { recursive: true });
+      fs.writeFileSync(path.join(root, 'dist', 'x', 'zookeeper.k8s.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n');
+      fs.writeFileSync(path.join(root, 'dist', 'x', 'monitoring.k8s.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: c\n');
+      fs.writeFileSync(path.join(root, 'dist', 'x', 'kustomization.yaml'), 'resources: []\n');
+      expect(readDist('x', root).map((o) => o.metadata.name).sort()).toEqual(['a', 'b', 'c']);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test('the comparison sees a change anywhere, not only in images', () => {
+    const committed = readDist('prod');
+    const tampered = withImage(committed, LOCAL_IMAGES.zookeeper384);
+    tampered.find((o) => o.kind === 'StatefulSet')!.spec.template.spec.containers[0].env.pop();
+    expect(differences(committed, tampered).filter((at) => !imagePath.test(at))).toEqual([expect.stringContaining('.env[')]);
+  });
+});
