@@ -135,6 +135,17 @@ export class PodmanCluster {
   }
 
   /**
+   * Removes volumes this run created (claims, ConfigMap data) once no pod uses them, as deleting a
+   * namespace deletes its claims and ConfigMaps: objects of the same name may then come anew.
+   */
+  public async removeVolumes(names: string[]): Promise<void> {
+    for (const name of names.filter((n) => this.volumes.has(n))) {
+      await podman(['volume', 'rm', '--force', name], 30_000);
+      this.volumes.delete(name);
+    }
+  }
+
+  /**
    * Reverse lookups of pod addresses. On Kubernetes the cluster DNS answers a PTR query for a pod
    * of a headless Service with the pod's name in it (`<pod>.<service>.<namespace>.svc.<domain>`),
    * and ZooKeeper relies on that: a member accepting a TLS quorum connection checks the caller's
@@ -205,6 +216,24 @@ export class PodmanCluster {
     return ip;
   }
 
+  /**
+   * Cuts the pod off from its peers on `ports` (both directions), as a network partition would,
+   * while everything else (probes, the metrics port) stays reachable: iptables rules in the pod's
+   * network namespace, set from the host. `heal` removes them.
+   */
+  public async partition(pod: string, ports: number[]): Promise<void> {
+    for (const rule of partitionRules(ports)) await this.iptables(pod, ['-A', ...rule]);
+  }
+
+  public async heal(pod: string, ports: number[]): Promise<void> {
+    for (const rule of partitionRules(ports)) await this.iptables(pod, ['-D', ...rule]);
+  }
+
+  private async iptables(pod: string, args: string[]): Promise<void> {
+    const pid = (await podman(['inspect', '--format', '{{.State.Pid}}', this.containerName(pod)])).trim();
+    execFileSync('nsenter', ['-t', pid, '-n', 'iptables', '-w', '10', ...args], { timeout: 20_000, stdio: 'pipe' });
+  }
+
   public containerName(pod: string, container = 'zookeeper'): string {
     return `${pod}-${container}`;
   }
@@ -268,6 +297,15 @@ export class PodmanCluster {
     await podmanRaw(['network', 'rm', '-f', this.network], 30_000).catch(() => undefined);
     fs.rmSync(this.workdir, { recursive: true, force: true });
   }
+}
+
+/** Drops TCP to and from `ports` in both chains: new and established peer connections alike. */
+function partitionRules(ports: number[]): string[][] {
+  const list = ports.join(',');
+  return [
+    ['INPUT', '-p', 'tcp', '-m', 'multiport', '--ports', list, '-j', 'DROP'],
+    ['OUTPUT', '-p', 'tcp', '-m', 'multiport', '--ports', list, '-j', 'DROP'],
+  ];
 }
 
 export function mainContainer(member: ExpandedPod): any {

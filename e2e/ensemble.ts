@@ -69,6 +69,18 @@ export class Ensemble {
     await Promise.all(members.map((m) => this.cluster.deletePod(m.name)));
   }
 
+  /**
+   * Deletes the pods, their claims and the ConfigMaps' data, as deleting the namespace would: the
+   * names are free for another environment's objects (dist/dev uses the same names as dist/prod).
+   */
+  public async destroy(): Promise<void> {
+    await this.delete();
+    await this.cluster.removeVolumes([
+      ...this.members.flatMap((m) => m.claims.map((c) => c.metadata.name)),
+      ...this.configMaps.map((c) => c.metadata.name),
+    ]);
+  }
+
   /** The member's role as its own readiness probe reports it, or undefined when it is not serving. */
   public async role(member: ExpandedPod): Promise<Role | undefined> {
     const result = await this.cluster.probe(member, 'readinessProbe');

@@ -71,6 +71,13 @@ export class PrometheusServer {
     return (await this.api<{ alerts: ActiveAlert[] }>('/api/v1/alerts')).alerts;
   }
 
+  /** An instant query's vector result. */
+  public async query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
+    const data = await this.api<{ resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] }>(`/api/v1/query?query=${encodeURIComponent(expr)}`);
+    if (data.resultType !== 'vector') throw new Error(`${expr}: a ${data.resultType}, not a vector`);
+    return data.result;
+  }
+
   public tail(): string {
     return this.log;
   }

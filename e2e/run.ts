@@ -4,16 +4,22 @@ import * as os from 'os';
 import * as path from 'path';
 import { ZooKeeperClient } from './client';
 import { PodmanCluster } from './cluster';
+import { distObjects } from './dist';
 import { Ensemble, synthesizeToYaml } from './ensemble';
+import { figuresTable, FlavourFigures, newFigures } from './figures';
+import { Flavour, FLAVOURS, prodSettingsOn } from './flavours';
+import { podman } from './podman';
 import { alertsFireAndResolve } from './scenario-alerts';
 import { observersServeReadsWithoutVoting } from './scenario-observers';
 import { arbitraryUid } from './scenario-arbitrary-uid';
+import { adminServerLoopbackOnly, loggingQuietUnderProbes, metricNamesLive } from './scenario-observability';
 import { saslEndToEnd } from './scenario-sasl';
 import { tlsEndToEnd } from './scenario-tls';
 import * as s from './scenarios';
+import { ScrapedEnsemble } from './scrape';
 
 /** The whole run must end well inside CI's budget; a hung podman call must not hold it. */
-const RUN_LIMIT_MS = 25 * 60_000;
+const RUN_LIMIT_MS = 40 * 60_000;
 const FAILOVER_RUNS = Number(process.env.E2E_FAILOVER_RUNS ?? 5);
 /** For development: E2E_ONLY=10 runs only the scenarios whose number is listed (a partial run never passes). */
 const ONLY = process.env.E2E_ONLY?.split(',');
@@ -41,46 +47,44 @@ async function main(): Promise<number> {
   }, RUN_LIMIT_MS);
 
   let registered = 0;
-  const run = async (scenario: string, body: () => Promise<string> | string) => {
+  const run: Run = async (scenario, body) => {
     registered++;
-    if (ONLY && !ONLY.includes(scenario.split('.')[0])) return;
+    if (!wanted(scenario.split('.')[0])) return false;
     const start = Date.now();
     console.log(`e2e: ${scenario} ...`);
     try {
       const figures = await body();
       rows.push({ scenario, ok: true, seconds: (Date.now() - start) / 1000, figures });
       console.log(`e2e: ${scenario}: PASS ${figures}`);
+      return true;
     } catch (error) {
       rows.push({ scenario, ok: false, seconds: (Date.now() - start) / 1000, figures: (error as Error).message.split('\n')[0] });
       console.log(`e2e: ${scenario}: FAIL ${(error as Error).stack}`);
       await cluster.dumpLogs(200);
+      return false;
     }
   };
 
   const started = Date.now();
+  const figures = [FLAVOURS.default, FLAVOURS.zookeeper39, FLAVOURS.debian].map((f) => newFigures(f.label));
   try {
     await cluster.createNetwork();
     // The client's container stays on the network for the whole run, and so does the bridge.
     await client.start();
     await cluster.pinBridgeAddress();
-    const ensemble = new Ensemble(synthesizeToYaml(s.e2eProps()), cluster);
-    const ctx: s.Context = { cluster, ensemble, client, acked: new Map() };
-    const failovers: Parameters<typeof s.leaderFailover>[2] = [];
-    await run('1. 3 members reach quorum', () => s.quorumForms(ctx));
-    if (rows[0] && !rows[0].ok) throw new Error('no quorum: the scenarios that need a running ensemble cannot run');
-    await run('3. writes visible from every member', () => s.writesVisibleEverywhere(ctx));
-    await run('4. leader SIGKILL under writes', () => s.leaderFailover(ctx, FAILOVER_RUNS, failovers));
-    await run('5. killed member rejoins the quorum', () => s.rejoinFigures(failovers));
-    await run('7. supervisord PID 1, logs, read-only root', () => s.supervisordIsPid1(ctx));
-    await run('6. whole-ensemble restart keeps data', () => s.wholeEnsembleRestart(ctx));
-    await run('2. probe semantics from the manifest', () => s.probeSemantics(ctx));
-    await run('8. single-member ensemble', () => s.singleMember(cluster, client));
+    await defaultProfile({ cluster, client, workdir, run, figures: figures[0] });
+    await run('8. single member (dist/dev)', () => s.singleMember(cluster, client));
     await run('9. config change changes the checksum', () => s.configChangeRollsPods());
     await run('10. Prometheus: targets, alerts fire and resolve', () => alertsFireAndResolve(cluster, workdir));
     await run('11. observers: serve reads, no vote in the quorum', () => observersServeReadsWithoutVoting(cluster, client));
     await run('12. TLS: quorum, clients, renewal, rejected members', () => tlsEndToEnd(cluster, client, workdir));
     await run('13. arbitrary uid in group 0, admitted as OpenShift does', () => arbitraryUid(cluster, client));
     await run('14. SASL: quorum, clients, wrong quorum password', () => saslEndToEnd(cluster, client));
+    await otherFlavour({ cluster, client, workdir, run, figures: figures[1] }, '18', FLAVOURS.zookeeper39, 'zk39', 'native');
+    await otherFlavour({ cluster, client, workdir, run, figures: figures[2] }, '19', FLAVOURS.debian, 'zkdeb', 'exporter');
+    for (const [i, flavour] of [FLAVOURS.default, FLAVOURS.zookeeper39, FLAVOURS.debian].entries()) {
+      figures[i].imageBytes = await imageBytes(flavour.profile.props.image);
+    }
   } finally {
     clearTimeout(limit);
     await cleanup();
@@ -92,10 +96,82 @@ async function main(): Promise<number> {
   for (const row of [...rows].sort((a, b) => a.scenario.localeCompare(b.scenario, undefined, { numeric: true }))) {
     console.log(`${row.scenario.padEnd(width)}  ${row.ok ? 'PASS' : 'FAIL'}    ${`${row.seconds.toFixed(1)}s`.padEnd(6)}  ${row.figures}`);
   }
+  console.log(`\nSide by side, measured in this run (dist/prod's settings on each image):\n${figuresTable(figures)}`);
   const failed = rows.filter((r) => !r.ok).length;
   console.log(`${rows.length - failed} passed, ${failed} failed`);
   // Every registered scenario must have run: a partial run (E2E_ONLY, or a stop after scenario 1) never passes.
   return failed === 0 && rows.length === registered ? 0 : 1;
+}
+
+type Run = (scenario: string, body: () => Promise<string> | string) => Promise<boolean>;
+
+interface Bed {
+  readonly cluster: PodmanCluster;
+  readonly client: ZooKeeperClient;
+  readonly workdir: string;
+  readonly run: Run;
+  readonly figures: FlavourFigures;
+}
+
+const wanted = (scenario: string) => !ONLY || ONLY.includes(scenario);
+
+/**
+ * dist/prod as committed, on the local build of the default profile's image: every behavioural
+ * scenario on one ensemble, with Prometheus scraping it through its ServiceMonitor from the start.
+ * The ensemble is deleted with its claims at the end: dist/dev uses the same names.
+ */
+async function defaultProfile(bed: Bed): Promise<void> {
+  const { cluster, client, run } = bed;
+  const ensemble = new Ensemble(distObjects('prod'), cluster);
+  const ctx: s.Context = { cluster, ensemble, client, acked: new Map(), figures: bed.figures };
+  let scraped: ScrapedEnsemble | undefined;
+  try {
+    if (!await run('1. 3 members reach quorum (dist/prod)', () => s.quorumForms(ctx))) return;
+    if (wanted('15')) scraped = await ScrapedEnsemble.start(ensemble, cluster, path.join(bed.workdir, 'scrape-prod'));
+    await run('3. writes visible from every member', () => s.writesVisibleEverywhere(ctx));
+    await run('4. leader SIGKILL under writes', () => s.leaderFailover(ctx, FAILOVER_RUNS));
+    await run('5. killed member rejoins the quorum', () => s.rejoinFigures(ctx.figures.failovers));
+    await run('15. native metrics, live: every name of the alerts and dashboard', () => metricNamesLive(ensemble, scraped!, client, '/metrics-load'));
+    await run('16. logging: ZooKeeper on the container log, probes quiet', () => loggingQuietUnderProbes(cluster, ensemble));
+    await run('17. AdminServer on loopback only', () => adminServerLoopbackOnly(ensemble, client));
+    await run('7. supervisord PID 1, logs, read-only root', () => s.supervisordIsPid1(ctx));
+    await run('6. whole-ensemble restart keeps data', () => s.wholeEnsembleRestart(ctx));
+    await run('2. probe semantics from the manifest', () => s.probeSemantics(ctx));
+  } finally {
+    await scraped?.stop();
+    await ensemble.destroy();
+  }
+}
+
+/**
+ * The core scenarios on another image, with dist/prod's settings: quorum, writes, leader SIGKILL
+ * under writes, rejoin, the metric names live (scraped from the native provider or the exporter),
+ * and a whole-ensemble restart.
+ */
+async function otherFlavour(bed: Bed, number: string, flavour: Flavour, name: string, metrics: 'native' | 'exporter'): Promise<void> {
+  const { cluster, client, run } = bed;
+  const ensemble = new Ensemble(synthesizeToYaml(prodSettingsOn(flavour, name)), cluster);
+  const ctx: s.Context = { cluster, ensemble, client, acked: new Map(), figures: bed.figures };
+  const label = `${number}.%d ${flavour.label}:`;
+  const step = (i: number, what: string) => `${label.replace('%d', String(i))} ${what}`;
+  let scraped: ScrapedEnsemble | undefined;
+  try {
+    if (!await run(step(1, '3 members reach quorum'), () => s.quorumForms(ctx))) return;
+    if (wanted(number)) scraped = await ScrapedEnsemble.start(ensemble, cluster, path.join(bed.workdir, `scrape-${name}`));
+    await run(step(2, 'writes visible from every member'), () => s.writesVisibleEverywhere(ctx));
+    await run(step(3, 'leader SIGKILL under writes'), () => s.leaderFailover(ctx, FAILOVER_RUNS));
+    await run(step(4, 'killed member rejoins the quorum'), () => s.rejoinFigures(ctx.figures.failovers));
+    await run(step(5, `${metrics === 'native' ? 'native metrics' : 'exporter series'}, live: every name of the alerts and dashboard`),
+      () => metricNamesLive(ensemble, scraped!, client, '/metrics-load'));
+    await run(step(6, 'whole-ensemble restart keeps data'), () => s.wholeEnsembleRestart(ctx));
+  } finally {
+    await scraped?.stop();
+    await ensemble.destroy();
+  }
+}
+
+async function imageBytes(image: string): Promise<number | undefined> {
+  return Number((await podman(['image', 'inspect', '--format', '{{.Size}}', image]).catch(() => '')).trim()) || undefined;
 }
 
 main().then((code) => process.exit(code), (error) => {

@@ -1,17 +1,15 @@
 // Scenario 10: a real Prometheus scrapes an ensemble through the targets its synthesized
 // ServiceMonitor describes and evaluates its synthesized PrometheusRule. Failures are caused for
 // real, and the alerts must go pending, fire and resolve as the rules say.
-import * as fs from 'fs';
 import * as path from 'path';
-import { stringify } from 'yaml';
 import { ZOOKEEPER_PROGRAM } from '../lib/render/supervisord-conf';
 import { PodmanCluster } from './cluster';
 import { Ensemble, synthesizeToYaml } from './ensemble';
-import { find, Manifest } from './expand';
+import { find } from './expand';
+import { e2eProps } from './flavours';
 import { podman, sleep, waitFor } from './podman';
-import { discoveredPod, scrapeSetupFor } from './prometheus-config';
 import { ActiveAlert, PrometheusServer } from './prometheus';
-import { e2eProps } from './scenarios';
+import { writeTargets } from './scrape';
 
 /**
  * Five members, so one member down and another not serving still leave a quorum (3 of 5) and each
@@ -55,12 +53,14 @@ export async function alertsFireAndResolve(cluster: PodmanCluster, workdir: stri
     const quiet = await prometheus.alerts();
     expect(quiet.length === 0, `alerts on a healthy ensemble: ${describe(quiet)}`);
 
-    // One follower's server stopped (the exporter keeps answering), another follower's container stopped.
+    // One follower cut off from its peers (its JVM and metrics endpoint keep answering, its server
+    // stops serving), another follower's container stopped.
     const leader = await ensemble.leader();
     const [notServing, down] = ensemble.members.filter((m) => m !== leader);
+    const peerPorts = [ensemble.containerPort('quorum')!, ensemble.containerPort('election')!];
     const conf = ensemble.supervisordConf();
     const failedAt = Date.now();
-    await ensemble.exec(notServing, ['supervisorctl', '-c', conf, 'stop', ZOOKEEPER_PROGRAM]);
+    await cluster.partition(notServing.name, peerPorts);
     await podman(['stop', '--time', '30', cluster.containerName(down.name)], 60_000);
     const [notServingTimes, downTimes] = await Promise.all([
       alertTimes(prometheus, 'ZooKeeperMemberNotServing', notServing.name, failedAt),
@@ -72,8 +72,10 @@ export async function alertsFireAndResolve(cluster: PodmanCluster, workdir: stri
 
     // Recovery: both come back and every alert of the failure resolves.
     const recoveredAt = Date.now();
-    // supervisorctl start returns once the program has run for startsecs (10 s).
-    await ensemble.exec(notServing, ['supervisorctl', '-c', conf, 'start', ZOOKEEPER_PROGRAM], 60_000);
+    // The partitioned member's server is also restarted under supervisord, which is what
+    // ZooKeeperProcessRestarts must report; supervisorctl returns once it has run for startsecs (10 s).
+    await cluster.heal(notServing.name, peerPorts);
+    await ensemble.exec(notServing, ['supervisorctl', '-c', conf, 'restart', ZOOKEEPER_PROGRAM], 60_000);
     await podman(['start', cluster.containerName(down.name)], 60_000);
     await ensemble.waitForQuorum(180_000);
     // Kubernetes service discovery always has the pods' current addresses; so does the targets file.
@@ -97,10 +99,10 @@ export async function alertsFireAndResolve(cluster: PodmanCluster, workdir: stri
     await ensemble.waitForQuorum(120_000);
 
     return `5 targets up ${seconds(upMs)} after Prometheus started, with namespace/ensemble/pod labels; nothing pending in a healthy minute; `
-      + `server stopped on ${notServing.name}: NotServing pending ${seconds(notServingTimes.pendingMs)}, firing ${seconds(notServingTimes.firingMs)}; `
+      + `${notServing.name} cut off from its peers: NotServing pending ${seconds(notServingTimes.pendingMs)}, firing ${seconds(notServingTimes.firingMs)}; `
       + `container stopped on ${down.name}: MemberDown pending ${seconds(downTimes.pendingMs)}, firing ${seconds(downTimes.firingMs)}; `
       + `QuorumAtRisk ${atRisk?.state ?? 'absent'} meanwhile; all resolved ${seconds(resolvedMs)} after recovery `
-      + `(ProcessRestarts firing for the restarted server); `
+      + `(ProcessRestarts firing for the server restarted under supervisord); `
       + `leader ${newLeader.name} killed: LeaderElections firing ${seconds(election.firingMs)} after the kill`;
   } catch (error) {
     console.log(`---- prometheus log\n${prometheus.tail()}\n---- active alerts\n${describe(await prometheus.alerts().catch(() => []))}`);
@@ -109,17 +111,6 @@ export async function alertsFireAndResolve(cluster: PodmanCluster, workdir: stri
     await prometheus.stop();
     await ensemble.delete();
   }
-}
-
-/**
- * Writes the targets file of the scrape config the operator would generate from the monitor, for
- * the pods as they are now, and returns the whole setup. Prometheus re-reads the file when it changes.
- */
-async function writeTargets(ensemble: Ensemble, cluster: PodmanCluster, monitor: Manifest, targetsFile: string) {
-  const pods = await Promise.all(ensemble.members.map(async (m) => discoveredPod(m.pod, await cluster.podIp(m.name))));
-  const setup = scrapeSetupFor(monitor, { services: find(ensemble.objects, 'Service'), pods }, targetsFile);
-  fs.writeFileSync(targetsFile, stringify(setup.targetGroups));
-  return setup;
 }
 
 /** Waits for an alert (of one pod, if given) to be pending and then firing; times are from `since`. */

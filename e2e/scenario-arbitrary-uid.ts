@@ -10,7 +10,7 @@ import { Ensemble, synthesizeToYaml } from './ensemble';
 import { ExpandedPod, expandStatefulSet } from './expand';
 import { AdmissionRefused, admitRestrictedV2, randomNamespaceRange, UidRange } from './openshift';
 import { waitFor } from './podman';
-import { e2eProps } from './scenarios';
+import { e2eProps } from './flavours';
 
 const PROPS = e2eProps({ name: 'assigned', memoryLimitMiB: 512 });
 const PREFIX = '/assigned';
@@ -110,7 +110,9 @@ async function checkProcesses(ensemble: Ensemble, member: ExpandedPod, range: Ui
     expect(![...p.uids, ...p.gids].some((id) => id === 1001) && !p.uids.includes(0), described);
   }
   const names = processes.map((p) => p.name);
-  for (const wanted of ['supervisord', 'java', 'python3', 'bash']) {
+  // The exporter (python3) runs beside ZooKeeper only where the image has no native provider.
+  const exporter = PROPS.image!.props.nativePrometheusMetrics ? [] : ['python3'];
+  for (const wanted of ['supervisord', 'java', 'bash', ...exporter]) {
     expect(names.includes(wanted), `${member.name}: no ${wanted} process among ${names.join(', ')}`);
   }
   const pid1 = processes.find((p) => p.pid === 1);
@@ -128,7 +130,10 @@ async function checkFiles(ensemble: Ensemble, member: ExpandedPod, range: UidRan
   return owners[0];
 }
 
-/** The exporter serves ZooKeeper's series and the JVM's, read from hsperfdata_<uid>. */
+/**
+ * The metrics endpoint serves ZooKeeper's series and the JVM's: the native provider from inside the
+ * JVM, or the exporter from mntr and the JVM's hsperfdata_<uid> file (which must belong to the uid).
+ */
 async function checkMetrics(ensemble: Ensemble, member: ExpandedPod, uid: number): Promise<string> {
   const port = (mainContainer(member).ports as any[]).find((p) => p.name === 'metrics').containerPort;
   const fetch = `import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:${port}/metrics', timeout=5).read().decode())`;
@@ -136,15 +141,19 @@ async function checkMetrics(ensemble: Ensemble, member: ExpandedPod, uid: number
     const line = body.split('\n').find((l) => l.startsWith(`${series} `));
     return line === undefined ? undefined : Number(line.slice(series.length + 1));
   };
-  // The exporter reads the JVM's file on each scrape; right after quorum the JVM has just started.
+  const native = PROPS.image!.props.nativePrometheusMetrics;
+  // Right after quorum the JVM has just started (the exporter reads its file on each scrape).
   const body = await waitFor(`${member.name}'s JVM and ZooKeeper series`, 30_000, 1000, async () => {
     const text = await ensemble.exec(member, ['python3', '-c', fetch]);
-    return value(text, 'zookeeper_exporter_jvm_up') === 1 && value(text, 'zookeeper_exporter_mntr_up') === 1 ? text : undefined;
+    const up = native ? value(text, 'znode_count') !== undefined
+      : value(text, 'zookeeper_exporter_jvm_up') === 1 && value(text, 'zookeeper_exporter_mntr_up') === 1;
+    return up ? text : undefined;
   });
-  const heapUsed = value(body, 'jvm_memory_bytes_used{area="heap"}');
+  const heapUsed = value(body, 'jvm_memory_bytes_used{area="heap",}') ?? value(body, 'jvm_memory_bytes_used{area="heap"}');
   const znodes = value(body, 'znode_count');
   expect(heapUsed !== undefined && heapUsed > 0, `${member.name}: no heap figure`);
   expect(znodes !== undefined && znodes > 0, `${member.name}: no znode_count`);
+  if (native) return `native provider: heap used ${(heapUsed! / 2 ** 20).toFixed(0)} MiB, znode_count ${znodes}`;
   const perfData = (await ensemble.exec(member, ['bash', '-c', 'stat -c "%n %u" /tmp/hsperfdata_*'])).trim();
   expect(perfData === `/tmp/hsperfdata_${uid} ${uid}`, `${member.name}: perf data directories: ${perfData}`);
   return `jvm_up 1, mntr_up 1, heap used ${(heapUsed! / 2 ** 20).toFixed(0)} MiB, znode_count ${znodes}, from /tmp/hsperfdata_${uid}`;

@@ -11,7 +11,7 @@ import { PodmanCluster } from './cluster';
 import { Ensemble, synthesizeToYaml } from './ensemble';
 import { ExpandedPod, find, Manifest } from './expand';
 import { waitFor } from './podman';
-import { e2eProps } from './scenarios';
+import { e2eProps } from './flavours';
 
 const VOTERS = 5;
 const OBSERVERS = 2;

@@ -9,7 +9,7 @@ import { PodmanCluster } from './cluster';
 import { Ensemble, synthesizeToYaml } from './ensemble';
 import { ExpandedPod } from './expand';
 import { sleep } from './podman';
-import { e2eProps } from './scenarios';
+import { e2eProps } from './flavours';
 
 const SECRET = 'zks-sasl';
 const USER = 'app';

@@ -12,7 +12,7 @@ import { PodmanCluster } from './cluster';
 import { Ensemble, synthesizeToYaml } from './ensemble';
 import { ExpandedPod, find } from './expand';
 import { sleep, waitFor } from './podman';
-import { e2eProps } from './scenarios';
+import { e2eProps } from './flavours';
 import { Ca, TlsMaterial } from './tls-material';
 
 const PROPS = e2eProps({

@@ -1,16 +1,15 @@
 // The end-to-end scenarios. Each asserts behaviour of the running ensemble and returns the figures
-// that go into the summary table. They run in order on one 3-member ensemble (except 8 and 9).
-import { CONFIG_CHECKSUM_ANNOTATION, ImageProfile, ZooKeeperChartProps } from '../lib';
+// that go into the summary table. They run in order on one 3-member ensemble (dist/prod on the
+// default profile; the core ones again on 3.9.4 and the Debian image), except 8 and 9.
+import * as path from 'path';
+import { CONFIG_CHECKSUM_ANNOTATION, readEnvironmentFiles } from '../lib';
 import { ZooKeeperClient } from './client';
 import { PodmanCluster } from './cluster';
+import { distObjects } from './dist';
 import { Ensemble, synthesizeToYaml } from './ensemble';
 import { find } from './expand';
+import { FlavourFigures } from './figures';
 import { waitFor } from './podman';
-
-/** Settings of the e2e ensembles: the project's own image, sized for a 2-CPU CI machine. */
-export function e2eProps(overrides: ZooKeeperChartProps = {}): ZooKeeperChartProps {
-  return { name: 'zk', namespace: 'zk-e2e', image: ImageProfile.debian(), memoryLimitMiB: 1024, cpuRequestMillicores: 250, ...overrides };
-}
 
 export interface Context {
   readonly cluster: PodmanCluster;
@@ -18,10 +17,13 @@ export interface Context {
   readonly client: ZooKeeperClient;
   /** Every sequence number the client saw acknowledged, by prefix, across scenarios. */
   readonly acked: Map<string, number[]>;
+  /** Where this flavour's figures for the side-by-side summary go. */
+  readonly figures: FlavourFigures;
 }
 
 export const PREFIX = '/e2e';
-const WRITER_SECONDS = 30;
+/** The most a failover writer runs; it is stopped as soon as the run has what it measures. */
+const WRITER_SECONDS = 60;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
 const expect = (ok: boolean, message: string) => { if (!ok) throw new Error(message); };
 
@@ -30,6 +32,7 @@ export async function quorumForms(ctx: Context): Promise<string> {
   await ctx.ensemble.start();
   const playedMs = Date.now() - start;
   await ctx.ensemble.waitForQuorum(120_000);
+  ctx.figures.quorumMs = Date.now() - start;
   const roles = await ctx.ensemble.roles();
   expect(roles.filter((r) => r === 'leader').length === 1 && roles.filter((r) => r === 'follower').length === 2,
     `expected 1 leader and 2 followers, got ${JSON.stringify(roles)}`);
@@ -45,16 +48,19 @@ export async function writesVisibleEverywhere(ctx: Context): Promise<string> {
   return `100/100 writes acked; each of 3 members serves all 100`;
 }
 
-interface FailoverRun { electionMs?: number; newLeaderMs: number; gapMs: number; rejoinMs: number; rejoinedAs?: string; acked: number }
+export interface FailoverRun { electionMs?: number; newLeaderMs: number; gapMs: number; rejoinMs: number; rejoinedAs?: string; acked: number }
 
 /** Kills the leader's JVM under a running writer, `runs` times; also proves scenario 5 each time. */
-export async function leaderFailover(ctx: Context, runs: number, rejoins: FailoverRun[]): Promise<string> {
+export async function leaderFailover(ctx: Context, runs: number): Promise<string> {
+  const rejoins = ctx.figures.failovers;
   for (let run = 0; run < runs; run++) {
     const prefix = `${PREFIX}/failover-${run}`;
     const leader = await ctx.ensemble.leader();
-    // The writer outlasts a slow election: FastLeaderElection occasionally needs 10+ s to agree.
-    const writer = ctx.client.writeLoop(ctx.ensemble.hosts(), prefix, WRITER_SECONDS);
-    await waitFor('the writer to get going', 20_000, 100, async () => ((writer.events.filter((e) => e.acked !== undefined).length >= 20) || undefined));
+    // The writer may run as long as a slow election takes (FastLeaderElection occasionally needs
+    // 10+ s to agree); it is stopped once the killed member serves again and acks have resumed.
+    const writer = ctx.client.stoppableWriteLoop(ctx.ensemble.hosts(), prefix, WRITER_SECONDS);
+    const acks = () => writer.events.filter((e) => e.acked !== undefined);
+    await waitFor('the writer to get going', 20_000, 100, async () => ((acks().length >= 20) || undefined));
 
     const killedAt = await ctx.ensemble.killServer(leader);
     // Usually a survivor wins; if supervisord brings the old leader back before the survivors have
@@ -67,8 +73,9 @@ export async function leaderFailover(ctx: Context, runs: number, rejoins: Failov
     const rejoinMs = await waitFor(`${leader.name} to serve again`, 60_000, 200, async () =>
       (await ctx.ensemble.role(leader)) !== undefined ? Date.now() - killedAt : undefined);
     const rejoinedAs = await ctx.ensemble.role(leader);
+    await waitFor('20 acks after the kill', 30_000, 100, async () => (acks().filter((e) => e.t * 1000 > killedAt).length >= 20 || undefined));
 
-    const events = await writer.done;
+    const events = await writer.stop();
     const ackTimes = events.filter((e) => e.acked !== undefined).map((e) => e.t * 1000).sort((a, b) => a - b);
     // The write gap: the silence between the last ack before the kill and the first one after it.
     const after = ackTimes.findIndex((t) => t > killedAt);
@@ -95,7 +102,7 @@ export async function leaderFailover(ctx: Context, runs: number, rejoins: Failov
  * survivors have not agreed on a leader by the time supervisord has restarted it, it can win the
  * election again (highest id). Both are correct, and the figures count each.
  */
-export function rejoinFigures(rejoins: FailoverRun[]): string {
+export function rejoinFigures(rejoins: readonly FailoverRun[]): string {
   expect(rejoins.length > 0, 'no failover run completed');
   expect(rejoins.every((r) => r.rejoinedAs === 'follower' || r.rejoinedAs === 'leader'), `the killed leader came back as ${rejoins.map((r) => r.rejoinedAs).join(', ')}`);
   const asFollower = rejoins.filter((r) => r.rejoinedAs === 'follower').length;
@@ -158,27 +165,38 @@ export async function supervisordIsPid1(ctx: Context): Promise<string> {
   return `PID 1 = "${cmdline}" as uid ${uid}; ZooKeeper lines in the container log; writes to / refused (read-only)`;
 }
 
+/** dist/dev: one member, standalone. The names are dist/prod's, so that ensemble must be gone. */
 export async function singleMember(cluster: PodmanCluster, client: ZooKeeperClient): Promise<string> {
-  const solo = new Ensemble(synthesizeToYaml(e2eProps({ name: 'solo', replicas: 1 })), cluster);
+  const solo = new Ensemble(distObjects('dev'), cluster);
   const start = Date.now();
-  await solo.start();
-  await solo.waitForQuorum(120_000);
-  const [role] = await solo.roles();
-  expect(role === 'standalone', `the single member reports ${role}`);
-  const readyMs = Date.now() - start;
-  const acked = await client.write(solo.hosts(), '/solo', 20);
-  const seen = await client.read(solo.hosts(), '/solo');
-  expect(acked.length === 20 && seen.length === 20, `wrote ${acked.length}, read ${seen.length}`);
-  await solo.delete();
-  return `standalone, serving ${(readyMs / 1000).toFixed(1)} s after start; 20/20 writes read back`;
+  try {
+    await solo.start();
+    await solo.waitForQuorum(120_000);
+    const [role] = await solo.roles();
+    expect(role === 'standalone', `the single member reports ${role}`);
+    const readyMs = Date.now() - start;
+    const acked = await client.write(solo.hosts(), '/solo', 20);
+    const seen = await client.read(solo.hosts(), '/solo');
+    expect(acked.length === 20 && seen.length === 20, `wrote ${acked.length}, read ${seen.length}`);
+    return `dist/dev: standalone, serving ${(readyMs / 1000).toFixed(1)} s after start; 20/20 writes read back`;
+  } finally {
+    await solo.destroy();
+  }
 }
 
+/**
+ * The prod environment file, synthesized as `npm run synth` does, gives dist/prod's pod template
+ * checksum; with tickTime changed the checksum changes, which is what rolls the pods.
+ */
 export function configChangeRollsPods(): string {
-  const checksum = (props: ZooKeeperChartProps) => find(synthesizeToYaml(e2eProps(props)), 'StatefulSet')[0]
+  const prod = readEnvironmentFiles(path.join(__dirname, '..', 'environments')).find((env) => env.name === 'prod');
+  if (!prod) throw new Error('environments/ has no prod environment');
+  const checksumOf = (objects: ReturnType<typeof synthesizeToYaml>) => find(objects, 'StatefulSet')[0]
     .spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION];
-  const base = checksum({});
-  const changed = checksum({ tickTime: 3000 });
+  const committed = checksumOf(distObjects('prod'));
+  const base = checksumOf(synthesizeToYaml(prod.settings));
+  const changed = checksumOf(synthesizeToYaml({ ...prod.settings, tickTime: 3000 }));
+  expect(base === committed, `environments/prod.yaml synthesizes checksum ${base}, dist/prod holds ${committed}`);
   expect(base !== changed, 'tickTime 2000 -> 3000 left the pod template checksum unchanged');
-  expect(checksum({}) === base, 'the same settings gave a different checksum');
-  return `tickTime 2000 -> 3000 changes the pod template checksum ${base.slice(0, 8)} -> ${changed.slice(0, 8)}`;
+  return `environments/prod.yaml gives dist/prod's checksum ${base.slice(0, 8)}; tickTime 2000 -> 3000 changes it to ${changed.slice(0, 8)}`;
 }
