@@ -135,6 +135,24 @@ export class PodmanCluster {
   }
 
   /**
+   * Changes ConfigMaps that running pods mount, as the kubelet refreshes ConfigMap volumes: podman
+   * keeps each ConfigMap's data in a named volume, rewritten here key by key. Whatever reads the
+   * files on start (zoo.cfg, at the next JVM start) gets the new content.
+   */
+  public async updateConfigMaps(configMaps: Manifest[]): Promise<void> {
+    for (const configMap of configMaps) {
+      const { name } = configMap.metadata;
+      if (!this.volumes.has(name)) throw new Error(`ConfigMap ${name} is mounted by no pod of this run`);
+      const mountpoint = (await podman(['volume', 'inspect', '--format', '{{.Mountpoint}}', name])).trim();
+      for (const [key, value] of Object.entries(configMap.data ?? {})) {
+        const file = path.join(mountpoint, key);
+        fs.writeFileSync(`${file}.new`, String(value), { mode: 0o644 });
+        fs.renameSync(`${file}.new`, file);
+      }
+    }
+  }
+
+  /**
    * Removes volumes this run created (claims, ConfigMap data) once no pod uses them, as deleting a
    * namespace deletes its claims and ConfigMaps: objects of the same name may then come anew.
    */

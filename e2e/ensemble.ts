@@ -137,6 +137,26 @@ export class Ensemble {
     return this.exec(member, ['bash', '-c', script, 'four-letter-word', word]);
   }
 
+  /**
+   * An AdminServer command asked inside the member on its own loopback (where zoo.cfg binds it):
+   * the HTTP status and the JSON body.
+   */
+  public async adminCommand(member: ExpandedPod, command: string): Promise<{ status: number; body: any }> {
+    const port = Number(this.zooCfgSetting('admin.serverPort'));
+    const request = `exec 3<>/dev/tcp/127.0.0.1/${port}; printf 'GET /commands/%s HTTP/1.0\\r\\n\\r\\n' "$1" >&3; cat <&3`;
+    const reply = await this.exec(member, ['bash', '-c', request, 'admin-command', command]);
+    const status = Number(/^HTTP\/1\.[01] (\d+)/.exec(reply)?.[1]);
+    const body = reply.slice(reply.indexOf('\r\n\r\n') + 4);
+    return { status, body: body.trim().startsWith('{') ? JSON.parse(body) : body };
+  }
+
+  /** A key of the rendered zoo.cfg (from the ConfigMap that holds it). */
+  public zooCfgSetting(key: string): string | undefined {
+    const zooCfg = this.configMaps.map((c) => c.data?.['zoo.cfg']).find((text) => text !== undefined);
+    if (!zooCfg) throw new Error('no ConfigMap holds zoo.cfg');
+    return new RegExp(`^${key.replace(/\./g, '\\.')}=(.*)$`, 'm').exec(zooCfg)?.[1];
+  }
+
   /** `mntr` as key -> value, `zk_` prefix kept; empty when the server does not answer it. */
   public async mntr(member: ExpandedPod): Promise<Map<string, string>> {
     const reply = await this.fourLetterWord(member, 'mntr');

@@ -74,7 +74,6 @@ async function main(): Promise<number> {
     await cluster.pinBridgeAddress();
     await defaultProfile({ cluster, client, workdir, run, figures: figures[0] });
     await run('8. single member (dist/dev)', () => s.singleMember(cluster, client));
-    await run('9. config change changes the checksum', () => s.configChangeRollsPods());
     await run('10. Prometheus: targets, alerts fire and resolve', () => alertsFireAndResolve(cluster, workdir));
     await run('11. observers: serve reads, no vote in the quorum', () => observersServeReadsWithoutVoting(cluster, client));
     await run('12. TLS: quorum, clients, renewal, rejected members', () => tlsEndToEnd(cluster, client, workdir));
@@ -137,6 +136,7 @@ async function defaultProfile(bed: Bed): Promise<void> {
     await run('7. supervisord PID 1, logs, read-only root', () => s.supervisordIsPid1(ctx));
     await run('6. whole-ensemble restart keeps data', () => s.wholeEnsembleRestart(ctx));
     await run('2. probe semantics from the manifest', () => s.probeSemantics(ctx));
+    await run('9. config change rolls out (tickTime, one pod at a time)', () => s.configChangeRollsOut(ctx));
   } finally {
     await scraped?.stop();
     await ensemble.destroy();

@@ -97,15 +97,12 @@ async function probeForAMinute(cluster: PodmanCluster, member: ExpandedPod): Pro
 
 /** The AdminServer answers inside the pod on 127.0.0.1 and refuses another pod, which reaches the metrics port. */
 export async function adminServerLoopbackOnly(ensemble: Ensemble, client: ZooKeeperClient): Promise<string> {
-  const zooCfg: string = find(ensemble.objects, 'ConfigMap').map((c) => c.data?.['zoo.cfg']).find((text) => text !== undefined);
-  const setting = (key: string) => new RegExp(`^${key.replace(/\./g, '\\.')}=(.*)$`, 'm').exec(zooCfg)?.[1];
-  const port = Number(setting('admin.serverPort'));
-  expect(setting('admin.enableServer') === 'true' && port > 0, `zoo.cfg enables no AdminServer: ${setting('admin.enableServer')}, port ${port}`);
+  const port = Number(ensemble.zooCfgSetting('admin.serverPort'));
+  expect(ensemble.zooCfgSetting('admin.enableServer') === 'true' && port > 0, `zoo.cfg enables no AdminServer on a port: ${ensemble.zooCfgSetting('admin.enableServer')}, ${port}`);
   const member = ensemble.members[0];
-  const request = `exec 3<>/dev/tcp/127.0.0.1/${port}; printf 'GET /commands/ruok HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3`;
-  const reply = await ensemble.exec(member, ['bash', '-c', request]);
-  expect(/^HTTP\/1\.[01] 200/.test(reply) && /"command"\s*:\s*"ruok"/.test(reply) && /"error"\s*:\s*null/.test(reply),
-    `${member.name}: /commands/ruok on 127.0.0.1:${port} answered ${reply.slice(0, 200)}`);
+  const ruok = await ensemble.adminCommand(member, 'ruok');
+  expect(ruok.status === 200 && ruok.body?.command === 'ruok' && ruok.body?.error === null,
+    `${member.name}: /commands/ruok on 127.0.0.1:${port} answered ${ruok.status} ${JSON.stringify(ruok.body).slice(0, 200)}`);
   const connect = (target: number) => client.run(['python3', '-c', `import socket; socket.create_connection(("${member.fqdn}", ${target}), 3)`]);
   const fromPod = await connect(port);
   expect(fromPod.code !== 0 && /ConnectionRefusedError/.test(fromPod.stderr), `another pod reached ${member.name}:${port}: ${fromPod.stderr}`);

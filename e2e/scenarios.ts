@@ -4,10 +4,10 @@
 import * as path from 'path';
 import { CONFIG_CHECKSUM_ANNOTATION, readEnvironmentFiles } from '../lib';
 import { ZooKeeperClient } from './client';
-import { PodmanCluster } from './cluster';
-import { distObjects } from './dist';
+import { mainContainer, PodmanCluster } from './cluster';
+import { distObjects, withImage } from './dist';
 import { Ensemble, synthesizeToYaml } from './ensemble';
-import { find } from './expand';
+import { find, Manifest } from './expand';
 import { FlavourFigures } from './figures';
 import { waitFor } from './podman';
 
@@ -185,18 +185,49 @@ export async function singleMember(cluster: PodmanCluster, client: ZooKeeperClie
 }
 
 /**
- * The prod environment file, synthesized as `npm run synth` does, gives dist/prod's pod template
- * checksum; with tickTime changed the checksum changes, which is what rolls the pods.
+ * A configuration change rolls out as on Kubernetes. environments/prod.yaml synthesizes dist/prod's
+ * pod template checksum; with tickTime 3000 the checksum changes, which is what makes the
+ * StatefulSet controller replace the pods. The changed ConfigMap is updated in place (the kubelet
+ * refreshes mounted ConfigMaps), then the pods are replaced one at a time from the highest ordinal,
+ * each Ready before the next, as RollingUpdate does. Every member then runs with the new tickTime
+ * (its AdminServer reports it) and every acknowledged write is still there.
  */
-export function configChangeRollsPods(): string {
+export async function configChangeRollsOut(ctx: Context): Promise<string> {
   const prod = readEnvironmentFiles(path.join(__dirname, '..', 'environments')).find((env) => env.name === 'prod');
   if (!prod) throw new Error('environments/ has no prod environment');
-  const checksumOf = (objects: ReturnType<typeof synthesizeToYaml>) => find(objects, 'StatefulSet')[0]
-    .spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION];
-  const committed = checksumOf(distObjects('prod'));
+  const checksumOf = (objects: Manifest[]) => find(objects, 'StatefulSet')[0].spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION];
+  const committed = checksumOf(ctx.ensemble.objects);
   const base = checksumOf(synthesizeToYaml(prod.settings));
-  const changed = checksumOf(synthesizeToYaml({ ...prod.settings, tickTime: 3000 }));
-  expect(base === committed, `environments/prod.yaml synthesizes checksum ${base}, dist/prod holds ${committed}`);
-  expect(base !== changed, 'tickTime 2000 -> 3000 left the pod template checksum unchanged');
-  return `environments/prod.yaml gives dist/prod's checksum ${base.slice(0, 8)}; tickTime 2000 -> 3000 changes it to ${changed.slice(0, 8)}`;
+  expect(base === committed, `environments/prod.yaml synthesizes checksum ${base}, the played dist/prod holds ${committed}`);
+  const image = mainContainer(ctx.ensemble.members[0]).image;
+  const changedObjects = withImage(synthesizeToYaml({ ...prod.settings, tickTime: 3000 }), image);
+  const changed = checksumOf(changedObjects);
+  expect(changed !== base, 'tickTime 2000 -> 3000 left the pod template checksum unchanged');
+
+  const rolled = new Ensemble(changedObjects, ctx.cluster);
+  const dataOf = (name: string) => JSON.stringify(ctx.ensemble.configMaps.find((c) => c.metadata.name === name)?.data);
+  const changedMaps = rolled.configMaps.filter((c) => JSON.stringify(c.data) !== dataOf(c.metadata.name));
+  await ctx.cluster.updateConfigMaps(changedMaps);
+  const start = Date.now();
+  for (const member of [...rolled.members].reverse()) {
+    await ctx.cluster.deletePod(member.name);
+    await rolled.start([member]);
+    await ctx.cluster.probeUntil(member, 'readinessProbe', true, 120_000);
+  }
+  const rolledMs = Date.now() - start;
+  await rolled.waitForQuorum(60_000);
+  for (const member of rolled.members) {
+    const { body } = await rolled.adminCommand(member, 'configuration');
+    expect(body?.tick_time === 3000, `${member.name} runs with tick_time ${body?.tick_time} after the roll`);
+  }
+  let checked = 0;
+  for (const [prefix, acked] of ctx.acked) {
+    const stored = new Set(await ctx.client.read(rolled.hosts(), prefix));
+    const missing = acked.filter((seq) => !stored.has(seq));
+    expect(missing.length === 0, `after the roll ${missing.length} acknowledged writes under ${prefix} are missing`);
+    checked += acked.length;
+  }
+  return `environments/prod.yaml gives dist/prod's checksum ${base.slice(0, 8)}; tickTime 2000 -> 3000 changes it to ${changed.slice(0, 8)} `
+    + `and ${changedMaps.map((c) => c.metadata.name).join(', ')}; pods replaced ${[...rolled.members].reverse().map((m) => m.name).join(', ')} one at a time, each Ready, `
+    + `in ${(rolledMs / 1000).toFixed(1)} s; every member's AdminServer reports tick_time 3000; all ${checked} acknowledged writes present`;
 }
