@@ -7,11 +7,15 @@ import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { Manifest } from './expand';
 
-/** The images e2e/setup.sh builds from Apache ZooKeeper's release jars (image/Containerfile). */
+/** The tag e2e/setup.sh gives its build of an Apache ZooKeeper release (image/apache/Containerfile). */
+export function localImage(version: string): string {
+  return `localhost/cdk8s-zookeeper:${version}`;
+}
+
 export const LOCAL_IMAGES = {
   /** ImageProfile.upmio()'s layout and version: what dist/ deploys. */
-  zookeeper384: 'localhost/cdk8s-zookeeper:3.8.4',
-  zookeeper394: 'localhost/cdk8s-zookeeper:3.9.4',
+  zookeeper384: localImage('3.8.4'),
+  zookeeper394: localImage('3.9.4'),
 } as const;
 
 const ROOT = path.join(__dirname, '..');

@@ -13,11 +13,7 @@ export interface Flavour {
 export const FLAVOURS = {
   /** ImageProfile.upmio() on the local build of the same layout: what dist/prod deploys. */
   default: { label: '3.8.4 (default)', profile: ImageProfile.upmio().withImage(LOCAL_IMAGES.zookeeper384) },
-  // TODO(image branch): its 3.9 profile replaces this stand-in.
-  zookeeper39: {
-    label: '3.9.4',
-    profile: ImageProfile.custom({ ...ImageProfile.upmio().props, image: LOCAL_IMAGES.zookeeper394, zookeeperVersion: '3.9.4', classpath: ['/apache-zookeeper-3.9.4-bin/lib/*'] }),
-  },
+  zookeeper39: { label: '3.9.4', profile: ImageProfile.apacheRelease({ version: '3.9.4', image: LOCAL_IMAGES.zookeeper394 }) },
   debian: { label: 'Debian 3.8.0 + exporter', profile: ImageProfile.debian() },
 } satisfies Record<string, Flavour>;
 

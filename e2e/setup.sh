@@ -250,8 +250,9 @@ step_end "step 1/6: Debian packages"
 
 step_begin "step 2/6: what the image profiles expect"
 # Tags and layouts come from the profiles, and the client image's tag from the harness that runs
-# it (single sources of truth); the builds check the layouts. Loads only lib/image-profile.ts and
-# e2e/client.ts, not the whole library. One line per image: tag, classpath, binaries, uid, gid.
+# it, the release images' tags from e2e/dist.ts (single sources of truth); the builds check the
+# layouts. Loads only those files, not the whole library. One line per image: tag, classpath,
+# binaries, uid, gid.
 command -v node >/dev/null 2>&1 || die "node is needed to read lib/image-profile.ts (run npm ci first)"
 profiles=$(cd "$ROOT_DIR" && RELEASES="${APACHE_RELEASES[*]}" timeout 60 node --import tsx -e "
   const { ImageProfile } = require('./lib/image-profile');
@@ -259,7 +260,7 @@ profiles=$(cd "$ROOT_DIR" && RELEASES="${APACHE_RELEASES[*]}" timeout 60 node --
   console.log(require('./e2e/client').CLIENT_IMAGE);
   console.log(line(ImageProfile.debian().props));
   for (const version of process.env.RELEASES.split(' ')) {
-    console.log(line(ImageProfile.apacheRelease({ version, image: 'localhost/cdk8s-zookeeper:' + version }).props));
+    console.log(line(ImageProfile.apacheRelease({ version, image: require('./e2e/dist').localImage(version) }).props));
   }
 ") || die "could not read the image profiles (is node_modules installed? run npm ci)"
 mapfile -t profile_lines <<<"$profiles"
