@@ -157,11 +157,17 @@ export class Ensemble {
     return new RegExp(`^${key.replace(/\./g, '\\.')}=(.*)$`, 'm').exec(zooCfg)?.[1];
   }
 
-  /** `mntr` as key -> value, `zk_` prefix kept; empty when the server does not answer it. */
+  /**
+   * `mntr` as key -> value with the `zk_` prefix, asked through the AdminServer (`/commands/monitor`,
+   * the same values): the four-letter word is whitelisted only where the mntr exporter needs it.
+   * Empty when the server is not serving.
+   */
   public async mntr(member: ExpandedPod): Promise<Map<string, string>> {
-    const reply = await this.fourLetterWord(member, 'mntr');
-    return new Map(reply.split('\n').filter((line) => line.includes('\t')).map((line) => line.split('\t', 2) as [string, string]));
+    const { status, body } = await this.adminCommand(member, 'monitor');
+    if (status !== 200 || typeof body !== 'object' || body.error) return new Map();
+    return new Map(Object.entries(body).filter(([key]) => key !== 'command' && key !== 'error').map(([key, value]) => [`zk_${key}`, String(value)]));
   }
+
 
   /** The server's own report of its last election ("LEADER ELECTION TOOK - N MS"), in ms. */
   public async lastElectionMs(member: ExpandedPod): Promise<number | undefined> {

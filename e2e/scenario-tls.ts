@@ -141,7 +141,8 @@ export async function tlsEndToEnd(cluster: PodmanCluster, client: ZooKeeperClien
 
 /** When a member's log says its state became one of `states` (QuorumPeer's LOOKING/LEADING/FOLLOWING lines), in ms of its clock. */
 function logTimes(log: string, states: string): number[] {
-  return [...log.matchAll(new RegExp(`^(\\d{4}-\\d\\d-\\d\\d) (\\d\\d:\\d\\d:\\d\\d),(\\d{3}) .* QuorumPeer - (${states})$`, 'gm'))]
+  // log4j prints the logger's full name after a space, logback's %logger{36} an abbreviated one after a dot.
+  return [...log.matchAll(new RegExp(`^(\\d{4}-\\d\\d-\\d\\d) (\\d\\d:\\d\\d:\\d\\d),(\\d{3}) .*[ .]QuorumPeer - (${states})$`, 'gm'))]
     .map((m) => Date.parse(`${m[1]}T${m[2]}.${m[3]}Z`));
 }
 
