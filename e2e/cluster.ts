@@ -234,24 +234,6 @@ export class PodmanCluster {
     return ip;
   }
 
-  /**
-   * Cuts the pod off from its peers on `ports` (both directions), as a network partition would,
-   * while everything else (probes, the metrics port) stays reachable: iptables rules in the pod's
-   * network namespace, set from the host. `heal` removes them.
-   */
-  public async partition(pod: string, ports: number[]): Promise<void> {
-    for (const rule of partitionRules(ports)) await this.iptables(pod, ['-A', ...rule]);
-  }
-
-  public async heal(pod: string, ports: number[]): Promise<void> {
-    for (const rule of partitionRules(ports)) await this.iptables(pod, ['-D', ...rule]);
-  }
-
-  private async iptables(pod: string, args: string[]): Promise<void> {
-    const pid = (await podman(['inspect', '--format', '{{.State.Pid}}', this.containerName(pod)])).trim();
-    execFileSync('nsenter', ['-t', pid, '-n', 'iptables', '-w', '10', ...args], { timeout: 20_000, stdio: 'pipe' });
-  }
-
   public containerName(pod: string, container = 'zookeeper'): string {
     return `${pod}-${container}`;
   }
@@ -315,15 +297,6 @@ export class PodmanCluster {
     await podmanRaw(['network', 'rm', '-f', this.network], 30_000).catch(() => undefined);
     fs.rmSync(this.workdir, { recursive: true, force: true });
   }
-}
-
-/** Drops TCP to and from `ports` in both chains: new and established peer connections alike. */
-function partitionRules(ports: number[]): string[][] {
-  const list = ports.join(',');
-  return [
-    ['INPUT', '-p', 'tcp', '-m', 'multiport', '--ports', list, '-j', 'DROP'],
-    ['OUTPUT', '-p', 'tcp', '-m', 'multiport', '--ports', list, '-j', 'DROP'],
-  ];
 }
 
 export function mainContainer(member: ExpandedPod): any {

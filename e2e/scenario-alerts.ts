@@ -7,6 +7,7 @@ import { PodmanCluster } from './cluster';
 import { Ensemble, synthesizeToYaml } from './ensemble';
 import { find } from './expand';
 import { e2eProps } from './flavours';
+import { heal, partition } from './network-partition';
 import { podman, sleep, waitFor } from './podman';
 import { ActiveAlert, PrometheusServer } from './prometheus';
 import { writeTargets } from './scrape';
@@ -60,7 +61,7 @@ export async function alertsFireAndResolve(cluster: PodmanCluster, workdir: stri
     const peerPorts = [ensemble.containerPort('quorum')!, ensemble.containerPort('election')!];
     const conf = ensemble.supervisordConf();
     const failedAt = Date.now();
-    await cluster.partition(notServing.name, peerPorts);
+    await partition(cluster, notServing.name, peerPorts);
     await podman(['stop', '--time', '30', cluster.containerName(down.name)], 60_000);
     const [notServingTimes, downTimes] = await Promise.all([
       alertTimes(prometheus, 'ZooKeeperMemberNotServing', notServing.name, failedAt),
@@ -74,7 +75,7 @@ export async function alertsFireAndResolve(cluster: PodmanCluster, workdir: stri
     const recoveredAt = Date.now();
     // The partitioned member's server is also restarted under supervisord, which is what
     // ZooKeeperProcessRestarts must report; supervisorctl returns once it has run for startsecs (10 s).
-    await cluster.heal(notServing.name, peerPorts);
+    await heal(cluster, notServing.name, peerPorts);
     await ensemble.exec(notServing, ['supervisorctl', '-c', conf, 'restart', ZOOKEEPER_PROGRAM], 60_000);
     await podman(['start', cluster.containerName(down.name)], 60_000);
     await ensemble.waitForQuorum(180_000);

@@ -12,6 +12,7 @@ import { PodmanCluster } from '../e2e/cluster';
 import { distObjects } from '../e2e/dist';
 import { Ensemble } from '../e2e/ensemble';
 import { Manifest } from '../e2e/expand';
+import { partitionRules } from '../e2e/network-partition';
 import { usedMetricNames } from '../e2e/scrape';
 
 const prod = readEnvironmentFiles(path.join(__dirname, '..', 'environments')).find((env) => env.name === 'prod')!;
@@ -67,5 +68,16 @@ describe('deleting an ensemble as its namespace is deleted', () => {
     const dev = new Ensemble(distObjects('dev'), {} as PodmanCluster);
     const devVolumes = [...dev.members.flatMap((m) => m.claims.map((c) => c.metadata.name)), ...dev.configMaps.map((c) => c.metadata.name)];
     expect(devVolumes.filter((name) => !calls.includes(`volume ${name}`))).toEqual([]);
+  });
+});
+
+describe('the network partition of scenario 10', () => {
+  test('drops the peer ports in both directions and nothing else, so probes and metrics still answer', () => {
+    const rules = partitionRules([2888, 3888]);
+    expect(rules.map((r) => r[0]).sort()).toEqual(['INPUT', 'OUTPUT']);
+    for (const rule of rules) {
+      expect(rule.join(' ')).toMatch(/-p tcp -m multiport --ports 2888,3888 -j DROP$/);
+      expect(rule.join(' ')).not.toMatch(/2181|7000|8080/);
+    }
   });
 });
