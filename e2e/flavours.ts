@@ -1,7 +1,7 @@
 // The images the suite runs, side by side: the default profile (what dist/ deploys) on the local
 // 3.8.4 build, the same layout on 3.9.4, and the project's Debian image with the mntr exporter.
 import * as path from 'path';
-import { ImageProfile, readEnvironmentFiles, ZooKeeperChartProps } from '../lib';
+import { Environment, ImageProfile, readEnvironmentFiles, ZooKeeperChartProps } from '../lib';
 import { LOCAL_IMAGES } from './dist';
 
 export interface Flavour {
@@ -30,7 +30,12 @@ export function e2eProps(overrides: ZooKeeperChartProps = {}, flavour: Flavour =
  * another ensemble name, so the figures of every flavour come from the same ensemble shape.
  */
 export function prodSettingsOn(flavour: Flavour, name: string): ZooKeeperChartProps {
+  return { ...prodEnvironment().settings, name, image: flavour.profile };
+}
+
+/** environments/prod.yaml, read as `npm run synth` reads it. */
+export function prodEnvironment(): Environment {
   const prod = readEnvironmentFiles(path.join(__dirname, '..', 'environments')).find((env) => env.name === 'prod');
   if (!prod) throw new Error('environments/ has no prod environment');
-  return { ...prod.settings, name, image: flavour.profile };
+  return prod;
 }

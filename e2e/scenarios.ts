@@ -1,14 +1,14 @@
 // The end-to-end scenarios. Each asserts behaviour of the running ensemble and returns the figures
 // that go into the summary table. They run in order on one 3-member ensemble (dist/prod on the
 // default profile; the core ones again on 3.9.4 and the Debian image), except 8 and 9.
-import * as path from 'path';
-import { CONFIG_CHECKSUM_ANNOTATION, readEnvironmentFiles } from '../lib';
+import { CONFIG_CHECKSUM_ANNOTATION } from '../lib';
 import { ZooKeeperClient } from './client';
 import { mainContainer, PodmanCluster } from './cluster';
 import { distObjects, withImage } from './dist';
 import { Ensemble, synthesizeToYaml } from './ensemble';
 import { find, Manifest } from './expand';
 import { FlavourFigures } from './figures';
+import { prodEnvironment } from './flavours';
 import { waitFor } from './podman';
 
 export interface Context {
@@ -110,19 +110,25 @@ export function rejoinFigures(rejoins: readonly FailoverRun[]): string {
     + `re-elected leader ${rejoins.length - asFollower}/${rejoins.length}; supervisord restarted the JVM, no container restart`;
 }
 
+/** Reads back every write acknowledged so far through `ensemble`; returns how many were checked. */
+async function everyAckedWritePresent(ctx: Context, ensemble: Ensemble, when: string): Promise<number> {
+  let checked = 0;
+  for (const [prefix, acked] of ctx.acked) {
+    const stored = new Set(await ctx.client.read(ensemble.hosts(), prefix));
+    const missing = acked.filter((seq) => !stored.has(seq));
+    expect(missing.length === 0, `${when} ${missing.length} acknowledged writes under ${prefix} are missing`);
+    checked += acked.length;
+  }
+  return checked;
+}
+
 export async function wholeEnsembleRestart(ctx: Context): Promise<string> {
   expect(ctx.acked.size > 0, 'no earlier scenario acknowledged a write to check');
   await ctx.ensemble.delete();
   const start = Date.now();
   await ctx.ensemble.start();
   const quorumMs = await ctx.ensemble.waitForQuorum(120_000);
-  let checked = 0;
-  for (const [prefix, acked] of ctx.acked) {
-    const stored = new Set(await ctx.client.read(ctx.ensemble.hosts(), prefix));
-    const missing = acked.filter((seq) => !stored.has(seq));
-    expect(missing.length === 0, `after the restart ${missing.length} acknowledged writes under ${prefix} are missing`);
-    checked += acked.length;
-  }
+  const checked = await everyAckedWritePresent(ctx, ctx.ensemble, 'after the restart');
   return `all pods deleted and recreated on their volumes; quorum again after ${((Date.now() - start) / 1000).toFixed(1)} s `
     + `(${(quorumMs / 1000).toFixed(1)} s after the pods were created); all ${checked} acknowledged writes present`;
 }
@@ -193,8 +199,7 @@ export async function singleMember(cluster: PodmanCluster, client: ZooKeeperClie
  * (its AdminServer reports it) and every acknowledged write is still there.
  */
 export async function configChangeRollsOut(ctx: Context): Promise<string> {
-  const prod = readEnvironmentFiles(path.join(__dirname, '..', 'environments')).find((env) => env.name === 'prod');
-  if (!prod) throw new Error('environments/ has no prod environment');
+  const prod = prodEnvironment();
   const checksumOf = (objects: Manifest[]) => find(objects, 'StatefulSet')[0].spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION];
   const committed = checksumOf(ctx.ensemble.objects);
   const base = checksumOf(synthesizeToYaml(prod.settings));
@@ -220,13 +225,7 @@ export async function configChangeRollsOut(ctx: Context): Promise<string> {
     const { body } = await rolled.adminCommand(member, 'configuration');
     expect(body?.tick_time === 3000, `${member.name} runs with tick_time ${body?.tick_time} after the roll`);
   }
-  let checked = 0;
-  for (const [prefix, acked] of ctx.acked) {
-    const stored = new Set(await ctx.client.read(rolled.hosts(), prefix));
-    const missing = acked.filter((seq) => !stored.has(seq));
-    expect(missing.length === 0, `after the roll ${missing.length} acknowledged writes under ${prefix} are missing`);
-    checked += acked.length;
-  }
+  const checked = await everyAckedWritePresent(ctx, rolled, 'after the roll');
   return `environments/prod.yaml gives dist/prod's checksum ${base.slice(0, 8)}; tickTime 2000 -> 3000 changes it to ${changed.slice(0, 8)} `
     + `and ${changedMaps.map((c) => c.metadata.name).join(', ')}; pods replaced ${[...rolled.members].reverse().map((m) => m.name).join(', ')} one at a time, each Ready, `
     + `in ${(rolledMs / 1000).toFixed(1)} s; every member's AdminServer reports tick_time 3000; all ${checked} acknowledged writes present`;

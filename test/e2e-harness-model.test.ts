@@ -2,9 +2,8 @@
  * Parts of the e2e harness that decide what a live scenario proves: which metric names it asks
  * Prometheus for, and what deleting an ensemble's namespace removes.
  */
-import * as path from 'path';
 import { Testing } from 'cdk8s';
-import { readEnvironmentFiles, ZooKeeperChart } from '../lib';
+import { ZooKeeperChart } from '../lib';
 import { NATIVE_METRIC_NAMES } from '../lib/metrics/native-metrics';
 import { renderAlertRules } from '../lib/render/alert-rules';
 import { dashboardMetricNames } from '../lib/render/dashboard';
@@ -12,10 +11,11 @@ import { PodmanCluster } from '../e2e/cluster';
 import { distObjects } from '../e2e/dist';
 import { Ensemble } from '../e2e/ensemble';
 import { Manifest } from '../e2e/expand';
+import { prodEnvironment } from '../e2e/flavours';
 import { partitionRules } from '../e2e/network-partition';
 import { usedMetricNames } from '../e2e/scrape';
 
-const prod = readEnvironmentFiles(path.join(__dirname, '..', 'environments')).find((env) => env.name === 'prod')!;
+const prod = prodEnvironment();
 
 describe('the metric names scenario 15 checks live', () => {
   test('are every name the alert rules and the dashboard read, split into ZooKeeper\'s and the cluster\'s', () => {
