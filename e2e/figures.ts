@@ -24,15 +24,15 @@ function medianAndMax(values: (number | undefined)[]): string {
 /** One line per figure, one column per image. */
 export function figuresTable(all: readonly FlavourFigures[]): string {
   const rows: [string, (f: FlavourFigures) => string][] = [
-    ['time to quorum (3 members)', (f) => (f.quorumMs === undefined ? '-' : `${(f.quorumMs / 1000).toFixed(1)} s`)],
+    ['time to quorum (3 members, from kube play)', (f) => (f.quorumMs === undefined ? '-' : `${(f.quorumMs / 1000).toFixed(1)} s`)],
     ['leader election after SIGKILL (server log)', (f) => medianAndMax(f.failovers.map((r) => r.electionMs))],
-    ['new leader serving (probe)', (f) => medianAndMax(f.failovers.map((r) => r.newLeaderMs))],
-    ['write gap', (f) => medianAndMax(f.failovers.map((r) => r.gapMs))],
+    ['new leader serving (readiness probe)', (f) => medianAndMax(f.failovers.map((r) => r.newLeaderMs))],
+    ['write gap (last ack before, first after)', (f) => medianAndMax(f.failovers.map((r) => r.gapMs))],
     ['killed leader serving again (rejoin)', (f) => medianAndMax(f.failovers.map((r) => r.rejoinMs))],
-    ['failover runs', (f) => String(f.failovers.length)],
     ['image size (uncompressed)', (f) => (f.imageBytes === undefined ? '-' : `${Math.round(f.imageBytes / 1e6)} MB`)],
   ];
-  const cells = [['figure (median of the runs, max)', ...all.map((f) => f.label)], ...rows.map(([name, cell]) => [name, ...all.map(cell)])];
+  const runs = Math.max(0, ...all.map((f) => f.failovers.length));
+  const cells = [[`figure (median of ${runs} runs, max)`, ...all.map((f) => f.label)], ...rows.map(([name, cell]) => [name, ...all.map(cell)])];
   const widths = cells[0].map((_, i) => Math.max(...cells.map((row) => row[i].length)));
   return cells.map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
 }
