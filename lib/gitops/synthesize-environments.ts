@@ -5,10 +5,10 @@ import { ZooKeeperChart } from '../chart';
 import { Environment } from '../environments/environment-file';
 import { ZooKeeperSettingsError } from '../model/errors';
 import { NameFormat } from '../model/settings-reader';
-import { newApp, writeAtomically } from '../synth';
+import { newApp, OwnedEntry, writeAtomically } from '../synth';
 import { addApplication } from './application';
 import { GitOpsSettings } from './gitops-settings';
-import { renderKustomization } from './kustomization';
+import { GENERATED_HEADER, renderKustomization } from './kustomization';
 import { ARGOCD_FOLDER, checkEnvironmentNames, EnvironmentTarget, resolveApplications } from './resolve-delivery';
 
 /**
@@ -19,8 +19,12 @@ import { ARGOCD_FOLDER, checkEnvironmentNames, EnvironmentTarget, resolveApplica
  *     <outdir>/argocd/<environment>.k8s.yaml       its Argo CD Application (with `gitops` only)
  *
  * Every environment's problems are reported together; nothing is written unless all are valid.
+ * The run owns the environment folders (those holding a kustomization.yaml it generated) and
+ * argocd/: a removed environment's folder goes, anything else in `outdir` stays.
+ *
+ * @param outdir where the folders go, e.g. 'dist' (no default: the folder is the caller's choice)
  */
-export function synthesizeEnvironments(environments: readonly Environment[], gitops?: GitOpsSettings, outdir = process.env.CDK8S_OUTDIR ?? 'dist'): string[] {
+export function synthesizeEnvironments(environments: readonly Environment[], gitops: GitOpsSettings | undefined, outdir: string): string[] {
   checkEnvironmentNames(environments.map((env) => env.name));
   if (gitops !== undefined && (typeof gitops !== 'object' || gitops === null || Array.isArray(gitops))) {
     throw new ZooKeeperSettingsError('gitops', [{ setting: 'gitops', message: 'must be an object with at least repoURL' }], 'the GitOps delivery (gitops)');
@@ -38,7 +42,19 @@ export function synthesizeEnvironments(environments: readonly Environment[], git
       for (const application of applications) addApplication(new Chart(argocd, application.environment), application);
       argocd.synth();
     }
-  });
+  }, ownsEnvironmentFolders);
+}
+
+/** The folders an environment run writes: argocd/ and every folder with a kustomization.yaml it generated. */
+const ownsEnvironmentFolders: OwnedEntry = (entry, fullPath) => entry.isDirectory()
+  && (entry.name === ARGOCD_FOLDER || isGeneratedKustomization(path.join(fullPath, 'kustomization.yaml')));
+
+function isGeneratedKustomization(file: string): boolean {
+  try {
+    return fs.readFileSync(file, 'utf8').startsWith(GENERATED_HEADER);
+  } catch {
+    return false; // no kustomization.yaml: not an environment folder
+  }
 }
 
 /** Each environment's chart, built and validated; all environments' problems in one error. */
