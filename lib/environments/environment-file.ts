@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdk8s';
-import { Document, isMap, isScalar, isSeq, LineCounter, Node, Pair, parseDocument } from 'yaml';
+import { Document, isMap, isScalar, isSeq, LineCounter, Node, Pair, parseDocument } from './yaml';
 import { ZooKeeperChart, ZooKeeperChartProps } from '../chart';
 import { ImageProfile } from '../image-profile';
 import { ZooKeeperSettingsError } from '../model/errors';

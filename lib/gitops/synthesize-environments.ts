@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Chart } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import { ZooKeeperChart } from '../chart';
 import { Environment } from '../environments/environment-file';
 import { ZooKeeperSettingsError } from '../model/errors';
@@ -67,7 +67,7 @@ function buildEnvironments(environments: readonly Environment[], scratch: string
       // The chart id names the file: <ensemble>.k8s.yaml, so a folder reads like the cluster.
       const chart = new ZooKeeperChart(app, chartId(env), env.settings);
       const { name, namespace } = chart.ensemble.model;
-      const objects = chart.toJson().map((o: { kind: string; metadata: { name: string; namespace?: string } }) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`);
+      const objects = objectsOf(chart);
       const target: EnvironmentTarget = { environment: env.name, ensemble: name, namespace, objects };
       return [{ app, folder, target }];
     } catch (error) {
@@ -78,6 +78,16 @@ function buildEnvironments(environments: readonly Environment[], scratch: string
   });
   if (issues.length > 0) throw new ZooKeeperSettingsError('environments', issues, 'the environments');
   return built;
+}
+
+/**
+ * Every object of a chart as `Kind namespace/name`, Namespaces first as in the manifest. Read from
+ * the constructs rather than chart.toJson(), which would resolve the whole chart a second time.
+ */
+function objectsOf(chart: Chart): string[] {
+  const objects = chart.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c));
+  return [...objects.filter((o) => o.kind === 'Namespace'), ...objects.filter((o) => o.kind !== 'Namespace')]
+    .map((o) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`);
 }
 
 /** The ensemble's name when it is a valid one; otherwise the chart reports it and the id is moot. */

@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-28';
+import { k8s } from '../k8s';
 import { DeploymentMode } from '../deployment-mode';
 import { ImageProfileProps } from '../image-profile';
 import { AlertThresholds, PrometheusMonitor } from '../monitoring-settings';

@@ -1,5 +1,5 @@
 import * as net from 'net';
-import { k8s } from 'cdk8s-plus-28';
+import { k8s } from '../k8s';
 import { ClientAccess, NETWORK_POLICY_SETTING_NAMES } from '../network-policy-settings';
 import { EnsembleModel, NamedPort, TrafficPort, TrafficRule } from './ensemble-model';
 import { NameFormat, SettingsReader } from './settings-reader';

@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-28';
+import { k8s } from '../k8s';
 import { ImageProfile, LoggingBackend } from '../image-profile';
 import { AntiAffinity, LogLevel, SETTING_NAMES, ZoneSpread, ZooKeeperEnsembleProps } from '../settings';
 import { ClientTls } from '../tls-settings';

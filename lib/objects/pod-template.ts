@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-28';
+import { k8s } from '../k8s';
 import { EnsembleModel, MemberGroup, ProbeTiming } from '../model/ensemble-model';
 import { AntiAffinity } from '../settings';
 import { selectGroup } from './metadata';
