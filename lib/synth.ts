@@ -16,7 +16,14 @@ export function newApp(outdir: string): App {
  * Tells whether an entry found at the top of an output folder is one this kind of run writes, so
  * that a run may remove it when it no longer produces it (a removed chart or environment).
  */
-export type OwnedEntry = (entry: fs.Dirent, fullPath: string) => boolean;
+export type OwnedEntry = (entry: OutputEntry, fullPath: string) => boolean;
+
+/** An entry of an output folder, as fs.readdirSync(dir, { withFileTypes: true }) gives it. */
+export interface OutputEntry {
+  readonly name: string;
+  isFile(): boolean;
+  isDirectory(): boolean;
+}
 
 /** What `runSynthesis` and `synthesizeAtomically` own in their folder: the top-level manifests. */
 export const ownsManifestFiles: OwnedEntry = (entry) => entry.isFile() && entry.name.endsWith(MANIFEST_EXTENSION);
