@@ -3,7 +3,7 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import { Document, isMap, isScalar, isSeq, LineCounter, Node, Pair, parseDocument } from 'yaml';
 import { ZooKeeperChart, ZooKeeperChartProps } from '../chart';
-import { ImageProfile } from '../image-profile';
+import { ImageProfile, releaseVersionProblem } from '../image-profile';
 import { ZooKeeperSettingsError } from '../model/errors';
 import { NameFormat } from '../model/settings-reader';
 
@@ -32,11 +32,15 @@ export class EnvironmentFileError extends Error {
   }
 }
 
-/** Image profiles a file can name; `image: debian` or `image: { profile: debian, reference: ... }`. */
+/**
+ * Image profiles a file can name: `image: debian`, `image: { profile: debian, reference: ... }`, or
+ * an Apache release of your own build, `image: { profile: apache, version: 3.9.4, reference: ... }`.
+ */
 const PROFILES: Record<string, (reference?: string) => ImageProfile> = {
   upmio: (reference) => ImageProfile.upmio(reference),
   debian: (reference) => ImageProfile.debian(reference),
 };
+const APACHE_PROFILE = 'apache';
 
 /**
  * Reads `environments/<name>.yaml`: the same settings as ZooKeeperChartProps, under the same
@@ -96,14 +100,26 @@ export function readEnvironmentFiles(dir: string): Environment[] {
 
 /** An ImageProfile from `upmio`, `debian` or `{ profile, reference }`, or what is wrong. */
 function readImage(value: unknown): ImageProfile | string {
-  const allowed = `must be ${Object.keys(PROFILES).map((p) => `'${p}'`).join(' or ')}, or { profile: ..., reference: <image reference> }`;
+  const allowed = `must be ${Object.keys(PROFILES).map((p) => `'${p}'`).join(' or ')}, or { profile: ..., reference: <image reference> }, `
+    + `or { profile: ${APACHE_PROFILE}, version: <3.8.x or 3.9.x>, reference: <image reference> }`;
   if (typeof value === 'string') return PROFILES[value]?.() ?? `${allowed} (got ${JSON.stringify(value)})`;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return allowed;
-  const { profile, reference, ...rest } = value as Record<string, unknown>;
+  const { profile, reference, version, ...rest } = value as Record<string, unknown>;
   if (Object.keys(rest).length > 0) return `${allowed}; ${Object.keys(rest).join(', ')} is not a field`;
-  if (typeof profile !== 'string' || !PROFILES[profile]) return `${allowed} (got profile ${JSON.stringify(profile)})`;
   if (reference !== undefined && typeof reference !== 'string') return `${allowed} (reference must be a string)`;
+  if (profile === APACHE_PROFILE) return readApacheRelease(version, reference as string | undefined);
+  if (typeof profile !== 'string' || !PROFILES[profile]) return `${allowed} (got profile ${JSON.stringify(profile)})`;
+  if (version !== undefined) return `version is a field of profile ${APACHE_PROFILE} only: profile ${profile} is one version`;
   return PROFILES[profile](reference as string | undefined);
+}
+
+/** The project publishes no Apache release image, so the reference of your build is required. */
+function readApacheRelease(version: unknown, reference: string | undefined): ImageProfile | string {
+  if (reference === undefined) return `profile ${APACHE_PROFILE} needs reference: the image you built from image/apache and pushed`;
+  // YAML reads 3.9.4 as a string but an unquoted 3.9 as a number: both reach the version check.
+  const problem = releaseVersionProblem(version);
+  if (problem) return `version ${problem}`;
+  return ImageProfile.apacheRelease({ version: version as string, image: reference });
 }
 
 /**
