@@ -213,6 +213,16 @@ describe('invalid settings', () => {
     expect(issuesOf({ namespace: 123 }, null)).toEqual([{ setting: 'namespace', message: 'must be a string (got 123)' }]);
   });
 
+  test.each([
+    ['clientTls', { clientTls: 'yes', tlsIssuer: { name: 'ca' }, secureClientPort: 2282 }],
+    ['quorumTls', { quorumTls: 'yes', tlsSecretName: 'zk-tls' }],
+    ['clientSasl', { clientSasl: 'yes', saslSecretName: 'zk-sasl', saslClientUsers: { app: 'app-password' }, saslSuperDigestKey: 'super' }],
+    ['quorumSasl', { quorumSasl: 'yes', saslSecretName: 'zk-sasl', saslQuorumUser: 'quorum' }],
+    ['mode', { mode: 'clustr', replicas: 5, observers: 2 }],
+  ])('an invalid %s is the only issue: the settings that depend on it are not judged by its default', (setting, props) => {
+    expect(issuesOf(props).map((i) => i.setting)).toEqual([setting]);
+  });
+
   test.each([['null', null], ['a list', []], ['a string', 'zk']])('settings given as %s are a settings error naming them, from the ensemble and from the chart', (what, props) => {
     const { App, Chart } = require('cdk8s');
     const message = `props: must be an object of settings, such as { namespace: 'zk' }, or left out for the defaults (got ${what === 'a string' ? '"zk"' : what})`;

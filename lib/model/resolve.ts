@@ -55,7 +55,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
   const name = s.string('name', 'zookeeper', (v) => NameFormat.dnsLabel(v) ?? (/^[a-z]/.test(v) && v.length <= MAX_NAME_LENGTH ? undefined
     : `must start with a letter and be at most ${MAX_NAME_LENGTH} characters (it prefixes Service names and pod names)`));
   const namespace = s.string('namespace', chartNamespace, NameFormat.dnsLabel);
-  if (namespace === undefined && !s.has('namespace')) s.fail('namespace', 'is required: set it here or on the enclosing chart (it is part of every member\'s DNS name)');
+  if (namespace === undefined && !s.failed('namespace')) s.fail('namespace', 'is required: set it here or on the enclosing chart (it is part of every member\'s DNS name)');
   const clusterDomain = s.string('clusterDomain', 'cluster.local', NameFormat.dnsSubdomain);
 
   const topology = readTopology(s, name, MAX_NAME_LENGTH);

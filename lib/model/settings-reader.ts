@@ -126,6 +126,15 @@ export class SettingsReader {
     return this.raw[key] !== undefined;
   }
 
+  /**
+   * Whether any of `keys` was reported invalid. A check that depends on a setting's value skips
+   * when the setting was refused: its getter returned the default, and a message about the
+   * default (`namespace is required`, `has no effect while clientTls is 'off'`) would be wrong.
+   */
+  public failed(...keys: string[]): boolean {
+    return keys.some((key) => this.issues.some((issue) => issue.setting === `${this.prefix}${key}`));
+  }
+
   /** The raw input, for values checked elsewhere (e.g. an ImageProfile instance). */
   public value(key: string): unknown {
     return this.raw[key];
