@@ -181,6 +181,8 @@ const BAD_INPUTS: [string, Record<string, unknown>, string, RegExp][] = [
   ['quorum.auth in zoo.cfg', { additionalConfig: { 'quorum.auth.enableSasl': 'true' } }, 'additionalConfig.quorum.auth.enableSasl', /use quorumSasl/],
   ['a managed zoo.cfg key as a JVM flag, which zoo.cfg would silently override', { jvmOptions: ['-Dzookeeper.4lw.commands.whitelist=*'] }, 'jvmOptions[0]', /^sets zoo.cfg's 4lw.commands.whitelist, which the construct manages and zoo.cfg would override; use nothing/],
   ['the AdminServer address as a JVM flag', { jvmOptions: ['-Dzookeeper.admin.serverAddress=0.0.0.0'] }, 'jvmOptions[0]', /^sets zoo.cfg's admin.serverAddress/],
+  ['a pull secret listed twice', { imagePullSecrets: ['registry', 'mirror', 'registry'] }, 'imagePullSecrets[2]', /^repeats imagePullSecrets\[0\]; list each entry once$/],
+  ['a client namespace listed twice', { clientNamespaces: ['kafka', 'kafka'] }, 'clientNamespaces[1]', /^repeats clientNamespaces\[0\]/],
   ['a JAAS file as a JVM option', { jvmOptions: ['-Djava.security.auth.login.config=/etc/jaas.conf'] }, 'jvmOptions[0]', /clientSasl and quorumSasl build the JAAS file/],
 ];
 

@@ -71,9 +71,6 @@ export function resolveApplications(targets: readonly EnvironmentTarget[], gitop
   const project = s.string('project', 'default', NameFormat.dnsSubdomain);
   const argocdNamespace = s.string('argocdNamespace', 'argocd', NameFormat.dnsLabel);
   const automated = s.stringList('automatedSync', isEnvironment);
-  automated.forEach((name, index) => {
-    if (automated.indexOf(name) !== index) s.fail(`automatedSync[${index}]`, `names '${name}' twice`);
-  });
   const clusters = s.stringMap('clusters', isEnvironment, (v) => (!/^https:\/\/\S+$/.test(v) ? 'must be an API server URL starting with https://'
     : CREDENTIALS_IN_URL.test(v) ? 'must not carry credentials: Argo CD reads them from its cluster Secret' : undefined));
 

@@ -198,10 +198,14 @@ export class SettingsReader {
       this.fail(key, `must be a list of strings${this.got(key, value)}`);
       return [];
     }
+    // A repeated entry is a mistake in every list of names, flags and blocks, and some (pull
+    // secrets) are merge keys that a repeated entry breaks in `kubectl apply`.
     return value.filter((item, index) => {
       const problem = typeof item === 'string' ? format(item) : 'must be a string';
+      const first = value.indexOf(item);
       if (problem) this.fail(`${key}[${index}]`, `${problem}${this.got(`${key}[${index}]`, item)}`);
-      return !problem;
+      else if (first !== index) this.fail(`${key}[${index}]`, `repeats ${key}[${first}]; list each entry once`);
+      return !problem && first === index;
     });
   }
 
