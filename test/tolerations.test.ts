@@ -53,6 +53,11 @@ describe('invalid tolerations', () => {
     expect(issuesOf(tolerations)).toContainEqual({ setting, message: expect.stringMatching(message) });
   });
 
+  test('an invalid operator or effect is the only issue: the checks that depend on it are not judged by a default', () => {
+    expect(issuesOf([{ operator: 'In', effect: 'NoExecute' }]).map((i) => i.setting)).toEqual(['tolerations[0].operator']);
+    expect(issuesOf([{ key: 'a', effect: 'Evict', tolerationSeconds: 30 }]).map((i) => i.setting)).toEqual(['tolerations[0].effect']);
+  });
+
   test('the second toleration\'s problems are named by its index, and a valid first one by none', () => {
     const issues = issuesOf([{ key: 'a', operator: 'Exists' }, { key: 'b', operator: 'Exists', value: 'x', effect: 'Never' }]);
     expect(issues.map((i) => i.setting).sort()).toEqual(['tolerations[1].effect', 'tolerations[1].value']);

@@ -16,16 +16,16 @@ export function readTolerations(s: SettingsReader): k8s.Toleration[] {
     const key = t.string('key', undefined, NameFormat.qualifiedKey);
     const operator = t.oneOf('operator', OPERATORS.EQUAL, OPERATORS);
     const value = t.string('value', undefined, NameFormat.labelValue);
-    const effect = t.has('effect') ? t.oneOf('effect', EFFECTS.NO_EXECUTE, EFFECTS) : undefined;
+    const effect = t.has('effect') ? t.oneOf('effect', EFFECTS.NO_SCHEDULE, EFFECTS) : undefined;
     const tolerationSeconds = t.int('tolerationSeconds', undefined, { min: 0, max: Number.MAX_SAFE_INTEGER });
 
     if (operator === OPERATORS.EXISTS && t.has('value')) {
       t.fail('value', `must be left out with operator '${OPERATORS.EXISTS}', which matches every value of the key`);
     }
-    if (operator === OPERATORS.EQUAL && !t.has('key')) {
+    if (operator === OPERATORS.EQUAL && !t.has('key') && !t.failed('operator')) {
       t.fail('key', `is required with operator '${OPERATORS.EQUAL}' (the default); to tolerate every taint, set operator '${OPERATORS.EXISTS}' without a key`);
     }
-    if (t.has('tolerationSeconds') && effect !== EFFECTS.NO_EXECUTE) {
+    if (t.has('tolerationSeconds') && effect !== EFFECTS.NO_EXECUTE && !t.failed('effect')) {
       t.fail('tolerationSeconds', `needs effect '${EFFECTS.NO_EXECUTE}': it is how long the pod stays on a node after such a taint appears`);
     }
     const toleration: k8s.Toleration = {
