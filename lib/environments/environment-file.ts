@@ -127,9 +127,8 @@ function locate(doc: Document, setting: string, at: (offset: number | undefined)
       [node, line, rest] = [item, at(item.range?.[0]), rest.slice(index[0].length)];
     } else if (isMap(node)) {
       const path = rest;
-      const pair = node.items
-        .filter((p) => [keyOf(p), `${keyOf(p)}.`, `${keyOf(p)}[`].some((prefix) => path === prefix || (prefix !== keyOf(p) && path.startsWith(prefix))))
-        .sort((a, b) => keyOf(b).length - keyOf(a).length)[0];
+      const leads = (key: string) => path === key || path.startsWith(`${key}.`) || path.startsWith(`${key}[`);
+      const pair = node.items.filter((p) => leads(keyOf(p))).sort((a, b) => keyOf(b).length - keyOf(a).length)[0];
       if (!pair) break;
       [node, line, rest] = [pair.value, at((pair.key as Node).range?.[0]), rest.slice(keyOf(pair).length).replace(/^\./, '')];
     } else {
