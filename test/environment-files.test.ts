@@ -86,7 +86,11 @@ const BAD_FILES: [string, string, string, number, string | undefined, RegExp][] 
   ['createNamespace not a boolean', 'a.yaml', 'createNamespace: "no"\n', 1, 'createNamespace', /true or false/],
   ['environment name that cannot be a folder and an Application name', 'Prod_EU.yaml', 'replicas: 3\n', 1, undefined, /environment name 'Prod_EU'.*DNS label/],
   ['not a map', 'a.yaml', '- replicas: 3\n', 1, undefined, /must be a map of settings/],
-  ['broken YAML', 'a.yaml', 'replicas: 3\nlabels: { team: x\n', 3, undefined, /not valid YAML/],
+  ['broken YAML, reported on the file\'s last line rather than past it', 'a.yaml', 'replicas: 3\nlabels: { team: x\n', 2, undefined, /not valid YAML/],
+  ['an unclosed list at the end, with blank lines after it', 'a.yaml', 'namespace: zk\nreplicas: [1\n\n\n', 2, undefined, /not valid YAML/],
+  ['a port set to another port\'s default, below comments: reported on its own line', 'a.yaml', '# prod\n# platform team\nmode: highly-available\nnamespace: zk\nclientPort: 7000\n', 5, 'clientPort', /must differ from metricsPort \(both are 7000, metricsPort by default\)/],
+  ['a nested field of a list entry', 'a.yaml', 'namespace: zk\ntolerations:\n  - key: a\n    operator: Exists\n    value: x\n', 5, 'tolerations[0].value', /must be left out/],
+  ['a dotted zoo.cfg key', 'a.yaml', 'namespace: zk\nadditionalConfig:\n  jute.maxbuffer: "1"\n  4lw.commands.whitelist: "*"\n', 4, 'additionalConfig.4lw.commands.whitelist', /is managed by the construct/],
   ['duplicate key', 'a.yaml', 'replicas: 3\nreplicas: 5\n', 2, undefined, /not valid YAML: Map keys must be unique/],
 ];
 

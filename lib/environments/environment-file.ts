@@ -51,7 +51,10 @@ export function readEnvironmentFile(file: string): Environment {
   const text = fs.readFileSync(file, 'utf8');
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const at = (offset: number | undefined) => (offset === undefined ? 1 : lines.linePos(offset).line);
+  // An error found at the end of the text (an unclosed bracket) belongs to its last line, not to
+  // the empty line after the final newline.
+  const end = text.trimEnd().length;
+  const at = (offset: number | undefined) => (offset === undefined ? 1 : lines.linePos(Math.min(offset, Math.max(end - 1, 0))).line);
   if (doc.errors.length > 0) {
     throw new EnvironmentFileError(doc.errors.map((e) => ({ file, line: at(e.pos[0]), message: `not valid YAML: ${e.message.split('\n')[0]}` })));
   }
@@ -124,22 +127,31 @@ function readApacheRelease(version: unknown, reference: string | undefined): Ima
 
 /**
  * The line of a setting given by its path as issues name it (`replicas`, `labels.team`,
- * `alertThresholds.elections`, `jvmOptions[0]`, `image.userId`): the deepest node of the path that
- * the file has. Keys may contain dots (label keys), so the rest of the path after the top-level
- * setting is first tried as one key.
+ * `alertThresholds.elections`, `jvmOptions[0]`, `tolerations[1].effect`): the deepest node of the
+ * path that the file has. Keys may contain dots (label keys, zoo.cfg keys), so at each map the
+ * longest key the rest of the path starts with is taken.
  */
 function locate(doc: Document, setting: string, at: (offset: number | undefined) => number): number {
-  const [, top, rest] = /^([^.[]+)(.*)$/.exec(setting) ?? [undefined, setting, ''];
-  const topPair = isMap(doc.contents) ? doc.contents.items.find((p) => keyOf(p) === top) : undefined;
-  if (!topPair) return at(doc.contents?.range?.[0]);
-  const value = topPair.value as Node | null;
-  const index = /^\[(\d+)\]/.exec(rest);
-  if (index && isSeq(value)) return at((value.items[Number(index[1])] as Node | undefined)?.range?.[0] ?? value.range?.[0]);
-  if (rest.startsWith('.') && isMap(value)) {
-    const inner = value.items.find((p) => keyOf(p) === rest.slice(1));
-    if (inner) return at((inner.key as Node).range?.[0]);
+  let node: unknown = doc.contents;
+  let line = at(doc.contents?.range?.[0]);
+  let rest = setting;
+  while (rest !== '') {
+    if (isSeq(node)) {
+      const index = /^\[(\d+)\]\.?/.exec(rest);
+      const item = index ? (node.items[Number(index[1])] as Node | undefined) : undefined;
+      if (!index || !item) break;
+      [node, line, rest] = [item, at(item.range?.[0]), rest.slice(index[0].length)];
+    } else if (isMap(node)) {
+      const path = rest;
+      const leads = (key: string) => path === key || path.startsWith(`${key}.`) || path.startsWith(`${key}[`);
+      const pair = node.items.filter((p) => leads(keyOf(p))).sort((a, b) => keyOf(b).length - keyOf(a).length)[0];
+      if (!pair) break;
+      [node, line, rest] = [pair.value, at((pair.key as Node).range?.[0]), rest.slice(keyOf(pair).length).replace(/^\./, '')];
+    } else {
+      break;
+    }
   }
-  return at((topPair.key as Node).range?.[0]);
+  return line;
 }
 
 function keyOf(pair: Pair): string {
