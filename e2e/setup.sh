@@ -5,20 +5,24 @@
 # 1. installs the Debian packages podman needs here (apt-get only when one is missing);
 # 2. makes the base image docker.io/library/debian:bookworm-slim with debootstrap when it is not
 #    there: these machines reach only deb.debian.org and npm, not Docker Hub;
-# 3. builds the product image (image/Containerfile), tagged with ImageProfile.debian()'s image;
-# 4. builds the e2e client image (e2e/client/Containerfile) on top of it;
-# 5. unpacks Prometheus (test/setup-tools.sh), which scenario 10 runs on the host.
+# 3. builds the Debian image (image/debian/Containerfile), tagged with ImageProfile.debian()'s image;
+# 4. builds the Apache release images (image/apache/Containerfile) of APACHE_RELEASES below, in the
+#    layout of ImageProfile.apacheRelease(), tagged localhost/cdk8s-zookeeper:<version>;
+# 5. builds the e2e client image (e2e/client/Containerfile) on top of the Debian image;
+# 6. unpacks Prometheus (test/setup-tools.sh), which scenario 10 runs on the host.
 # Every step is cached: an image is rebuilt only when the hash of what it is built from (its build
 # context, build arguments and parent image) differs from the label on the existing image. A run
 # with everything in place takes a few seconds.
 #
-# stdout carries only KEY=VALUE lines for the harness (CONTAINERS_CONF, ZK_E2E_IMAGE,
-# ZK_E2E_CLIENT_IMAGE); progress and timings go to stderr. Every podman call of the harness must
-# run with the same CONTAINERS_CONF.
+# stdout carries only KEY=VALUE lines for the harness (CONTAINERS_CONF, ZK_E2E_IMAGE (Debian),
+# ZK_E2E_CLIENT_IMAGE, and ZK_E2E_IMAGE_384, ZK_E2E_IMAGE_394 (Apache releases)); progress and
+# timings go to stderr. Every podman call of the harness must run with the same CONTAINERS_CONF.
 #
 # Environment (all optional):
 #   DEBIAN_MIRROR           default http://deb.debian.org/debian
 #   DEBIAN_SECURITY_MIRROR  default http://deb.debian.org/debian-security
+#   JAVA_TRUSTSTORE         default /etc/ssl/certs/java/cacerts: the truststore Maven uses in the
+#                           Apache image builds (skipped when not readable)
 #
 # Runs as root, or as a user with sudo for apt-get and debootstrap (podman then runs rootless as
 # that user, so the harness must run as the same user).
@@ -33,6 +37,13 @@ BASE_IMAGE=docker.io/library/debian:bookworm-slim
 HASH_LABEL=io.cdk8s-zookeeper.e2e.build-hash
 DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 DEBIAN_SECURITY_MIRROR=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
+JAVA_TRUSTSTORE=${JAVA_TRUSTSTORE:-/etc/ssl/certs/java/cacerts}
+# The Apache ZooKeeper releases built from image/apache (ImageProfile.apacheRelease()), and the
+# release whose Prometheus provider each takes where it is not its own. 3.8.4's own provider is missing from the partial
+# Maven Central mirror these machines reach; 3.8.3's is the same code with the same simpleclient
+# (docs/images.md), and image/apache/lock holds the checked jars of exactly these pairs.
+APACHE_RELEASES=(3.8.4 3.9.4)
+declare -A PROVIDER_RELEASE=([3.8.4]=3.8.3)
 
 # Packages, not binaries, because several are helpers podman looks for in /usr/lib/podman:
 # netavark + aardvark-dns (networks with DNS for --network-alias), catatonit (the infra container
@@ -233,48 +244,83 @@ build_cached() {
 # ---------------------------------------------------------------------------------------------
 log "CONTAINERS_CONF=$CONTAINERS_CONF"
 
-step_begin "step 1/5: Debian packages"
+step_begin "step 1/6: Debian packages"
 install_packages
-step_end "step 1/5: Debian packages"
+step_end "step 1/6: Debian packages"
 
-step_begin "step 2/5: what ImageProfile.debian() expects"
-# The product image's tag and layout come from the profile, and the client image's tag from the
-# harness that runs it (single sources of truth); the build checks the layout. Loads only
-# lib/image-profile.ts and e2e/client.ts, not the whole library.
+step_begin "step 2/6: what the image profiles expect"
+# Tags and layouts come from the profiles, and the client image's tag from the harness that runs
+# it (single sources of truth); the builds check the layouts. Loads only lib/image-profile.ts and
+# e2e/client.ts, not the whole library. One line per image: tag, classpath, binaries, uid, gid.
 command -v node >/dev/null 2>&1 || die "node is needed to read lib/image-profile.ts (run npm ci first)"
-profile=$(cd "$ROOT_DIR" && timeout 60 node --import tsx -e "
-  const p = require('./lib/image-profile').ImageProfile.debian().props;
-  const client = require('./e2e/client').CLIENT_IMAGE;
-  console.log([p.image, p.classpath.join(':'), [p.javaPath, p.supervisordPath, p.bashPath].join(' '), p.userId, p.groupId, client].join('\n'));
-") || die "could not read ImageProfile.debian() (is node_modules installed? run npm ci)"
-mapfile -t profile_lines <<<"$profile"
-PRODUCT_IMAGE=${profile_lines[0]}
-CLIENT_IMAGE=${profile_lines[5]}
-PROFILE_BUILD_ARGS=(
-  --build-arg "PROFILE_CLASSPATH=${profile_lines[1]}"
-  --build-arg "PROFILE_BINARIES=${profile_lines[2]}"
-  --build-arg "PROFILE_UID=${profile_lines[3]}"
-  --build-arg "PROFILE_GID=${profile_lines[4]}"
-)
-log "product image $PRODUCT_IMAGE, classpath ${profile_lines[1]}"
-step_end "step 2/5: what ImageProfile.debian() expects"
+profiles=$(cd "$ROOT_DIR" && RELEASES="${APACHE_RELEASES[*]}" timeout 60 node --import tsx -e "
+  const { ImageProfile } = require('./lib/image-profile');
+  const line = (p) => [p.image, p.classpath.join(':'), [p.javaPath, p.supervisordPath, p.bashPath].join(' '), p.userId, p.groupId].join('\t');
+  console.log(require('./e2e/client').CLIENT_IMAGE);
+  console.log(line(ImageProfile.debian().props));
+  for (const version of process.env.RELEASES.split(' ')) {
+    console.log(line(ImageProfile.apacheRelease({ version, image: 'localhost/cdk8s-zookeeper:' + version }).props));
+  }
+") || die "could not read the image profiles (is node_modules installed? run npm ci)"
+mapfile -t profile_lines <<<"$profiles"
+CLIENT_IMAGE=${profile_lines[0]}
+# profile_build_args LINE: the build arguments that make an image build check a profile's claims.
+profile_build_args() {
+  local image classpath binaries uid gid
+  IFS=$'\t' read -r image classpath binaries uid gid <<<"$1"
+  printf '%s\n' --build-arg "PROFILE_CLASSPATH=$classpath" --build-arg "PROFILE_BINARIES=$binaries" \
+    --build-arg "PROFILE_UID=$uid" --build-arg "PROFILE_GID=$gid"
+}
+profile_image() { cut -f1 <<<"$1"; }
+PRODUCT_IMAGE=$(profile_image "${profile_lines[1]}")
+mapfile -t PROFILE_BUILD_ARGS < <(profile_build_args "${profile_lines[1]}")
+log "Debian image $PRODUCT_IMAGE; Apache release images for ${APACHE_RELEASES[*]}"
+step_end "step 2/6: what the image profiles expect"
 
-step_begin "step 3/5: base image"
+step_begin "step 3/6: base image"
 make_base_image
-step_end "step 3/5: base image"
+step_end "step 3/6: base image"
 
-step_begin "step 4/5: product image"
-product_hash=$(context_hash "$ROOT_DIR/image" "$(image_id "$BASE_IMAGE")" "${PROFILE_BUILD_ARGS[@]}")
-build_cached "$PRODUCT_IMAGE" "$ROOT_DIR/image" "$ROOT_DIR/image/Containerfile" "$product_hash" "${PROFILE_BUILD_ARGS[@]}"
-# The size a registry user pulls (uncompressed), so a change to the image shows in every run's log.
-log "image $PRODUCT_IMAGE: $(($(podman image inspect --format '{{.Size}}' "$PRODUCT_IMAGE") / 1000000)) MB"
-step_end "step 4/5: product image"
+# The size a registry user pulls (uncompressed), so a change to an image shows in every run's log.
+log_size() { log "image $1: $(($(podman image inspect --format '{{.Size}}' "$1") / 1000000)) MB"; }
 
-step_begin "step 5/5: client image"
+step_begin "step 4/6: Debian image (ImageProfile.debian())"
+product_hash=$(context_hash "$ROOT_DIR/image/debian" "$(image_id "$BASE_IMAGE")" "${PROFILE_BUILD_ARGS[@]}")
+build_cached "$PRODUCT_IMAGE" "$ROOT_DIR/image/debian" "$ROOT_DIR/image/debian/Containerfile" "$product_hash" "${PROFILE_BUILD_ARGS[@]}"
+log_size "$PRODUCT_IMAGE"
+step_end "step 4/6: Debian image (ImageProfile.debian())"
+
+step_begin "step 5/6: Apache release images (ImageProfile.apacheRelease())"
+# Maven in the build reaches Maven Central over TLS; where that goes through a proxy whose CA only
+# the host trusts, the host's Java truststore (a secret: not part of any layer) makes it work.
+truststore_args=()
+if [[ -r $JAVA_TRUSTSTORE ]]; then truststore_args=(--secret "id=java-truststore,src=$JAVA_TRUSTSTORE"); fi
+release_images=()
+index=2
+for version in "${APACHE_RELEASES[@]}"; do
+  line=${profile_lines[index]}
+  index=$((index + 1))
+  tag=$(profile_image "$line")
+  mapfile -t args < <(profile_build_args "$line")
+  args+=(--build-arg "ZOOKEEPER_VERSION=$version" --build-arg "PROMETHEUS_PROVIDER_VERSION=${PROVIDER_RELEASE[$version]:-$version}")
+  hash=$(context_hash "$ROOT_DIR/image/apache" "$(image_id "$BASE_IMAGE")" "${args[@]}")
+  build_cached "$tag" "$ROOT_DIR/image/apache" "$ROOT_DIR/image/apache/Containerfile" "$hash" "${args[@]}" "${truststore_args[@]}"
+  log "image $tag: ZooKeeper $version, Prometheus provider of $(image_label "$tag" io.cdk8s-zookeeper.prometheus-provider-version)"
+  log_size "$tag"
+  release_images+=("$version=$tag")
+done
+step_end "step 5/6: Apache release images (ImageProfile.apacheRelease())"
+
+step_begin "step 6/6: client image"
 client_hash=$(context_hash "$E2E_DIR/client" "$(image_id "$PRODUCT_IMAGE")" "$PRODUCT_IMAGE")
 build_cached "$CLIENT_IMAGE" "$E2E_DIR/client" "$E2E_DIR/client/Containerfile" "$client_hash" \
   --build-arg "BASE_IMAGE=$PRODUCT_IMAGE"
-step_end "step 5/5: client image"
+step_end "step 6/6: client image"
 
 log "ready in $(seconds_since "$SETUP_START") s"
 printf 'CONTAINERS_CONF=%s\nZK_E2E_IMAGE=%s\nZK_E2E_CLIENT_IMAGE=%s\n' "$CONTAINERS_CONF" "$PRODUCT_IMAGE" "$CLIENT_IMAGE"
+# ZK_E2E_IMAGE_384=localhost/cdk8s-zookeeper:3.8.4 and so on.
+for entry in "${release_images[@]}"; do
+  version=${entry%%=*}
+  printf 'ZK_E2E_IMAGE_%s=%s\n' "${version//./}" "${entry#*=}"
+done

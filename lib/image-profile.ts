@@ -6,6 +6,24 @@ export enum LoggingBackend {
   LOG4J = 'log4j',
 }
 
+/** The release families whose layout and configuration the project has run (3.8.x and 3.9.x). */
+const SUPPORTED_RELEASE_FAMILIES = ['3.8', '3.9'];
+
+/** What is wrong with `version` as the version of an Apache release profile; undefined if nothing. */
+export function releaseVersionProblem(version: unknown): string | undefined {
+  const parts = typeof version === 'string' ? /^(\d+)\.(\d+)\.(\d+)$/.exec(version) : null;
+  if (parts && SUPPORTED_RELEASE_FAMILIES.includes(`${parts[1]}.${parts[2]}`)) return undefined;
+  return `must be x.y.z of a ZooKeeper ${SUPPORTED_RELEASE_FAMILIES.join(' or ')} release, e.g. '3.9.4' (got ${JSON.stringify(version)})`;
+}
+
+/** Which Apache ZooKeeper release an image holds, and where it is. */
+export interface ApacheReleaseOptions {
+  /** The ZooKeeper release, `x.y.z` of a 3.8 or 3.9 release, e.g. '3.9.4'. */
+  readonly version: string;
+  /** Image reference, ideally pinned by tag or digest. */
+  readonly image: string;
+}
+
 /** What the pod relies on inside a ZooKeeper image. */
 export interface ImageProfileProps {
   /** Image reference, ideally pinned by tag or digest. */
@@ -47,14 +65,20 @@ export interface ImageProfileProps {
  */
 export class ImageProfile {
   /**
-   * quay.io/upmio/zookeeper:3.8.4: Rocky Linux 9, OpenJDK 11, the Apache 3.8.4 tarball (with the
-   * Prometheus provider) at /apache-zookeeper-3.8.4-bin, supervisor from EPEL, uid/gid 1001.
+   * An Apache ZooKeeper binary release in its own layout: the release's lib/ (logback, the native
+   * Prometheus provider) at `/apache-zookeeper-<version>-bin/lib`, with java, supervisord and bash
+   * at their usual paths and uid/gid 1001. image/apache/Containerfile builds such an image for any
+   * 3.8 or 3.9 release; the project publishes none, so `image` names where you pushed yours.
+   * Throws when the version is not x.y.z of a 3.8 or 3.9 release.
    */
-  public static upmio(image = 'quay.io/upmio/zookeeper:3.8.4'): ImageProfile {
+  public static apacheRelease(options: ApacheReleaseOptions): ImageProfile {
+    const { version, image } = options;
+    const problem = releaseVersionProblem(version);
+    if (problem) throw new Error(`ImageProfile.apacheRelease(): version ${problem}`);
     return new ImageProfile({
       image,
-      zookeeperVersion: '3.8.4',
-      classpath: ['/apache-zookeeper-3.8.4-bin/lib/*'],
+      zookeeperVersion: version,
+      classpath: [`/apache-zookeeper-${version}-bin/lib/*`],
       javaPath: '/usr/bin/java',
       supervisordPath: '/usr/bin/supervisord',
       bashPath: '/bin/bash',
@@ -66,7 +90,16 @@ export class ImageProfile {
   }
 
   /**
-   * The project's own image (image/Containerfile): Debian bookworm's zookeeper 3.8.0 with
+   * quay.io/upmio/zookeeper:3.8.4, the default: the Apache 3.8.4 release layout (Rocky Linux 9,
+   * OpenJDK 11, supervisor from EPEL, uid/gid 1001). image/apache/Containerfile builds the same
+   * layout on Debian (`ImageProfile.upmio('<your registry>/zookeeper:3.8.4')`).
+   */
+  public static upmio(image = 'quay.io/upmio/zookeeper:3.8.4'): ImageProfile {
+    return ImageProfile.apacheRelease({ version: '3.8.4', image });
+  }
+
+  /**
+   * The project's own image (image/debian/Containerfile): Debian bookworm's zookeeper 3.8.0 with
    * supervisor and OpenJDK 17. Debian's build has no Prometheus provider, and its server needs the
    * slf4j binding and log4j 1.2 for logging, servlet-api for the AdminServer and netty-codec for
    * TLS on the classpath. USER 1001:1001; its data directories are also group 0 and group-writable

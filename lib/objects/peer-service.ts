@@ -20,7 +20,7 @@ export function addPeerService(scope: Construct, model: EnsembleModel): k8s.Kube
       clusterIp: 'None',
       publishNotReadyAddresses: true,
       selector: { ...model.labels.anyMember },
-      ports: [...model.clientPorts, model.ports.quorum, model.ports.election].map(servicePort),
+      ports: [...model.clientPorts, ...model.memberPorts].map(servicePort),
     },
   });
 }
