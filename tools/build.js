@@ -48,6 +48,8 @@ function build() {
   const config = ts.getParsedCommandLineOfConfigFile(path.join(ROOT, 'tsconfig.build.json'), {}, host);
   if (!config) throw new Error('tsconfig.build.json cannot be read');
   const scratch = fs.mkdtempSync(path.join(ROOT, '.build-'));
+  // mkdtemp makes the folder private (0700); build/ should look like any other folder.
+  fs.chmodSync(scratch, 0o777 & ~process.umask());
   try {
     const program = ts.createProgram({ rootNames: config.fileNames, options: { ...config.options, outDir: scratch }, projectReferences: config.projectReferences });
     const diagnostics = [...config.errors, ...ts.getPreEmitDiagnostics(program), ...program.emit().diagnostics];
