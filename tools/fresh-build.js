@@ -2,7 +2,8 @@
 // Preloaded by the synth (`node -r ./tools/fresh-build.js build/main.js`, in package.json and
 // cdk8s.yaml) before Node reads build/main.js: the app never runs code older than its sources.
 // When a source changed since the last build, it compiles first (with type-check, a few seconds);
-// a compile error stops the run before anything is written.
+// a compile error stops the run before anything is written. Then it keeps where each module was
+// found (tools/resolve-cache.js).
 'use strict';
 const { build, isFresh } = require('./build');
 
@@ -13,3 +14,5 @@ if (!isFresh()) {
     process.exit(1);
   }
 }
+
+require('./resolve-cache').cacheResolutions();
