@@ -4,6 +4,7 @@
  * listens on or no Service exposes, and no exposed port is left unreachable.
  */
 import { DeploymentMode, ImageProfile, PrometheusMonitor, ZooKeeperEnsembleProps } from '../lib';
+import { userApp } from './support/default-app';
 import { selects } from './support/k8s-schema/rules';
 import { KubeObject, synthEnsemble } from './support/synth';
 
@@ -13,6 +14,9 @@ const VARIANTS: [string, ZooKeeperEnsembleProps][] = [
   ['a cluster with observers and a PodMonitor', { mode: DeploymentMode.CLUSTER, observers: 2, prometheusMonitor: PrometheusMonitor.POD_MONITOR }],
   ['the Debian image, whose exporter serves the metrics port', { image: ImageProfile.debian() }],
   ['a standalone server', { mode: DeploymentMode.STANDALONE }],
+  // The user's environments, whatever they are (those that keep a NetworkPolicy).
+  ...userApp().environments.filter((env) => env.settings.networkPolicy !== false)
+    .map(({ name, settings: { createNamespace, ...settings } }): [string, ZooKeeperEnsembleProps] => [`environment '${name}' of the user's app`, settings]),
 ];
 
 /** `TCP/2181`: a port as traffic sees it. */
