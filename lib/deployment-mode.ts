@@ -1,6 +1,6 @@
 /**
  * A preset of defaults for the size and footprint of an ensemble. Every setting given explicitly
- * wins over its preset value; the README's "Deployment modes" lists the values.
+ * wins over its preset value; docs/deployment-modes.md lists the values.
  */
 export enum DeploymentMode {
   /**

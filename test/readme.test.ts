@@ -2,30 +2,44 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { GITOPS_SETTING_NAMES, SETTING_NAMES } from '../lib';
 
-const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+const ROOT = path.join(__dirname, '..');
+const read = (file: string) => fs.readFileSync(path.join(ROOT, file), 'utf8');
+const readme = read('README.md');
+const docs = fs.readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`);
 
-describe('the README', () => {
-  const documented = [...readme.matchAll(/^\| `(\w+)`/gm)].map((m) => m[1]);
+/** The names a Markdown table documents: its rows that start with a `name` in code. */
+const tableNames = (markdown: string) => [...markdown.matchAll(/^\| `(\w+)`/gm)].map((m) => m[1]);
 
-  test('documents every setting in its configuration reference', () => {
+describe('the configuration reference (docs/configuration.md, docs/environments.md)', () => {
+  test('documents every setting', () => {
+    const documented = tableNames(read('docs/configuration.md'));
     expect(SETTING_NAMES.filter((name) => !documented.includes(name))).toEqual([]);
   });
 
   test('documents every GitOps setting', () => {
+    const documented = tableNames(read('docs/environments.md'));
     expect(GITOPS_SETTING_NAMES.filter((name) => !documented.includes(name))).toEqual([]);
   });
 
-  test('documents no setting that does not exist', () => {
+  test('no page of the README or docs/ documents a setting that does not exist', () => {
     const known = [...SETTING_NAMES, ...GITOPS_SETTING_NAMES, 'createNamespace', 'image', 'zookeeperVersion', 'classpath', 'javaPath', 'userId', 'nativePrometheusMetrics', 'logging'];
-    expect(documented.filter((name) => !known.includes(name as never))).toEqual([]);
+    const unknown = ['README.md', ...docs].flatMap((file) =>
+      tableNames(read(file)).filter((name) => !known.includes(name as never)).map((name) => `${file}: ${name}`));
+    expect(unknown).toEqual([]);
   });
+});
 
+describe('the README', () => {
   test('quotes a quick start of exactly the commands .ci/run runs', () => {
     const quickStart = /## Quick start[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)![1]
       .split('\n').map((line) => line.replace(/#.*/, '').trim()).filter(Boolean);
-    const ci = fs.readFileSync(path.join(__dirname, '..', '.ci', 'run'), 'utf8');
+    const ci = read('.ci/run');
     expect(quickStart).toEqual(['npm ci && npm run synth', 'npm test']);
     // Each command starts a line of .ci/run (possibly followed by its failure handling).
     for (const command of quickStart) expect(ci).toMatch(new RegExp(`^${command.replace(/[&.|]/g, '\\$&')}( \\|\\| .*)?$`, 'm'));
+  });
+
+  test('fits on a page: at most 250 lines', () => {
+    expect(readme.split('\n').length).toBeLessThanOrEqual(250);
   });
 });

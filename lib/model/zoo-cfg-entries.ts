@@ -112,7 +112,7 @@ function nativeMetricsEntries(port: number | undefined): [string, string | numbe
  * is replaced (the tls-sync program replaces them when the Secret changes): `sslQuorumReloadCertFiles`
  * for the quorum, `client.certReload` for clients. The latter came with ZOOKEEPER-3806 (3.9.0); its
  * 3.8 backport (ZOOKEEPER-4546) was merged after 3.8.4, and 3.8.0 has no such property: those
- * serve clients the certificate they started with (see the README's TLS section).
+ * serve clients the certificate they started with (see docs/tls.md).
  */
 function tlsEntries(tls: TlsModel, secureClientPort: number | undefined): [string, string | number | boolean][] {
   const stores = (prefix: string): [string, string | boolean][] => [
