@@ -7,7 +7,7 @@
 #    there: these machines reach only deb.debian.org and npm, not Docker Hub;
 # 3. builds the product image (image/Containerfile), tagged with ImageProfile.debian()'s image;
 # 4. builds the e2e client image (e2e/client/Containerfile) on top of it;
-# 5. unpacks Prometheus (test/setup-tools.sh), which scenario 10 runs on the host.
+# 5. unpacks the test tools into .tools/ (test/setup-tools.sh); scenario 10 runs its Prometheus on the host.
 # Every step is cached: an image is rebuilt only when the hash of what it is built from (its build
 # context, build arguments and parent image) differs from the label on the existing image. A run
 # with everything in place takes a few seconds.
