@@ -18,7 +18,7 @@ import { ARGOCD_FOLDER, checkEnvironmentNames, EnvironmentTarget, resolveApplica
  *     <outdir>/<environment>/<ensemble>.k8s.yaml              the ensemble, Namespace included
  *     <outdir>/<environment>/<ensemble>.monitoring.k8s.yaml   its Prometheus Operator objects, if any
  *     <outdir>/<environment>/kustomization.yaml               both, for `kubectl kustomize`
- *     <outdir>/argocd/<environment>.k8s.yaml       its Argo CD Application (with `gitops` only)
+ *     <outdir>/argocd/<environment>.k8s.yaml                  its Argo CD Application (with `gitops` only)
  *
  * Every environment's problems are reported together; nothing is written unless all are valid.
  */
