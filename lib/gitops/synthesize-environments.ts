@@ -9,14 +9,16 @@ import { newApp, writeAtomically } from '../synth';
 import { addApplication } from './application';
 import { GitOpsSettings } from './gitops-settings';
 import { renderKustomization } from './kustomization';
+import { writeManifests } from './manifest-files';
 import { ARGOCD_FOLDER, checkEnvironmentNames, EnvironmentTarget, resolveApplications } from './resolve-delivery';
 
 /**
  * Synthesizes every environment into its own folder, all-or-nothing:
  *
- *     <outdir>/<environment>/<ensemble>.k8s.yaml   the ensemble, Namespace included
- *     <outdir>/<environment>/kustomization.yaml    the same objects for `kubectl kustomize`
- *     <outdir>/argocd/<environment>.k8s.yaml       its Argo CD Application (with `gitops` only)
+ *     <outdir>/<environment>/<ensemble>.k8s.yaml              the ensemble, Namespace included
+ *     <outdir>/<environment>/<ensemble>.monitoring.k8s.yaml   its Prometheus Operator objects, if any
+ *     <outdir>/<environment>/kustomization.yaml               both, for `kubectl kustomize`
+ *     <outdir>/argocd/<environment>.k8s.yaml                  its Argo CD Application (with `gitops` only)
  *
  * Every environment's problems are reported together; nothing is written unless all are valid.
  */
@@ -28,9 +30,9 @@ export function synthesizeEnvironments(environments: readonly Environment[], git
   return writeAtomically(outdir, (scratch) => {
     const built = buildEnvironments(environments, scratch);
     const applications = gitops ? resolveApplications(built.map((b) => b.target), gitops) : [];
-    for (const { app, folder } of built) {
-      app.synth();
-      const manifests = fs.readdirSync(folder).filter((file) => file.endsWith('.k8s.yaml'));
+    for (const { folder, target, objects } of built) {
+      fs.mkdirSync(folder, { recursive: true });
+      const manifests = writeManifests(folder, target.ensemble, objects);
       fs.writeFileSync(path.join(folder, 'kustomization.yaml'), renderKustomization(manifests));
     }
     if (applications.length > 0) {
@@ -48,12 +50,13 @@ function buildEnvironments(environments: readonly Environment[], scratch: string
     const folder = path.join(scratch, env.name);
     const app = newApp(folder);
     try {
-      // The chart id names the file: <ensemble>.k8s.yaml, so a folder reads like the cluster.
+      // Named after the ensemble, like its files (<ensemble>.k8s.yaml), so a folder reads like the cluster.
       const chart = new ZooKeeperChart(app, chartId(env), env.settings);
       const { name, namespace } = chart.ensemble.model;
-      const objects = chart.toJson().map((o: { kind: string; metadata: { name: string; namespace?: string } }) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`);
-      const target: EnvironmentTarget = { environment: env.name, ensemble: name, namespace, objects };
-      return [{ app, folder, target }];
+      const objects: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }[] = chart.toJson();
+      const identities = objects.map((o) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`);
+      const target: EnvironmentTarget = { environment: env.name, ensemble: name, namespace, objects: identities };
+      return [{ folder, target, objects }];
     } catch (error) {
       if (!(error instanceof ZooKeeperSettingsError)) throw error;
       issues.push(...error.issues.map((issue) => ({ setting: `${env.name}: ${issue.setting}`, message: issue.message })));
