@@ -6,6 +6,7 @@
  * model, for every TLS and SASL variant: podman enforces no policy, so the e2e tests cannot.
  */
 import { ClientTls, DeploymentMode, ImageProfile, IssuerKind, PrometheusMonitor, ZooKeeperEnsembleProps } from '../lib';
+import { userApp } from './support/default-app';
 import { selects } from './support/k8s-schema/rules';
 import { KubeObject, parseZooCfg, synthEnsemble } from './support/synth';
 
@@ -30,6 +31,9 @@ const VARIANTS: [string, ZooKeeperEnsembleProps][] = [
   ['SASL both ways over TLS both ways, plaintext clients too', {
     clientSasl: true, quorumSasl: true, saslClientUsers: { app: 'app-password' }, ...SASL, quorumTls: true, clientTls: ClientTls.ON, ...TLS,
   }],
+  // The user's environments, whatever they are (those that keep a NetworkPolicy).
+  ...userApp().environments.filter((env) => env.settings.networkPolicy !== false)
+    .map(({ name, settings: { createNamespace, ...settings } }): [string, ZooKeeperEnsembleProps] => [`environment '${name}' of the user's app`, settings]),
 ];
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ApiObject, Chart } from 'cdk8s';
+import { Chart } from 'cdk8s';
 import { ZooKeeperChart } from '../chart';
 import { Environment } from '../environments/environment-file';
 import { ZooKeeperSettingsError } from '../model/errors';
@@ -9,14 +9,16 @@ import { newApp, OwnedEntry, writeAtomically } from '../synth';
 import { addApplication } from './application';
 import { GitOpsSettings } from './gitops-settings';
 import { GENERATED_HEADER, renderKustomization } from './kustomization';
+import { writeManifests } from './manifest-files';
 import { ARGOCD_FOLDER, checkEnvironmentNames, EnvironmentTarget, resolveApplications } from './resolve-delivery';
 
 /**
  * Synthesizes every environment into its own folder, all-or-nothing:
  *
- *     <outdir>/<environment>/<ensemble>.k8s.yaml   the ensemble, Namespace included
- *     <outdir>/<environment>/kustomization.yaml    the same objects for `kubectl kustomize`
- *     <outdir>/argocd/<environment>.k8s.yaml       its Argo CD Application (with `gitops` only)
+ *     <outdir>/<environment>/<ensemble>.k8s.yaml              the ensemble, Namespace included
+ *     <outdir>/<environment>/<ensemble>.monitoring.k8s.yaml   its Prometheus Operator objects, if any
+ *     <outdir>/<environment>/kustomization.yaml               both, for `kubectl kustomize`
+ *     <outdir>/argocd/<environment>.k8s.yaml                  its Argo CD Application (with `gitops` only)
  *
  * Every environment's problems are reported together; nothing is written unless all are valid.
  * The run owns the environment folders (those holding a kustomization.yaml it generated) and
@@ -32,9 +34,9 @@ export function synthesizeEnvironments(environments: readonly Environment[], git
   return writeAtomically(outdir, (scratch) => {
     const built = buildEnvironments(environments, scratch);
     const applications = gitops ? resolveApplications(built.map((b) => b.target), gitops) : [];
-    for (const { app, folder } of built) {
-      app.synth();
-      const manifests = fs.readdirSync(folder).filter((file) => file.endsWith('.k8s.yaml'));
+    for (const { folder, target, objects } of built) {
+      fs.mkdirSync(folder, { recursive: true });
+      const manifests = writeManifests(folder, target.ensemble, objects);
       fs.writeFileSync(path.join(folder, 'kustomization.yaml'), renderKustomization(manifests));
     }
     if (applications.length > 0) {
@@ -64,12 +66,13 @@ function buildEnvironments(environments: readonly Environment[], scratch: string
     const folder = path.join(scratch, env.name);
     const app = newApp(folder);
     try {
-      // The chart id names the file: <ensemble>.k8s.yaml, so a folder reads like the cluster.
+      // Named after the ensemble, like its files (<ensemble>.k8s.yaml), so a folder reads like the cluster.
       const chart = new ZooKeeperChart(app, chartId(env), env.settings);
       const { name, namespace } = chart.ensemble.model;
-      const objects = objectsOf(chart);
-      const target: EnvironmentTarget = { environment: env.name, ensemble: name, namespace, objects };
-      return [{ app, folder, target }];
+      const objects: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }[] = chart.toJson();
+      const identities = objects.map((o) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`);
+      const target: EnvironmentTarget = { environment: env.name, ensemble: name, namespace, objects: identities };
+      return [{ folder, target, objects }];
     } catch (error) {
       if (!(error instanceof ZooKeeperSettingsError)) throw error;
       issues.push(...error.issues.map((issue) => ({ setting: `${env.name}: ${issue.setting}`, message: issue.message })));
@@ -78,16 +81,6 @@ function buildEnvironments(environments: readonly Environment[], scratch: string
   });
   if (issues.length > 0) throw new ZooKeeperSettingsError('environments', issues, 'the environments');
   return built;
-}
-
-/**
- * Every object of a chart as `Kind namespace/name`, Namespaces first as in the manifest. Read from
- * the constructs rather than chart.toJson(), which would resolve the whole chart a second time.
- */
-function objectsOf(chart: Chart): string[] {
-  const objects = chart.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c));
-  return [...objects.filter((o) => o.kind === 'Namespace'), ...objects.filter((o) => o.kind !== 'Namespace')]
-    .map((o) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`);
 }
 
 /** The ensemble's name when it is a valid one; otherwise the chart reports it and the id is moot. */
