@@ -31,22 +31,20 @@ describe.each(Object.keys(RUNNERS))('`%s`', (runner) => {
   }, 240_000);
 
   test('with a mistake in an environment file, exits non-zero, leaves dist/ byte for byte, and says so', () => {
-    // GIVEN a prod.yaml asking for an even number of voters, and the committed dist/
-    const prod = path.join(work, 'environments', 'prod.yaml');
-    const original = fs.readFileSync(prod, 'utf8');
-    fs.appendFileSync(prod, 'replicas: 4\n');
+    // GIVEN one more environment file, asking for an even number of voters, and the committed dist/
+    const broken = path.join(work, 'environments', 'zz-broken.yaml');
+    fs.writeFileSync(broken, 'namespace: zz-broken\nreplicas: 4\n');
     try {
       // WHEN the runner runs
       const result = run(work, RUNNERS[runner]);
-      // THEN it fails naming the setting, dist/ is untouched, and the message says exactly that
+      // THEN it fails naming the file, line and setting, dist/ is untouched, and the message says exactly that
       expect(result.status).not.toBe(0);
-      expect(result.stderr).toContain('environments/prod.yaml:');
-      expect(result.stderr).toContain('replicas: must be odd');
+      expect(result.stderr).toContain('environments/zz-broken.yaml:2: replicas: must be odd');
       expect(result.stderr).toContain('Nothing was written: the previous output is unchanged.');
       expect(readTree(path.join(work, 'dist'))).toEqual(readTree(path.join(ROOT, 'dist')));
       expect(fs.readdirSync(work).filter((f) => f.startsWith('.synth-'))).toEqual([]);
     } finally {
-      fs.writeFileSync(prod, original);
+      fs.rmSync(broken);
     }
   }, 240_000);
 });
@@ -60,23 +58,27 @@ describe('the synth never runs code older than its sources', () => {
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
   test('an edit of main.ts is compiled before the run; a type error stops it with dist/ untouched', () => {
+    // The user's main.ts is theirs to change, so the test writes its own app there.
     const main = path.join(work, 'main.ts');
-    const application = () => fs.readFileSync(path.join(work, 'dist', 'argocd', 'prod.k8s.yaml'), 'utf8');
-    expect(application()).toContain('targetRevision: main');
+    const app = (namespace: string) => [
+      "import { runSynthesis, ZooKeeperChart } from './lib';",
+      `runSynthesis((app) => { new ZooKeeperChart(app, 'edited', { namespace: ${namespace} }); }, 'dist');`,
+      '',
+    ].join('\n');
 
     // GIVEN main.ts with a type error WHEN the synth runs THEN the compiler's message, and no output
-    const original = fs.readFileSync(main, 'utf8');
-    fs.writeFileSync(main, original.replace("targetRevision: 'main'", 'targetRevision: 42'));
+    fs.writeFileSync(main, app('42'));
     const refused = run(work, RUNNERS['npm run synth']);
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/main\.ts.*error.*TS2322/s);
     expect(refused.stderr).toContain('Nothing was written');
     expect(readTree(path.join(work, 'dist'))).toEqual(readTree(path.join(ROOT, 'dist')));
 
-    // GIVEN main.ts following another branch WHEN the synth runs THEN the Applications follow it
-    fs.writeFileSync(main, original.replace("targetRevision: 'main'", "targetRevision: 'release-1'"));
+    // GIVEN main.ts replaced by another app WHEN the synth runs THEN that app's chart is what it writes
+    fs.writeFileSync(main, app("'edited-ns'"));
     const rebuilt = run(work, RUNNERS['npm run synth']);
+    expect(rebuilt.stderr).toContain('compiling them first');
     expect(rebuilt.status).toBe(0);
-    expect(application()).toContain('targetRevision: release-1');
+    expect(fs.readFileSync(path.join(work, 'dist', 'edited.k8s.yaml'), 'utf8')).toContain('namespace: edited-ns');
   }, 480_000);
 });
