@@ -4,5 +4,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
+  // The examples import the library by its package name, as another project does.
+  moduleNameMapper: { '^cdk8s-zookeeper$': '<rootDir>/lib' },
   snapshotResolver: '<rootDir>/test/support/snapshot-resolver.js',
 };

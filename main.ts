@@ -1,11 +1,15 @@
 // The app: which environments exist and how Argo CD delivers them. Everything else lives in lib/.
-import * as path from 'path';
+// `npm run synth` and `cdk8s synth` run its compiled form, build/main.js, rebuilt first whenever a
+// source changed (tools/fresh-build.js); both run it from the project's root.
 import { Environment, GitOpsSettings, readEnvironmentFiles, reportSynthesis, synthesizeEnvironments } from './lib';
+
+/** The folder Argo CD reads: one subfolder per environment, and argocd/ with their Applications. */
+export const OUTDIR = 'dist';
 
 /** Every environments/<name>.yaml; a TypeScript environment is one more entry in this list. */
 export function environments(): Environment[] {
-  // Relative to the working directory when possible, so errors read `environments/prod.yaml:3`.
-  return readEnvironmentFiles(path.relative(process.cwd(), path.join(__dirname, 'environments')) || '.');
+  // Relative to the working directory, so errors read `environments/prod.yaml:3`.
+  return readEnvironmentFiles('environments');
 }
 
 /** Where Argo CD reads this repository; one Application per environment lands in dist/argocd/. */
@@ -15,4 +19,4 @@ export const gitops: GitOpsSettings = {
   automatedSync: ['dev'],
 };
 
-if (require.main === module) reportSynthesis(() => synthesizeEnvironments(environments(), gitops));
+if (require.main === module) reportSynthesis(() => synthesizeEnvironments(environments(), gitops, OUTDIR), OUTDIR);

@@ -34,7 +34,8 @@ trap cleanup EXIT
 # 1. Version, from the classpath the profile names.
 # The first line: logback's default configuration adds a line when the JVM exits.
 reported=$(podman run --rm --network=none "$image" \
-  java -XX:-UsePerfData -cp "$classpath" org.apache.zookeeper.Version)
+  java -XX:-UsePerfData -cp "$classpath" org.apache.zookeeper.Version) \
+  || fail "org.apache.zookeeper.Version does not run from $classpath"
 reported=${reported%%$'\n'*}
 [[ $reported == "$version" || $reported == "$version"-* ]] || fail "Version reports '$reported', expected $version"
 log "version: $reported"

@@ -9,7 +9,7 @@
 # 4. builds the Apache release images (image/apache/Containerfile) of APACHE_RELEASES below, in the
 #    layout of ImageProfile.apacheRelease(), tagged localhost/cdk8s-zookeeper:<version>;
 # 5. builds the e2e client image (e2e/client/Containerfile) on top of the Debian image;
-# 6. unpacks Prometheus (test/setup-tools.sh), which scenario 10 runs on the host.
+# 6. unpacks the test tools into .tools/ (test/setup-tools.sh); scenario 10 runs its Prometheus on the host.
 # Every step is cached: an image is rebuilt only when the hash of what it is built from (its build
 # context, build arguments and parent image) differs from the label on the existing image. A run
 # with everything in place takes a few seconds.

@@ -2,7 +2,9 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ZooKeeperEnsemble } from './ensemble';
 import { ZooKeeperSettingsError } from './model/errors';
+import { settingsObject } from './model/settings-reader';
 import { addNamespace } from './objects/namespace';
+import { duplicateObjects } from './objects/unique-objects';
 import { ZooKeeperEnsembleProps } from './settings';
 
 export interface ZooKeeperChartProps extends ZooKeeperEnsembleProps {
@@ -19,7 +21,7 @@ export class ZooKeeperChart extends Chart {
 
   constructor(scope: Construct, id: string, props: ZooKeeperChartProps = {}) {
     super(scope, id);
-    const { createNamespace, ...ensembleProps } = props;
+    const { createNamespace, ...ensembleProps } = settingsObject(props, id) as ZooKeeperChartProps;
     if (createNamespace !== undefined && typeof createNamespace !== 'boolean') {
       throw new ZooKeeperSettingsError(id, [{ setting: 'createNamespace', message: `must be true or false (got ${JSON.stringify(createNamespace)})` }]);
     }
@@ -27,6 +29,8 @@ export class ZooKeeperChart extends Chart {
     if (createNamespace ?? true) {
       const { namespace, labels } = this.ensemble.model;
       const ns = addNamespace(this, namespace, { 'app.kubernetes.io/managed-by': labels.common['app.kubernetes.io/managed-by'] });
+      const duplicate = duplicateObjects(ns, 'createNamespace', `set createNamespace: false on all charts of the namespace '${namespace}' but one`);
+      if (duplicate) throw new ZooKeeperSettingsError(id, [duplicate]);
       // cdk8s writes objects in dependency order: the Namespace must come first for `kubectl apply -f`.
       this.ensemble.node.addDependency(ns);
     }

@@ -1,7 +1,9 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { EnsembleModel } from './model/ensemble-model';
+import { ZooKeeperSettingsError } from './model/errors';
 import { resolveEnsemble } from './model/resolve';
+import { settingsObject } from './model/settings-reader';
 import { addCertificate } from './objects/certificate';
 import { addClientService } from './objects/client-service';
 import { addConfigMaps } from './objects/config-maps';
@@ -14,6 +16,7 @@ import { addPeerService } from './objects/peer-service';
 import { addPrometheusRule } from './objects/prometheus-rule';
 import { addServiceAccount } from './objects/service-account';
 import { addStatefulSet } from './objects/stateful-set';
+import { duplicateObjects } from './objects/unique-objects';
 import { renderAlertRules } from './render/alert-rules';
 import { ZooKeeperEnsembleProps } from './settings';
 
@@ -30,7 +33,7 @@ export class ZooKeeperEnsemble extends Construct {
 
   constructor(scope: Construct, id: string, props: ZooKeeperEnsembleProps = {}) {
     super(scope, id);
-    this.model = resolveEnsemble(props, Chart.of(this).namespace);
+    this.model = resolveEnsemble(settingsObject(props, this.node.path), Chart.of(this).namespace);
 
     addServiceAccount(this, this.model);
     const checksum = addConfigMaps(this, this.model);
@@ -46,5 +49,8 @@ export class ZooKeeperEnsemble extends Construct {
     addMonitor(this, this.model);
     if (this.model.alerts) addPrometheusRule(this, this.model, renderAlertRules(this.model));
     addDashboardConfigMap(this, this.model);
+
+    const duplicate = duplicateObjects(this, 'name', `give each ensemble of the namespace '${this.model.namespace}' its own name (or put it in another namespace)`);
+    if (duplicate) throw new ZooKeeperSettingsError(this.model.name, [duplicate]);
   }
 }

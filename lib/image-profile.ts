@@ -9,6 +9,13 @@ export enum LoggingBackend {
 /** The release families whose layout and configuration the project has run (3.8.x and 3.9.x). */
 const SUPPORTED_RELEASE_FAMILIES = ['3.8', '3.9'];
 
+/** What is wrong with `version` as the version of an Apache release profile; undefined if nothing. */
+export function releaseVersionProblem(version: unknown): string | undefined {
+  const parts = typeof version === 'string' ? /^(\d+)\.(\d+)\.(\d+)$/.exec(version) : null;
+  if (parts && SUPPORTED_RELEASE_FAMILIES.includes(`${parts[1]}.${parts[2]}`)) return undefined;
+  return `must be x.y.z of a ZooKeeper ${SUPPORTED_RELEASE_FAMILIES.join(' or ')} release, e.g. '3.9.4' (got ${JSON.stringify(version)})`;
+}
+
 /** Which Apache ZooKeeper release an image holds, and where it is. */
 export interface ApacheReleaseOptions {
   /** The ZooKeeper release, `x.y.z` of a 3.8 or 3.9 release, e.g. '3.9.4'. */
@@ -66,10 +73,8 @@ export class ImageProfile {
    */
   public static apacheRelease(options: ApacheReleaseOptions): ImageProfile {
     const { version, image } = options;
-    const parts = typeof version === 'string' ? /^(\d+)\.(\d+)\.(\d+)$/.exec(version) : null;
-    if (!parts || !SUPPORTED_RELEASE_FAMILIES.includes(`${parts[1]}.${parts[2]}`)) {
-      throw new Error(`ImageProfile.apacheRelease(): version must be x.y.z of a ZooKeeper ${SUPPORTED_RELEASE_FAMILIES.join(' or ')} release, e.g. '3.9.4' (got ${JSON.stringify(version)})`);
-    }
+    const problem = releaseVersionProblem(version);
+    if (problem) throw new Error(`ImageProfile.apacheRelease(): version ${problem}`);
     return new ImageProfile({
       image,
       zookeeperVersion: version,

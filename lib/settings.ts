@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-28';
+import { k8s } from './k8s';
 import { DeploymentMode } from './deployment-mode';
 import { ImageProfile } from './image-profile';
 import { MONITORING_SETTING_NAMES, MonitoringSettings } from './monitoring-settings';

@@ -1,85 +1,91 @@
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { ARGOCD_FOLDER } from '../lib';
-import { environments, gitops } from '../main';
-import { DIST, objectsOfTree, readTree, ROOT, synthDefaultApp } from './support/default-app';
+import { AppDefinition, DIST, fixtureApp, folderOf, objectsOfTree, readTree, ROOT, synthApp, synthUserApp, userApp } from './support/default-app';
 
-describe('the default app', () => {
-  const files = synthDefaultApp();
+/** The kinds of each document of a manifest, in file order. */
+const kindsOf = (manifest: string) => manifest.split('\n---\n').map((doc) => /^kind: (\S+)$/m.exec(doc)?.[1]);
+
+/** Checks that hold for any app: the layout, the Namespace first, one Application per environment. */
+function describeLayout(what: string, define: () => AppDefinition) {
+  describe(`${what}: properties of any set of environments`, () => {
+    const app = define();
+    const names = app.environments.map((e) => e.name);
+    const files = synthApp(app);
+
+    test('synthesizes byte-identical output every time', () => {
+      expect(synthApp(define())).toEqual(files);
+    });
+
+    test('gives every environment its own folder with its manifests and a kustomization, plus one Application each, and nothing else', () => {
+      const folders = [...new Set(Object.keys(files).map((file) => file.split('/')[0]))].sort();
+      expect(folders).toEqual([...(app.gitops ? [ARGOCD_FOLDER] : []), ...names].sort());
+      for (const env of names) {
+        const own = Object.keys(folderOf(files, env));
+        expect(own).toContain(`${env}/kustomization.yaml`);
+        expect(own.filter((file) => file.endsWith('.k8s.yaml')).length).toBeGreaterThan(0);
+      }
+      if (app.gitops) expect(Object.keys(folderOf(files, ARGOCD_FOLDER))).toEqual(names.map((env) => `${ARGOCD_FOLDER}/${env}.k8s.yaml`).sort());
+    });
+
+    test('every environment creates its Namespace before any object that lives in it, so `kubectl apply -f` on its folder works on an empty cluster', () => {
+      for (const env of names) {
+        // kubectl reads a folder's files in name order.
+        const manifests = Object.entries(folderOf(files, env)).filter(([file]) => file.endsWith('.k8s.yaml')).map(([, text]) => text);
+        const kinds = manifests.flatMap(kindsOf);
+        expect({ env, first: kinds[0] }).toEqual({ env, first: 'Namespace' });
+        expect(kinds.slice(1)).not.toContain('Namespace');
+        expect(kinds).toEqual(expect.arrayContaining(['ServiceAccount', 'ConfigMap', 'Service', 'StatefulSet']));
+      }
+    });
+
+    test('each environment\'s objects live in its one namespace, which its Application deploys to', () => {
+      for (const env of names) {
+        const objects = objectsOfTree(folderOf(files, env));
+        const namespace = objects.find((o) => o.kind === 'Namespace').metadata.name;
+        expect(objects.filter((o) => o.kind !== 'Namespace' && o.metadata.namespace !== namespace)).toEqual([]);
+        if (app.gitops) expect(parse(files[`${ARGOCD_FOLDER}/${env}.k8s.yaml`]).spec.destination.namespace).toBe(namespace);
+      }
+    });
+
+    test('each Application reads its own environment folder and syncs automatically only where gitops says so', () => {
+      if (!app.gitops) return;
+      for (const env of names) {
+        const application = parse(files[`${ARGOCD_FOLDER}/${env}.k8s.yaml`]);
+        expect(application.spec.source.path).toBe(`${app.gitops.distPath ?? 'dist'}/${env}`);
+        expect(application.spec.source.repoURL).toBe(app.gitops.repoURL);
+        expect(application.spec.syncPolicy.automated !== undefined).toBe(app.gitops.automatedSync?.includes(env) ?? false);
+      }
+    });
+  });
+}
+
+describeLayout('the user\'s app (main.ts and environments/)', userApp);
+describeLayout('the fixture app (test/fixtures/app/)', fixtureApp);
+
+describe('the user\'s app and dist/', () => {
+  test('dist/ is exactly what main.ts synthesizes, with no extra files', () => {
+    expect(readTree(DIST)).toEqual(synthUserApp());
+  });
+
+  test('every environments/*.yaml file is an environment of the app (main.ts may add more)', () => {
+    const files = fs.readdirSync(path.join(ROOT, 'environments')).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, ''));
+    expect(userApp().environments.map((e) => e.name)).toEqual(expect.arrayContaining(files));
+  });
+});
+
+describe('the fixture app, pinned', () => {
+  const files = synthApp(fixtureApp());
 
   test('matches the snapshot', () => {
     expect(files).toMatchSnapshot();
   });
 
-  test('synthesizes byte-identical output every time', () => {
-    expect(synthDefaultApp()).toEqual(files);
-  });
-
-  test('is exactly what dist/ holds, with no extra files', () => {
-    expect(readTree(DIST)).toEqual(files);
-  });
-
-  test('gives every environment file its own folder, each with its manifests and a kustomization, plus one Application each', () => {
-    const names = fs.readdirSync(path.join(ROOT, 'environments')).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, '')).sort();
-    expect(environments().map((e) => e.name)).toEqual(names);
-    expect(names).toEqual(['dev', 'prod']);
-    expect(Object.keys(files)).toEqual([
-      ...names.map((env) => `${ARGOCD_FOLDER}/${env}.k8s.yaml`),
-      ...names.flatMap((env) => [`${env}/kustomization.yaml`, `${env}/zookeeper.k8s.yaml`]),
-    ]);
-  });
-
-  test('dev is one standalone member and prod three voters, each in its own namespace', () => {
-    const sets = Object.fromEntries(['dev', 'prod'].map((env) => {
-      const objects = objectsOfTree({ [`${env}/zookeeper.k8s.yaml`]: files[`${env}/zookeeper.k8s.yaml`] });
-      return [env, objects.find((o) => o.kind === 'StatefulSet')];
-    }));
-    expect(sets.dev.spec.replicas).toBe(1);
-    expect(sets.dev.metadata.namespace).toBe('zookeeper-dev');
-    expect(sets.prod.spec.replicas).toBe(3);
-    expect(sets.prod.metadata.namespace).toBe('zookeeper');
-  });
-
-  test.each(['dev', 'prod'])('%s creates its Namespace before any object that lives in it, so `kubectl apply -f` on its folder works on an empty cluster', (env) => {
-    const kinds = files[`${env}/zookeeper.k8s.yaml`].split('\n---\n').map((doc) => /^kind: (\S+)$/m.exec(doc)?.[1]);
-    expect(kinds[0]).toBe('Namespace');
-    expect(kinds.slice(1)).not.toContain('Namespace');
-    expect(kinds).toEqual(expect.arrayContaining(['ServiceAccount', 'ConfigMap', 'Service', 'StatefulSet']));
-  });
-
-  test('each Application reads its own environment folder and syncs automatically only where gitops says so', () => {
-    for (const env of ['dev', 'prod']) {
-      const app = parse(files[`${ARGOCD_FOLDER}/${env}.k8s.yaml`]);
-      expect(app.spec.source.path).toBe(`dist/${env}`);
-      expect(app.spec.source.repoURL).toBe(gitops.repoURL);
-      expect(app.spec.syncPolicy.automated !== undefined).toBe(gitops.automatedSync?.includes(env));
-    }
-  });
-});
-
-describe('`npm run synth` with a mistake in an environment file', () => {
-  test('exits 1 naming the file, line and setting, and leaves dist/ byte-for-byte as it was', () => {
-    // GIVEN a copy of the project whose prod.yaml asks for an even number of voters, and a dist/ from before
-    const work = fs.mkdtempSync(path.join(ROOT, '.synth-cli-test-'));
-    try {
-      for (const link of ['lib', 'imports', 'node_modules', 'package.json']) fs.symlinkSync(path.join(ROOT, link), path.join(work, link));
-      fs.copyFileSync(path.join(ROOT, 'main.ts'), path.join(work, 'main.ts'));
-      fs.cpSync(path.join(ROOT, 'environments'), path.join(work, 'environments'), { recursive: true });
-      fs.appendFileSync(path.join(work, 'environments', 'prod.yaml'), 'replicas: 4\n');
-      const line = fs.readFileSync(path.join(work, 'environments', 'prod.yaml'), 'utf8').trimEnd().split('\n').length;
-      fs.cpSync(DIST, path.join(work, 'dist'), { recursive: true });
-      // WHEN the synth script runs there
-      const result = spawnSync('node', ['--import', 'tsx', 'main.ts'], { cwd: work, encoding: 'utf8', timeout: 60_000 });
-      // THEN it fails with the located message, and dist/ is untouched
-      expect(result.status).toBe(1);
-      expect(result.stderr).toContain(`environments/prod.yaml:${line}: replicas: must be odd`);
-      expect(result.stderr).toContain('Nothing was written');
-      expect(readTree(path.join(work, 'dist'))).toEqual(readTree(DIST));
-      expect(fs.readdirSync(work).filter((f) => f.startsWith('.synth-'))).toEqual([]);
-    } finally {
-      fs.rmSync(work, { recursive: true, force: true });
-    }
+  test('dev is one standalone member, prod three voters and secure three voters with TLS, each in its own namespace', () => {
+    const sets = Object.fromEntries(['dev', 'prod', 'secure'].map((env) => [env, objectsOfTree(folderOf(files, env)).find((o) => o.kind === 'StatefulSet')]));
+    expect([sets.dev.spec.replicas, sets.dev.metadata.namespace]).toEqual([1, 'zookeeper-dev']);
+    expect([sets.prod.spec.replicas, sets.prod.metadata.namespace]).toEqual([3, 'zookeeper']);
+    expect([sets.secure.spec.replicas, sets.secure.metadata.namespace]).toEqual([3, 'zookeeper-secure']);
   });
 });

@@ -50,6 +50,12 @@ describe('a valid environment file', () => {
     expect(env.settings.image).toEqual(ImageProfile.upmio('registry.example.com/zookeeper:3.8.4'));
   });
 
+  test('an Apache release of your own build, 3.9 included, gives that release\'s profile', () => {
+    const file = write('next.yaml', 'image: { profile: apache, version: 3.9.4, reference: registry.example.com/zookeeper:3.9.4 }\n');
+    expect(readEnvironmentFile(file).settings.image)
+      .toEqual(ImageProfile.apacheRelease({ version: '3.9.4', image: 'registry.example.com/zookeeper:3.9.4' }));
+  });
+
   test('a folder gives its environments in name order; an empty file is the defaults', () => {
     write('prod.yaml', 'namespace: zk-prod\n');
     write('dev.yaml', '');
@@ -73,10 +79,18 @@ const BAD_FILES: [string, string, string, number, string | undefined, RegExp][] 
   ['unknown enum value', 'a.yaml', 'antiAffinity: always\n', 1, 'antiAffinity', /one of 'required', 'preferred'/],
   ['unknown image profile', 'a.yaml', 'namespace: zk\nimage: bitnami\n', 2, 'image', /must be 'upmio' or 'debian'/],
   ['image object with an unknown field', 'a.yaml', 'image: { profile: debian, tag: x }\n', 1, 'image', /tag is not a field/],
+  ['Apache release without the image it names', 'a.yaml', 'image: { profile: apache, version: 3.9.4 }\n', 1, 'image', /profile apache needs reference/],
+  ['Apache release of an unsupported family', 'a.yaml', 'image: { profile: apache, version: 3.10.0, reference: r/zk:1 }\n', 1, 'image', /version must be x\.y\.z of a ZooKeeper 3\.8 or 3\.9 release.*got "3\.10\.0"/],
+  ['Apache release version without a patch level (a YAML number)', 'a.yaml', 'image: { profile: apache, version: 3.9, reference: r/zk:1 }\n', 1, 'image', /version must be x\.y\.z .*got 3\.9\)/],
+  ['a version for a profile that is one version', 'a.yaml', 'image: { profile: upmio, version: 3.9.4 }\n', 1, 'image', /version is a field of profile apache only/],
   ['createNamespace not a boolean', 'a.yaml', 'createNamespace: "no"\n', 1, 'createNamespace', /true or false/],
   ['environment name that cannot be a folder and an Application name', 'Prod_EU.yaml', 'replicas: 3\n', 1, undefined, /environment name 'Prod_EU'.*DNS label/],
   ['not a map', 'a.yaml', '- replicas: 3\n', 1, undefined, /must be a map of settings/],
-  ['broken YAML', 'a.yaml', 'replicas: 3\nlabels: { team: x\n', 3, undefined, /not valid YAML/],
+  ['broken YAML, reported on the file\'s last line rather than past it', 'a.yaml', 'replicas: 3\nlabels: { team: x\n', 2, undefined, /not valid YAML/],
+  ['an unclosed list at the end, with blank lines after it', 'a.yaml', 'namespace: zk\nreplicas: [1\n\n\n', 2, undefined, /not valid YAML/],
+  ['a port set to another port\'s default, below comments: reported on its own line', 'a.yaml', '# prod\n# platform team\nmode: highly-available\nnamespace: zk\nclientPort: 7000\n', 5, 'clientPort', /must differ from metricsPort \(both are 7000, metricsPort by default\)/],
+  ['a nested field of a list entry', 'a.yaml', 'namespace: zk\ntolerations:\n  - key: a\n    operator: Exists\n    value: x\n', 5, 'tolerations[0].value', /must be left out/],
+  ['a dotted zoo.cfg key', 'a.yaml', 'namespace: zk\nadditionalConfig:\n  jute.maxbuffer: "1"\n  4lw.commands.whitelist: "*"\n', 4, 'additionalConfig.4lw.commands.whitelist', /is managed by the construct/],
   ['duplicate key', 'a.yaml', 'replicas: 3\nreplicas: 5\n', 2, undefined, /not valid YAML: Map keys must be unique/],
 ];
 

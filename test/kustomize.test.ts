@@ -3,11 +3,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { DIST, objectsOfTree, readTree } from './support/default-app';
+import { DIST, fixtureApp, folderOf, objectsOfTree, readTree, synthAppInto, userApp } from './support/default-app';
 import { requireKubectl } from './support/tools';
 
-// The real kubectl (1.34, with kustomize 5.7) over the committed dist/: what a team layering
-// patches on an environment gets.
+// The real kubectl (1.34, with kustomize 5.7) over the committed dist/, whatever environments the
+// user has, and over the fixture app: what a team layering patches on an environment gets.
 const kubectl = requireKubectl();
 const tree = readTree(DIST);
 const ENVIRONMENTS = [...new Set(Object.keys(tree).filter((f) => f.endsWith('/kustomization.yaml')).map((f) => f.split('/')[0]))];
@@ -21,26 +21,29 @@ function kustomize(dir: string): any[] {
 const byIdentity = (objects: any[]) => Object.fromEntries(objects.map((o) => [`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`, o]));
 
 describe('kubectl kustomize over each environment folder', () => {
-  test('every environment has a kustomization', () => {
-    expect(ENVIRONMENTS.sort()).toEqual(['dev', 'prod']);
+  test('every environment of the user\'s app has a kustomization', () => {
+    expect(ENVIRONMENTS.sort()).toEqual(userApp().environments.map((e) => e.name).sort());
   });
 
   test.each(ENVIRONMENTS)('%s renders exactly the objects of its manifests, unchanged', (env) => {
-    const manifests = objectsOfTree(Object.fromEntries(Object.entries(tree).filter(([f]) => f.startsWith(`${env}/`))));
+    const manifests = objectsOfTree(folderOf(tree, env));
     const rendered = kustomize(path.join(DIST, env));
     expect(rendered).toHaveLength(manifests.length);
     expect(byIdentity(rendered)).toEqual(byIdentity(manifests));
   });
 
-  test('an overlay elsewhere in the repository can patch prod: the patch lands and everything else stays', () => {
-    // GIVEN an overlay that uses dist/prod as its base and patches the StatefulSet's memory limit and adds a label
-    const overlay = fs.mkdtempSync(path.join(os.tmpdir(), 'zk-overlay-'));
+  test('an overlay elsewhere in the repository can patch an environment: the patch lands and everything else stays', () => {
+    // GIVEN the fixture app synthesized, and an overlay that uses its prod folder as its base, patches the StatefulSet's memory limit and adds a label
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'zk-overlay-'));
     try {
+      const dist = synthAppInto(fixtureApp(), work);
+      const overlay = path.join(work, 'overlay');
+      fs.mkdirSync(overlay);
       fs.writeFileSync(path.join(overlay, 'kustomization.yaml'), [
         'apiVersion: kustomize.config.k8s.io/v1beta1',
         'kind: Kustomization',
         'resources:',
-        `  - ${path.relative(overlay, path.join(DIST, 'prod'))}`,
+        `  - ${path.relative(overlay, path.join(dist, 'prod'))}`,
         'labels:',
         '  - pairs:',
         '      team.example.com/owner: platform',
@@ -53,7 +56,7 @@ describe('kubectl kustomize over each environment folder', () => {
         '',
       ].join('\n'));
       // WHEN kubectl renders it
-      const base = byIdentity(kustomize(path.join(DIST, 'prod')));
+      const base = byIdentity(kustomize(path.join(dist, 'prod')));
       const patched = byIdentity(kustomize(overlay));
       // THEN the patch and the label are applied, and no object was added, lost or otherwise changed
       expect(Object.keys(patched).sort()).toEqual(Object.keys(base).sort());
@@ -68,7 +71,7 @@ describe('kubectl kustomize over each environment folder', () => {
         expect(labels).toEqual({ ...baseLabels, 'team.example.com/owner': 'platform' });
       }
     } finally {
-      fs.rmSync(overlay, { recursive: true, force: true });
+      fs.rmSync(work, { recursive: true, force: true });
     }
   });
 });

@@ -1,11 +1,17 @@
 /**
  * The NetworkPolicy, the containers and the Services take their ports from one model. These tests
  * read the synthesized objects and check that the three agree: no port is let in that nothing
- * listens on or no Service exposes, and no exposed port is left unreachable.
+ * listens on or no Service exposes, and no exposed port is left unreachable. They also check the
+ * policy against what the processes bind, read from zoo.cfg and supervisord.conf rather than the
+ * model, for every TLS and SASL variant: podman enforces no policy, so the e2e tests cannot.
  */
-import { DeploymentMode, ImageProfile, PrometheusMonitor, ZooKeeperEnsembleProps } from '../lib';
+import { ClientTls, DeploymentMode, ImageProfile, IssuerKind, PrometheusMonitor, ZooKeeperEnsembleProps } from '../lib';
+import { userApp } from './support/default-app';
 import { selects } from './support/k8s-schema/rules';
-import { KubeObject, synthEnsemble } from './support/synth';
+import { KubeObject, parseZooCfg, synthEnsemble } from './support/synth';
+
+const TLS = { tlsIssuer: { name: 'internal-ca', kind: IssuerKind.CLUSTER_ISSUER } };
+const SASL = { saslSecretName: 'zk-sasl' };
 
 const VARIANTS: [string, ZooKeeperEnsembleProps][] = [
   ['the default ensemble', {}],
@@ -13,7 +19,47 @@ const VARIANTS: [string, ZooKeeperEnsembleProps][] = [
   ['a cluster with observers and a PodMonitor', { mode: DeploymentMode.CLUSTER, observers: 2, prometheusMonitor: PrometheusMonitor.POD_MONITOR }],
   ['the Debian image, whose exporter serves the metrics port', { image: ImageProfile.debian() }],
   ['a standalone server', { mode: DeploymentMode.STANDALONE }],
+  ['client TLS beside plaintext', { clientTls: ClientTls.ON, ...TLS }],
+  ['TLS-only clients', { clientTls: ClientTls.ONLY, ...TLS }],
+  ['TLS-only clients of a standalone server on the Debian image', { mode: DeploymentMode.STANDALONE, image: ImageProfile.debian(), clientTls: ClientTls.ONLY, ...TLS }],
+  ['quorum TLS', { quorumTls: true, ...TLS }],
+  ['quorum TLS and TLS-only clients on other ports, with observers', {
+    mode: DeploymentMode.CLUSTER, observers: 1, quorumTls: true, clientTls: ClientTls.ONLY, clientPort: 12181, secureClientPort: 12281, ...TLS,
+  }],
+  ['client SASL', { clientSasl: true, saslClientUsers: { app: 'app-password' }, ...SASL }],
+  ['quorum SASL', { quorumSasl: true, ...SASL }],
+  ['SASL both ways over TLS both ways, plaintext clients too', {
+    clientSasl: true, quorumSasl: true, saslClientUsers: { app: 'app-password' }, ...SASL, quorumTls: true, clientTls: ClientTls.ON, ...TLS,
+  }],
+  // The user's environments, whatever they are (those that keep a NetworkPolicy).
+  ...userApp().environments.filter((env) => env.settings.networkPolicy !== false)
+    .map(({ name, settings: { createNamespace, ...settings } }): [string, ZooKeeperEnsembleProps] => [`environment '${name}' of the user's app`, settings]),
 ];
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/**
+ * The TCP ports a member's processes accept from other pods, read from what they are configured
+ * with: zoo.cfg (client, TLS client, quorum and election ports, the metrics provider, the
+ * AdminServer) and supervisord.conf (the mntr exporter). A port bound to loopback is not one.
+ */
+function servedToOtherPods(synth: ReturnType<typeof synthEnsemble>, zooCfgFile: string, member: string): string[] {
+  const cfg = parseZooCfg(synth.file(synth.ensemble.model.names.configMaps.zookeeper, zooCfgFile));
+  const open = (port: string | undefined, address: string | undefined) => (port !== undefined && !LOOPBACK.has(address ?? '0.0.0.0') ? [key(Number(port))] : []);
+  const ownServerLine = [...cfg.entries()].find(([k, v]) => /^server\.\d+$/.test(k) && v.startsWith(`${member}.`))?.[1];
+  const [, quorum, election] = ownServerLine?.split(':') ?? [];
+  const exporter = /--listen-port (\d+)/.exec(synth.file(synth.ensemble.model.names.configMaps.supervisord, 'supervisord.conf'))?.[1];
+  return [
+    ...open(cfg.get('clientPort'), cfg.get('clientPortAddress')),
+    ...open(cfg.get('secureClientPort'), cfg.get('secureClientPortAddress')),
+    // quorumListenOnAllIPs: the member binds both ports on every address, not only its own name's.
+    ...(cfg.get('quorumListenOnAllIPs') === 'true' ? [...open(quorum, undefined), ...open(election, undefined)] : []),
+    ...open(cfg.get('metricsProvider.httpPort'), cfg.get('metricsProvider.httpHost')),
+    ...(cfg.get('admin.enableServer') === 'false' ? [] : open(cfg.get('admin.serverPort') ?? '8080', cfg.get('admin.serverAddress'))),
+    ...open(exporter, undefined),
+  ].sort();
+}
+
 
 /** `TCP/2181`: a port as traffic sees it. */
 const key = (port: number, protocol = 'TCP') => `${protocol}/${port}`;
@@ -34,15 +80,31 @@ function portsOf(variant: ZooKeeperEnsembleProps) {
   // The object writes the model's rules in order; the model says what each is for.
   const ingress = model.networkPolicy!.ingress.map((rule, i) => ({ purpose: rule.purpose, synthesized: policy.spec.ingress[i] }));
   const egress = model.networkPolicy!.egress.map((rule, i) => ({ purpose: rule.purpose, synthesized: policy.spec.egress[i] }));
-  return { model, policy, templates, declared, target, services, opened, ingress, egress };
+  return { synth, model, policy, templates, declared, target, services, opened, ingress, egress };
 }
 
 /** The Service that exposes each kind of traffic the policy lets in. */
 const SERVICE_OF = { clients: 'clientService', members: 'peerService', metrics: 'metricsService' } as const;
 
 describe.each(VARIANTS)('ports of %s', (_name, variant) => {
-  const { model, policy, templates, declared, target, services, opened, ingress, egress } = portsOf(variant);
+  const { synth, model, policy, templates, declared, target, services, opened, ingress, egress } = portsOf(variant);
   const letIn = new Set(ingress.flatMap((r) => opened(r.synthesized)));
+
+  test('the policy lets in exactly the ports each member\'s processes serve to other pods, per its zoo.cfg and supervisord.conf', () => {
+    for (const group of model.memberGroups) {
+      const file = group.zooCfgPath.slice(group.zooCfgPath.lastIndexOf('/') + 1);
+      for (const member of group.members) {
+        expect({ member: member.podName, letIn: [...letIn].sort() }).toEqual({ member: member.podName, letIn: servedToOtherPods(synth, file, member.podName) });
+      }
+    }
+  });
+
+  test('clients are let in on exactly the client ports the members serve to other pods, TLS or plaintext', () => {
+    const clients = opened(ingress.find((r) => r.purpose === 'clients')!.synthesized).sort();
+    const quorumOrMetrics = new Set([model.ports.quorum, model.ports.election, model.ports.metrics].map((p) => key(p.port)));
+    const file = model.memberGroups[0].zooCfgPath.slice(model.memberGroups[0].zooCfgPath.lastIndexOf('/') + 1);
+    expect(clients).toEqual(servedToOtherPods(synth, file, model.members[0].podName).filter((p) => !quorumOrMetrics.has(p)));
+  });
 
   test('the policy holds the model\'s rules, in order, with the model\'s ports', () => {
     const portsOfModel = (rules: readonly { ports: readonly { port: number; protocol: string }[] }[]) => rules.map((r) => r.ports.map((p) => key(p.port, p.protocol)));
@@ -80,9 +142,13 @@ describe.each(VARIANTS)('ports of %s', (_name, variant) => {
     expect(services.flatMap((s) => templates.map((t) => s.spec.ports.map((p: any) => target(p, t))).flat())).not.toContain(admin);
   });
 
-  test('members dial each other on exactly the ports they let each other in on, and both rules select every member', () => {
-    const inbound = ingress.find((r) => r.purpose === 'members')!.synthesized;
-    const outbound = egress.find((r) => r.purpose === 'members')!.synthesized;
+  test('members dial each other on exactly the ports they let each other in on, and both rules select every member; a single server has no such rule', () => {
+    const inbound = ingress.find((r) => r.purpose === 'members')?.synthesized;
+    const outbound = egress.find((r) => r.purpose === 'members')?.synthesized;
+    if (model.replicas === 1) {
+      expect({ inbound, outbound }).toEqual({ inbound: undefined, outbound: undefined });
+      return;
+    }
     expect(opened(outbound)).toEqual(opened(inbound));
     expect(opened(inbound)).toEqual([key(model.ports.quorum.port), key(model.ports.election.port)]);
     for (const template of templates) {

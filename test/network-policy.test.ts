@@ -3,7 +3,7 @@
  * would (test/support/network-policy.ts) on the synthesized objects: the members talk to each
  * other, to clients and scrapers where the settings allow them, and to DNS; nothing else.
  */
-import { ClientAccess, DeploymentMode, ZooKeeperEnsembleProps } from '../lib';
+import { ClientAccess, ClientTls, DeploymentMode, ZooKeeperEnsembleProps } from '../lib';
 import { AddressEndpoint, Connection, Endpoint, isAllowed, NetworkPolicyObject, PodEndpoint } from './support/network-policy';
 import { KubeObject, synthEnsemble } from './support/synth';
 
@@ -259,5 +259,26 @@ describe('networkPolicy: false', () => {
     const { synth } = ensemble({ networkPolicy: false });
     expect(synth.all('NetworkPolicy')).toEqual([]);
     expect(synth.ensemble.model.networkPolicy).toBeUndefined();
+  });
+});
+
+describe('TLS clients', () => {
+  const TLS = { tlsSecretName: 'zk-tls', clientNamespaces: ['kafka'] };
+  const SECURE_CLIENT_PORT = 2281;
+
+  test('with clientTls on, clients of the admitted namespaces reach the TLS port and the plaintext one; others reach neither', () => {
+    const { reaches, member } = ensemble({ clientTls: ClientTls.ON, ...TLS });
+    expect([CLIENT_HERE, CLIENT_IN_KAFKA].map((from) => [reaches(from, member(0), SECURE_CLIENT_PORT), reaches(from, member(0), PORTS.client)])).toEqual([[true, true], [true, true]]);
+    expect([PROMETHEUS, NODE, INTERNET].map((from) => reaches(from, member(0), SECURE_CLIENT_PORT))).toEqual([false, false, false]);
+  });
+
+  test('with clientTls only, clients reach the TLS port and not the plaintext one, which listens on loopback only', () => {
+    const { reaches, member } = ensemble({ clientTls: ClientTls.ONLY, ...TLS });
+    expect([CLIENT_HERE, CLIENT_IN_KAFKA].map((from) => [reaches(from, member(0), SECURE_CLIENT_PORT), reaches(from, member(0), PORTS.client)])).toEqual([[true, false], [true, false]]);
+  });
+
+  test('members still reach each other with quorum TLS, on the same quorum and election ports', () => {
+    const { reaches, member } = ensemble({ quorumTls: true, clientTls: ClientTls.ONLY, ...TLS });
+    expect([PORTS.quorum, PORTS.election].map((port) => reaches(member(1), member(0), port))).toEqual([true, true]);
   });
 });

@@ -4,7 +4,7 @@ import {
 } from '../lib';
 import { publishedApplicationProblems, registerArgoCdSchemas } from './support/argocd-schemas';
 import { publishedCertificateProblems, registerCertManagerSchemas } from './support/cert-manager-schemas';
-import { DIST, objectsOfTree, readTree, synthDefaultApp } from './support/default-app';
+import { DIST, fixtureApp, objectsOfTree, readTree, synthApp, synthUserApp, userApp } from './support/default-app';
 import { validateObjects } from './support/k8s-schema';
 import { isMonitoringKind, registerMonitoringSchemas, upstreamProblems } from './support/monitoring-schemas';
 
@@ -70,16 +70,23 @@ const VARIANTS: [string, ZooKeeperChartProps][] = [
 ];
 
 describe('Kubernetes 1.28 API schema', () => {
-  test('every object of the default app is valid, with no unknown field, bad name or bad port', () => {
-    const objects = objectsOfTree(synthDefaultApp());
-    expect(objects.filter((o) => o.kind === 'Application')).toHaveLength(2);
-    expect(objects.length).toBeGreaterThanOrEqual(10);
+  test('every object of the user\'s app is valid, with no unknown field, bad name or bad port, whatever its environments', () => {
+    const { environments, gitops } = userApp();
+    const objects = objectsOfTree(synthUserApp());
+    expect(objects.filter((o) => o.kind === 'StatefulSet').length).toBeGreaterThanOrEqual(environments.length);
+    expect(objects.filter((o) => o.kind === 'Application')).toHaveLength(gitops ? environments.length : 0);
+    expect(validateAll(objects)).toEqual([]);
+  });
+
+  test('every object of the fixture app is valid, TLS and PodMonitor included', () => {
+    const objects = objectsOfTree(synthApp(fixtureApp()));
+    expect(objects.map((o) => o.kind)).toEqual(expect.arrayContaining(['Application', 'Certificate', 'PodMonitor', 'ServiceMonitor', 'PrometheusRule', 'StatefulSet']));
     expect(validateAll(objects)).toEqual([]);
   });
 
   test('the YAML in dist/, parsed back as kubectl would read it, is valid', () => {
     const objects = objectsOfTree(readTree(DIST));
-    expect(objects.length).toBeGreaterThanOrEqual(10);
+    expect(objects.filter((o) => o.kind === 'StatefulSet').length).toBeGreaterThanOrEqual(userApp().environments.length);
     expect(validateAll(objects)).toEqual([]);
   });
 
@@ -95,8 +102,8 @@ describe('Kubernetes 1.28 API schema', () => {
     expect(validateAll(objects)).toEqual([]);
   });
 
-  test('the check itself catches a broken object from the app (it is not vacuous)', () => {
-    const objects = objectsOfTree(synthDefaultApp());
+  test('the check itself catches a broken object from an app (it is not vacuous)', () => {
+    const objects = objectsOfTree(synthApp(fixtureApp()));
     const sts = objects.find((o) => o.kind === 'StatefulSet');
     sts.spec.template.spec.containers[0].ports[0].containerPort = 70000;
     sts.spec.template.spec.containers[0].livenessProbe.exec.comand = ['x'];

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ImageProfile, resolveEnsemble, runSynthesis, synthesizeAtomically, ZooKeeperChart, ZooKeeperEnsembleProps, ZooKeeperSettingsError } from '../lib';
+import { ImageProfile, resolveEnsemble, runSynthesis, synthesizeAtomically, ZooKeeperChart, ZooKeeperEnsemble, ZooKeeperEnsembleProps, ZooKeeperSettingsError } from '../lib';
 
 /** Resolves settings that must be rejected and returns the reported issues. */
 function issuesOf(props: Record<string, unknown>, chartNamespace: string | null = 'zk') {
@@ -44,8 +44,15 @@ const BAD_INPUTS: [string, Record<string, unknown>, string, RegExp][] = [
   ['invalid cluster domain', { clusterDomain: 'cluster..local' }, 'clusterDomain', /DNS subdomain/],
   ['privileged client port', { clientPort: 80 }, 'clientPort', /from 1024 to 65535/],
   ['port out of range', { metricsPort: 70000 }, 'metricsPort', /from 1024 to 65535/],
-  ['two roles on one port', { electionPort: 2888 }, 'electionPort', /must differ from quorumPort \(both are 2888\)/],
+  ['two roles on one port', { electionPort: 2888 }, 'electionPort', /must differ from quorumPort \(both are 2888, quorumPort by default\)/],
   ['admin port on the metrics port', { adminPort: 7000 }, 'adminPort', /must differ from metricsPort/],
+  ['a port set to another port\'s default, which comes later', { clientPort: 7000 }, 'clientPort', /^must differ from metricsPort \(both are 7000, metricsPort by default\)$/],
+  ['a port set to the TLS port\'s default', { clientTls: 'on', tlsSecretName: 'zk-tls', metricsPort: 2281 }, 'metricsPort', /^must differ from secureClientPort \(both are 2281, secureClientPort by default\)$/],
+  ['the four-letter-word whitelist in zoo.cfg', { additionalConfig: { '4lw.commands.whitelist': '*' } }, 'additionalConfig.4lw.commands.whitelist', /^is managed by the construct; .*the probes and the mntr exporter/],
+  ['a zoo.cfg key starting with a digit but no letter-or-digit after', { additionalConfig: { '4lw commands': 'x' } }, 'additionalConfig.4lw commands', /is not a zoo.cfg key/],
+  ['an empty dashboard label map, which no Grafana sidecar would find', { grafanaDashboardLabels: {} }, 'grafanaDashboardLabels', /must name at least one label: .*set grafanaDashboard: false/],
+  ['dashboard labels without a dashboard', { grafanaDashboard: false, grafanaDashboardLabels: { grafana_dashboard: '1' } }, 'grafanaDashboardLabels', /has no effect with grafanaDashboard: false/],
+  ['alert thresholds without alert rules', { alertRules: false, alertThresholds: { elections: 3 } }, 'alertThresholds', /has no effect with alertRules: false/],
   ['tickTime too small', { tickTime: 10 }, 'tickTime', /from 100 to 60000/],
   ['initLimit zero', { initLimit: 0 }, 'initLimit', /from 1 to 1000/],
   ['negative syncLimit', { syncLimit: -1 }, 'syncLimit', /from 1 to 1000/],
@@ -139,8 +146,8 @@ const BAD_INPUTS: [string, Record<string, unknown>, string, RegExp][] = [
   ['an issuer while TLS is off', { tlsIssuer: { name: 'ca' } }, 'tlsIssuer', /has no effect while quorumTls is false and clientTls is 'off'/],
   ['an existing Secret while TLS is off', { tlsSecretName: 'zk-certs' }, 'tlsSecretName', /has no effect while quorumTls is false/],
   ['secureClientPort without client TLS', { quorumTls: true, tlsSecretName: 'zk-certs', secureClientPort: 2281 }, 'secureClientPort', /has no effect while clientTls is 'off': set clientTls to 'on' or 'only'/],
-  ['secureClientPort on the client port', { clientTls: 'on', tlsSecretName: 'zk-certs', secureClientPort: 2181 }, 'secureClientPort', /must differ from clientPort \(both are 2181\)/],
-  ['secureClientPort on the metrics port', { clientTls: 'only', tlsSecretName: 'zk-certs', secureClientPort: 7000 }, 'secureClientPort', /must differ from metricsPort \(both are 7000\)/],
+  ['secureClientPort on the client port', { clientTls: 'on', tlsSecretName: 'zk-certs', secureClientPort: 2181 }, 'secureClientPort', /must differ from clientPort \(both are 2181, clientPort by default\)/],
+  ['secureClientPort on the metrics port', { clientTls: 'only', tlsSecretName: 'zk-certs', secureClientPort: 7000 }, 'secureClientPort', /must differ from metricsPort \(both are 7000, metricsPort by default\)/],
   ['privileged secureClientPort', { clientTls: 'only', tlsSecretName: 'zk-certs', secureClientPort: 443 }, 'secureClientPort', /from 1024 to 65535/],
   ['invalid issuer kind', { quorumTls: true, tlsIssuer: { name: 'ca', kind: 'VaultIssuer' } }, 'tlsIssuer.kind', /must be one of 'Issuer', 'ClusterIssuer' \(got "VaultIssuer"\)/],
   ['issuer without a name', { quorumTls: true, tlsIssuer: { kind: 'ClusterIssuer' } }, 'tlsIssuer.name', /is required/],
@@ -172,6 +179,10 @@ const BAD_INPUTS: [string, Record<string, unknown>, string, RegExp][] = [
   ['client SASL as a string', { clientSasl: 'yes' }, 'clientSasl', /must be true or false/],
   ['enforce.auth in zoo.cfg', { additionalConfig: { 'enforce.auth.enabled': 'true' } }, 'additionalConfig.enforce.auth.enabled', /use clientSasl/],
   ['quorum.auth in zoo.cfg', { additionalConfig: { 'quorum.auth.enableSasl': 'true' } }, 'additionalConfig.quorum.auth.enableSasl', /use quorumSasl/],
+  ['a managed zoo.cfg key as a JVM flag, which zoo.cfg would silently override', { jvmOptions: ['-Dzookeeper.4lw.commands.whitelist=*'] }, 'jvmOptions[0]', /^sets zoo.cfg's 4lw.commands.whitelist, which the construct manages and zoo.cfg would override; use nothing/],
+  ['the AdminServer address as a JVM flag', { jvmOptions: ['-Dzookeeper.admin.serverAddress=0.0.0.0'] }, 'jvmOptions[0]', /^sets zoo.cfg's admin.serverAddress/],
+  ['a pull secret listed twice', { imagePullSecrets: ['registry', 'mirror', 'registry'] }, 'imagePullSecrets[2]', /^repeats imagePullSecrets\[0\]; list each entry once$/],
+  ['a client namespace listed twice', { clientNamespaces: ['kafka', 'kafka'] }, 'clientNamespaces[1]', /^repeats clientNamespaces\[0\]/],
   ['a JAAS file as a JVM option', { jvmOptions: ['-Djava.security.auth.login.config=/etc/jaas.conf'] }, 'jvmOptions[0]', /clientSasl and quorumSasl build the JAAS file/],
 ];
 
@@ -198,6 +209,28 @@ describe('invalid settings', () => {
       expect.stringMatching(/^ {2}- replicas: must be odd/),
       expect.stringMatching(/^ {2}- clientPort: must be a whole number from 1024 to 65535 \(got 80\)/),
     ]);
+  });
+
+  test('a namespace of the wrong type is reported once, as what it is, not also as missing', () => {
+    expect(issuesOf({ namespace: 123 }, null)).toEqual([{ setting: 'namespace', message: 'must be a string (got 123)' }]);
+  });
+
+  test.each([
+    ['clientTls', { clientTls: 'yes', tlsIssuer: { name: 'ca' }, secureClientPort: 2282 }],
+    ['quorumTls', { quorumTls: 'yes', tlsSecretName: 'zk-tls' }],
+    ['clientSasl', { clientSasl: 'yes', saslSecretName: 'zk-sasl', saslClientUsers: { app: 'app-password' }, saslSuperDigestKey: 'super' }],
+    ['quorumSasl', { quorumSasl: 'yes', saslSecretName: 'zk-sasl', saslQuorumUser: 'quorum' }],
+    ['mode', { mode: 'clustr', replicas: 5, observers: 2 }],
+  ])('an invalid %s is the only issue: the settings that depend on it are not judged by its default', (setting, props) => {
+    expect(issuesOf(props).map((i) => i.setting)).toEqual([setting]);
+  });
+
+  test.each([['null', null], ['a list', []], ['a string', 'zk']])('settings given as %s are a settings error naming them, from the ensemble and from the chart', (what, props) => {
+    const { App, Chart } = require('cdk8s');
+    const message = `props: must be an object of settings, such as { namespace: 'zk' }, or left out for the defaults (got ${what === 'a string' ? '"zk"' : what})`;
+    expect(() => new ZooKeeperEnsemble(new Chart(new App(), 'c', { namespace: 'zk' }), 'ensemble', props as any)).toThrow(ZooKeeperSettingsError);
+    expect(() => new ZooKeeperEnsemble(new Chart(new App(), 'c', { namespace: 'zk' }), 'ensemble', props as any)).toThrow(`Invalid settings for ZooKeeper ensemble 'c/ensemble':\n  - ${message}`);
+    expect(() => new ZooKeeperChart(new App(), 'c', props as any)).toThrow(`Invalid settings for ZooKeeper ensemble 'c':\n  - ${message}`);
   });
 
   test('the chart rejects a non-boolean createNamespace', () => {

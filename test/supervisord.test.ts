@@ -10,7 +10,7 @@ import * as path from 'path';
 import { resolveEnsemble } from '../lib/model/resolve';
 import { renderSupervisordConf } from '../lib/render/supervisord-conf';
 import { loadScripts } from '../lib/render/scripts';
-import { requireTool, runBounded } from './support/tools';
+import { requireSupervisorTool, requireTool, runBounded } from './support/tools';
 
 const MODEL = resolveEnsemble({ namespace: 'zk' });
 const { startSecs, startRetries, stopWaitSecs } = MODEL.supervisor;
@@ -67,8 +67,8 @@ let found: Tools | undefined;
 function tools(): Tools {
   found ??= {
     bash: requireTool('bash'),
-    supervisord: requireTool('supervisord'),
-    supervisorctl: requireTool('supervisorctl'),
+    supervisord: requireSupervisorTool('supervisord'),
+    supervisorctl: requireSupervisorTool('supervisorctl'),
     asUser: RUN_AS
       ? [requireTool('setpriv', 'it comes with util-linux'), `--reuid=${RUN_AS.uid}`, `--regid=${RUN_AS.gid}`, '--clear-groups']
       : [],

@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdk8s';
-import { Document, isMap, isScalar, isSeq, LineCounter, Node, Pair, parseDocument } from 'yaml';
+import { Document, isMap, isScalar, isSeq, LineCounter, Node, Pair, parseDocument } from './yaml';
 import { ZooKeeperChart, ZooKeeperChartProps } from '../chart';
-import { ImageProfile } from '../image-profile';
+import { ImageProfile, releaseVersionProblem } from '../image-profile';
 import { ZooKeeperSettingsError } from '../model/errors';
 import { NameFormat } from '../model/settings-reader';
 
@@ -32,11 +32,15 @@ export class EnvironmentFileError extends Error {
   }
 }
 
-/** Image profiles a file can name; `image: debian` or `image: { profile: debian, reference: ... }`. */
+/**
+ * Image profiles a file can name: `image: debian`, `image: { profile: debian, reference: ... }`, or
+ * an Apache release of your own build, `image: { profile: apache, version: 3.9.4, reference: ... }`.
+ */
 const PROFILES: Record<string, (reference?: string) => ImageProfile> = {
   upmio: (reference) => ImageProfile.upmio(reference),
   debian: (reference) => ImageProfile.debian(reference),
 };
+const APACHE_PROFILE = 'apache';
 
 /**
  * Reads `environments/<name>.yaml`: the same settings as ZooKeeperChartProps, under the same
@@ -47,7 +51,10 @@ export function readEnvironmentFile(file: string): Environment {
   const text = fs.readFileSync(file, 'utf8');
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const at = (offset: number | undefined) => (offset === undefined ? 1 : lines.linePos(offset).line);
+  // An error found at the end of the text (an unclosed bracket) belongs to its last line, not to
+  // the empty line after the final newline.
+  const end = text.trimEnd().length;
+  const at = (offset: number | undefined) => (offset === undefined ? 1 : lines.linePos(Math.min(offset, Math.max(end - 1, 0))).line);
   if (doc.errors.length > 0) {
     throw new EnvironmentFileError(doc.errors.map((e) => ({ file, line: at(e.pos[0]), message: `not valid YAML: ${e.message.split('\n')[0]}` })));
   }
@@ -96,34 +103,55 @@ export function readEnvironmentFiles(dir: string): Environment[] {
 
 /** An ImageProfile from `upmio`, `debian` or `{ profile, reference }`, or what is wrong. */
 function readImage(value: unknown): ImageProfile | string {
-  const allowed = `must be ${Object.keys(PROFILES).map((p) => `'${p}'`).join(' or ')}, or { profile: ..., reference: <image reference> }`;
+  const allowed = `must be ${Object.keys(PROFILES).map((p) => `'${p}'`).join(' or ')}, or { profile: ..., reference: <image reference> }, `
+    + `or { profile: ${APACHE_PROFILE}, version: <3.8.x or 3.9.x>, reference: <image reference> }`;
   if (typeof value === 'string') return PROFILES[value]?.() ?? `${allowed} (got ${JSON.stringify(value)})`;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return allowed;
-  const { profile, reference, ...rest } = value as Record<string, unknown>;
+  const { profile, reference, version, ...rest } = value as Record<string, unknown>;
   if (Object.keys(rest).length > 0) return `${allowed}; ${Object.keys(rest).join(', ')} is not a field`;
-  if (typeof profile !== 'string' || !PROFILES[profile]) return `${allowed} (got profile ${JSON.stringify(profile)})`;
   if (reference !== undefined && typeof reference !== 'string') return `${allowed} (reference must be a string)`;
+  if (profile === APACHE_PROFILE) return readApacheRelease(version, reference as string | undefined);
+  if (typeof profile !== 'string' || !PROFILES[profile]) return `${allowed} (got profile ${JSON.stringify(profile)})`;
+  if (version !== undefined) return `version is a field of profile ${APACHE_PROFILE} only: profile ${profile} is one version`;
   return PROFILES[profile](reference as string | undefined);
+}
+
+/** The project publishes no Apache release image, so the reference of your build is required. */
+function readApacheRelease(version: unknown, reference: string | undefined): ImageProfile | string {
+  if (reference === undefined) return `profile ${APACHE_PROFILE} needs reference: the image you built from image/apache and pushed`;
+  // YAML reads 3.9.4 as a string but an unquoted 3.9 as a number: both reach the version check.
+  const problem = releaseVersionProblem(version);
+  if (problem) return `version ${problem}`;
+  return ImageProfile.apacheRelease({ version: version as string, image: reference });
 }
 
 /**
  * The line of a setting given by its path as issues name it (`replicas`, `labels.team`,
- * `alertThresholds.elections`, `jvmOptions[0]`, `image.userId`): the deepest node of the path that
- * the file has. Keys may contain dots (label keys), so the rest of the path after the top-level
- * setting is first tried as one key.
+ * `alertThresholds.elections`, `jvmOptions[0]`, `tolerations[1].effect`): the deepest node of the
+ * path that the file has. Keys may contain dots (label keys, zoo.cfg keys), so at each map the
+ * longest key the rest of the path starts with is taken.
  */
 function locate(doc: Document, setting: string, at: (offset: number | undefined) => number): number {
-  const [, top, rest] = /^([^.[]+)(.*)$/.exec(setting) ?? [undefined, setting, ''];
-  const topPair = isMap(doc.contents) ? doc.contents.items.find((p) => keyOf(p) === top) : undefined;
-  if (!topPair) return at(doc.contents?.range?.[0]);
-  const value = topPair.value as Node | null;
-  const index = /^\[(\d+)\]/.exec(rest);
-  if (index && isSeq(value)) return at((value.items[Number(index[1])] as Node | undefined)?.range?.[0] ?? value.range?.[0]);
-  if (rest.startsWith('.') && isMap(value)) {
-    const inner = value.items.find((p) => keyOf(p) === rest.slice(1));
-    if (inner) return at((inner.key as Node).range?.[0]);
+  let node: unknown = doc.contents;
+  let line = at(doc.contents?.range?.[0]);
+  let rest = setting;
+  while (rest !== '') {
+    if (isSeq(node)) {
+      const index = /^\[(\d+)\]\.?/.exec(rest);
+      const item = index ? (node.items[Number(index[1])] as Node | undefined) : undefined;
+      if (!index || !item) break;
+      [node, line, rest] = [item, at(item.range?.[0]), rest.slice(index[0].length)];
+    } else if (isMap(node)) {
+      const path = rest;
+      const leads = (key: string) => path === key || path.startsWith(`${key}.`) || path.startsWith(`${key}[`);
+      const pair = node.items.filter((p) => leads(keyOf(p))).sort((a, b) => keyOf(b).length - keyOf(a).length)[0];
+      if (!pair) break;
+      [node, line, rest] = [pair.value, at((pair.key as Node).range?.[0]), rest.slice(keyOf(pair).length).replace(/^\./, '')];
+    } else {
+      break;
+    }
   }
-  return at((topPair.key as Node).range?.[0]);
+  return line;
 }
 
 function keyOf(pair: Pair): string {

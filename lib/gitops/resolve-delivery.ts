@@ -33,6 +33,10 @@ export interface ApplicationModel {
 }
 
 const GIT_URL = /^((https?|ssh|git):\/\/[^\s/]+\/\S+|[\w.-]+@[\w.-]+:\S+)$/;
+/** `https://user:token@host`, `https://token@host`, `ssh://git:password@host`: a user alone is fine over SSH. */
+const CREDENTIALS_IN_URL = /^(https?:\/\/[^/\s]*@|[a-z]+:\/\/[^/@\s]*:[^/@\s]*@)/;
+/** URLs whose values no error prints: a token pasted into them must not reach a CI log. */
+const SECRET_BEARING_SETTINGS = ['gitops.repoURL', 'gitops.clusters'];
 const REPO_PATH = /^[\w.-]+(\/[\w.-]+)*$/;
 
 /**
@@ -52,13 +56,14 @@ export function checkEnvironmentNames(names: readonly string[]): void {
 
 /** The Applications of the environments, or every problem of the GitOps settings at once. */
 export function resolveApplications(targets: readonly EnvironmentTarget[], gitops: GitOpsSettings): ApplicationModel[] {
-  const s = new SettingsReader(gitops as unknown as Record<string, unknown>, 'gitops.');
+  const s = new SettingsReader(gitops as unknown as Record<string, unknown>, 'gitops.', [], SECRET_BEARING_SETTINGS);
   s.rejectUnknown(GITOPS_SETTING_NAMES);
   const environments = targets.map((t) => t.environment);
   const isEnvironment = (name: string) => (environments.includes(name) ? undefined
     : `is not an environment; the environments are ${environments.map((e) => `'${e}'`).join(', ')}`);
 
-  const repoURL = s.string('repoURL', undefined, (v) => (GIT_URL.test(v) ? undefined : 'must be a Git URL: https://host/path, ssh://host/path or git@host:path'));
+  const repoURL = s.string('repoURL', undefined, (v) => (!GIT_URL.test(v) ? 'must be a Git URL: https://host/path, ssh://host/path or git@host:path'
+    : CREDENTIALS_IN_URL.test(v) ? 'must not carry a password or token: it would be committed in the Application; give Argo CD the credentials in a repository Secret' : undefined));
   if (!s.has('repoURL')) s.fail('repoURL', 'is required: the Git repository Argo CD reads dist/ from');
   const targetRevision = s.string('targetRevision', 'HEAD', (v) => (/^\S+$/.test(v) ? undefined : 'must be a branch, tag or commit, without spaces'));
   const distPath = s.string('distPath', 'dist', (v) => (REPO_PATH.test(v) && !v.split('/').includes('..')
@@ -66,10 +71,8 @@ export function resolveApplications(targets: readonly EnvironmentTarget[], gitop
   const project = s.string('project', 'default', NameFormat.dnsSubdomain);
   const argocdNamespace = s.string('argocdNamespace', 'argocd', NameFormat.dnsLabel);
   const automated = s.stringList('automatedSync', isEnvironment);
-  automated.forEach((name, index) => {
-    if (automated.indexOf(name) !== index) s.fail(`automatedSync[${index}]`, `names '${name}' twice`);
-  });
-  const clusters = s.stringMap('clusters', isEnvironment, (v) => (/^https:\/\/\S+$/.test(v) ? undefined : 'must be an API server URL starting with https://'));
+  const clusters = s.stringMap('clusters', isEnvironment, (v) => (!/^https:\/\/\S+$/.test(v) ? 'must be an API server URL starting with https://'
+    : CREDENTIALS_IN_URL.test(v) ? 'must not carry credentials: Argo CD reads them from its cluster Secret' : undefined));
 
   const applications = targets.map((target): ApplicationModel => ({
     name: `${target.ensemble}-${target.environment}`,

@@ -5,22 +5,28 @@ import { ZooKeeperChart } from '../chart';
 import { Environment } from '../environments/environment-file';
 import { ZooKeeperSettingsError } from '../model/errors';
 import { NameFormat } from '../model/settings-reader';
-import { newApp, writeAtomically } from '../synth';
+import { newApp, OwnedEntry, writeAtomically } from '../synth';
 import { addApplication } from './application';
 import { GitOpsSettings } from './gitops-settings';
-import { renderKustomization } from './kustomization';
+import { GENERATED_HEADER, renderKustomization } from './kustomization';
+import { writeManifests } from './manifest-files';
 import { ARGOCD_FOLDER, checkEnvironmentNames, EnvironmentTarget, resolveApplications } from './resolve-delivery';
 
 /**
  * Synthesizes every environment into its own folder, all-or-nothing:
  *
- *     <outdir>/<environment>/<ensemble>.k8s.yaml   the ensemble, Namespace included
- *     <outdir>/<environment>/kustomization.yaml    the same objects for `kubectl kustomize`
- *     <outdir>/argocd/<environment>.k8s.yaml       its Argo CD Application (with `gitops` only)
+ *     <outdir>/<environment>/<ensemble>.k8s.yaml              the ensemble, Namespace included
+ *     <outdir>/<environment>/<ensemble>.monitoring.k8s.yaml   its Prometheus Operator objects, if any
+ *     <outdir>/<environment>/kustomization.yaml               both, for `kubectl kustomize`
+ *     <outdir>/argocd/<environment>.k8s.yaml                  its Argo CD Application (with `gitops` only)
  *
  * Every environment's problems are reported together; nothing is written unless all are valid.
+ * The run owns the environment folders (those holding a kustomization.yaml it generated) and
+ * argocd/: a removed environment's folder goes, anything else in `outdir` stays.
+ *
+ * @param outdir where the folders go, e.g. 'dist' (no default: the folder is the caller's choice)
  */
-export function synthesizeEnvironments(environments: readonly Environment[], gitops?: GitOpsSettings, outdir = process.env.CDK8S_OUTDIR ?? 'dist'): string[] {
+export function synthesizeEnvironments(environments: readonly Environment[], gitops: GitOpsSettings | undefined, outdir: string): string[] {
   checkEnvironmentNames(environments.map((env) => env.name));
   if (gitops !== undefined && (typeof gitops !== 'object' || gitops === null || Array.isArray(gitops))) {
     throw new ZooKeeperSettingsError('gitops', [{ setting: 'gitops', message: 'must be an object with at least repoURL' }], 'the GitOps delivery (gitops)');
@@ -28,9 +34,9 @@ export function synthesizeEnvironments(environments: readonly Environment[], git
   return writeAtomically(outdir, (scratch) => {
     const built = buildEnvironments(environments, scratch);
     const applications = gitops ? resolveApplications(built.map((b) => b.target), gitops) : [];
-    for (const { app, folder } of built) {
-      app.synth();
-      const manifests = fs.readdirSync(folder).filter((file) => file.endsWith('.k8s.yaml'));
+    for (const { folder, target, objects } of built) {
+      fs.mkdirSync(folder, { recursive: true });
+      const manifests = writeManifests(folder, target.ensemble, objects);
       fs.writeFileSync(path.join(folder, 'kustomization.yaml'), renderKustomization(manifests));
     }
     if (applications.length > 0) {
@@ -38,7 +44,19 @@ export function synthesizeEnvironments(environments: readonly Environment[], git
       for (const application of applications) addApplication(new Chart(argocd, application.environment), application);
       argocd.synth();
     }
-  });
+  }, ownsEnvironmentFolders);
+}
+
+/** The folders an environment run writes: argocd/ and every folder with a kustomization.yaml it generated. */
+const ownsEnvironmentFolders: OwnedEntry = (entry, fullPath) => entry.isDirectory()
+  && (entry.name === ARGOCD_FOLDER || isGeneratedKustomization(path.join(fullPath, 'kustomization.yaml')));
+
+function isGeneratedKustomization(file: string): boolean {
+  try {
+    return fs.readFileSync(file, 'utf8').startsWith(GENERATED_HEADER);
+  } catch {
+    return false; // no kustomization.yaml: not an environment folder
+  }
 }
 
 /** Each environment's chart, built and validated; all environments' problems in one error. */
@@ -48,12 +66,13 @@ function buildEnvironments(environments: readonly Environment[], scratch: string
     const folder = path.join(scratch, env.name);
     const app = newApp(folder);
     try {
-      // The chart id names the file: <ensemble>.k8s.yaml, so a folder reads like the cluster.
+      // Named after the ensemble, like its files (<ensemble>.k8s.yaml), so a folder reads like the cluster.
       const chart = new ZooKeeperChart(app, chartId(env), env.settings);
       const { name, namespace } = chart.ensemble.model;
-      const objects = chart.toJson().map((o: { kind: string; metadata: { name: string; namespace?: string } }) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`);
-      const target: EnvironmentTarget = { environment: env.name, ensemble: name, namespace, objects };
-      return [{ app, folder, target }];
+      const objects: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }[] = chart.toJson();
+      const identities = objects.map((o) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`);
+      const target: EnvironmentTarget = { environment: env.name, ensemble: name, namespace, objects: identities };
+      return [{ folder, target, objects }];
     } catch (error) {
       if (!(error instanceof ZooKeeperSettingsError)) throw error;
       issues.push(...error.issues.map((issue) => ({ setting: `${env.name}: ${issue.setting}`, message: issue.message })));

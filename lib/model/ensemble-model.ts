@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-28';
+import { k8s } from '../k8s';
 import { DeploymentMode } from '../deployment-mode';
 import { ImageProfileProps } from '../image-profile';
 import { AlertThresholds, PrometheusMonitor } from '../monitoring-settings';
@@ -172,6 +172,11 @@ export interface EnsembleModel {
    * exporter), and the TLS port when client TLS is on.
    */
   readonly clientPorts: readonly NamedPort[];
+  /**
+   * The quorum and election ports, which members serve each other; none for a single server,
+   * which runs standalone and binds neither.
+   */
+  readonly memberPorts: readonly NamedPort[];
   /** TLS, or undefined when neither quorum nor client TLS is on. */
   readonly tls?: TlsModel;
   /** SASL, or undefined when neither client nor quorum SASL is on. */

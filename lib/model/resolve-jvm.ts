@@ -1,6 +1,7 @@
 import { CREDENTIAL_ADVICE, CREDENTIAL_KEY } from './credential-keys';
 import { ModePreset } from './resolve-topology';
 import { SettingsReader } from './settings-reader';
+import { ZOO_CFG_KEY_OWNERS } from './zoo-cfg-entries';
 
 /** Memory the JVM needs besides the heap: metaspace, thread stacks, direct buffers, GC structures. */
 const NON_HEAP_RESERVE_MIB = 256;
@@ -42,6 +43,11 @@ export function readHeap(s: SettingsReader, preset: ModePreset, paths: { readonl
     }
     const property = /^-D([^=]+)=/.exec(option)?.[1];
     if (property && CREDENTIAL_KEY.test(property)) return `would put a secret into the jvm.options ConfigMap (${CREDENTIAL_ADVICE})`;
+    // ZooKeeper turns zoo.cfg keys into zookeeper.* properties after the JVM has started, so such
+    // a flag for a managed key would be silently overwritten by zoo.cfg.
+    const zooCfgKey = /^zookeeper\.(.+)$/.exec(property ?? '')?.[1];
+    const owner = zooCfgKey === undefined ? undefined : ZOO_CFG_KEY_OWNERS[zooCfgKey];
+    if (owner) return `sets zoo.cfg's ${zooCfgKey}, which the construct manages and zoo.cfg would override; use ${owner}`;
     if (/^-(Xmx|Xms|XX:(MaxRAMPercentage|InitialRAMPercentage|MinRAMPercentage|MaxRAM)\b)/.test(option)) {
       return 'sets the heap size, which is derived from the memory limit: use heapMiB or heapPercent';
     }

@@ -1,5 +1,5 @@
 import { MemberRole } from './ensemble-model';
-import { NameFormat, SettingsReader } from './settings-reader';
+import { SettingsReader } from './settings-reader';
 
 /** The selector key whose value is the ensemble's name; the monitors copy it into the `ensemble` target label. */
 export const INSTANCE_LABEL_KEY = 'app.kubernetes.io/instance';
@@ -20,7 +20,7 @@ const METRICS_SERVICE_LABELS = { 'cdk8s-zookeeper/metrics': 'true' };
 export function readLabels(s: SettingsReader, name: string, zookeeperVersion: string, withObservers: boolean) {
   const ensemble = { 'app.kubernetes.io/name': 'zookeeper', [INSTANCE_LABEL_KEY]: name };
   const selector = { ...ensemble, [COMPONENT_LABEL_KEY]: COMPONENT_OF.voter };
-  const userLabels = s.stringMap('labels', NameFormat.qualifiedKey, NameFormat.labelValue);
+  const userLabels = s.labelMap('labels');
   for (const key of [...Object.keys(selector), ...Object.keys(METRICS_SERVICE_LABELS)].filter((k) => k in userLabels)) {
     s.fail(`labels.${key}`, 'is a label the construct sets itself to select its objects; choose another key');
   }

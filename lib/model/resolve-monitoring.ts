@@ -2,7 +2,7 @@ import { ImageProfileProps } from '../image-profile';
 import { ALERT_THRESHOLD_NAMES, PrometheusMonitor } from '../monitoring-settings';
 import { EnsembleModel } from './ensemble-model';
 import { INSTANCE_LABEL_KEY } from './resolve-labels';
-import { NameFormat, SettingsReader } from './settings-reader';
+import { SettingsReader } from './settings-reader';
 
 /** The label the Grafana sidecar of kube-prometheus-stack looks for by default. */
 const DEFAULT_DASHBOARD_LABELS = { grafana_dashboard: '1' };
@@ -15,7 +15,7 @@ export function readMonitoring(
 ): Pick<EnsembleModel, 'monitoring' | 'alerts' | 'dashboard'> {
   // Alert windows are 5 minutes: longer intervals leave too few samples in them for rate().
   const scrapeIntervalSeconds = s.int('scrapeIntervalSeconds', 30, { min: 5, max: 120 });
-  const monitoringLabels = s.stringMap('monitoringLabels', NameFormat.qualifiedKey, NameFormat.labelValue);
+  const monitoringLabels = s.labelMap('monitoringLabels');
   for (const key of Object.keys(monitoringLabels).filter((k) => k in commonLabels)) {
     s.fail(`monitoringLabels.${key}`, 'is already set on every object (selector, recommended or labels setting); choose another key');
   }
@@ -37,8 +37,16 @@ export function readMonitoring(
 
   const grafanaDashboard = s.bool('grafanaDashboard', true);
   const dashboardLabels = s.has('grafanaDashboardLabels')
-    ? s.stringMap('grafanaDashboardLabels', NameFormat.qualifiedKey, NameFormat.labelValue)
+    ? s.labelMap('grafanaDashboardLabels', 'the Grafana sidecar loads dashboards by label, so it would never load this one; to leave the dashboard out, set grafanaDashboard: false')
     : DEFAULT_DASHBOARD_LABELS;
+  if (!grafanaDashboard && s.has('grafanaDashboardLabels')) {
+    s.fail('grafanaDashboardLabels', 'has no effect with grafanaDashboard: false; remove it, or turn the dashboard on');
+  }
+  if (!alertRules) {
+    for (const key of ['alertThresholds', 'alertEvaluationIntervalSeconds'].filter((k) => s.has(k))) {
+      s.fail(key, 'has no effect with alertRules: false; remove it, or turn the alert rules on');
+    }
+  }
   for (const key of Object.keys(dashboardLabels).filter((k) => k in commonLabels)) {
     s.fail(`grafanaDashboardLabels.${key}`, 'is already set on every object (selector, recommended or labels setting); choose another key');
   }

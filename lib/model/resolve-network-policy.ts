@@ -1,5 +1,5 @@
 import * as net from 'net';
-import { k8s } from 'cdk8s-plus-28';
+import { k8s } from '../k8s';
 import { ClientAccess, NETWORK_POLICY_SETTING_NAMES } from '../network-policy-settings';
 import { EnsembleModel, NamedPort, TrafficPort, TrafficRule } from './ensemble-model';
 import { NameFormat, SettingsReader } from './settings-reader';
@@ -20,6 +20,10 @@ export interface NetworkPolicyInputs {
   /** Every member's labels: voters and observers. */
   readonly anyMember: Labels;
   readonly ports: EnsembleModel['ports'];
+  /** The client ports other pods reach: plaintext, TLS or both, as clientTls says. */
+  readonly clientPorts: EnsembleModel['clientPorts'];
+  /** The quorum and election ports; none for a single server. */
+  readonly memberPorts: EnsembleModel['memberPorts'];
 }
 
 /**
@@ -38,8 +42,10 @@ export function readNetworkPolicy(s: SettingsReader, inputs: NetworkPolicyInputs
   const tcp = (...named: NamedPort[]): TrafficPort[] => named.map(({ port }) => ({ port, protocol: 'TCP' }));
   const clients = readClientPeers(s, inputs.namespace);
   // Followers dial the leader on the quorum port and every member dials the others on the
-  // election port; members never use each other's client port.
-  const members: TrafficRule = { purpose: 'members', peers: [{ podSelector: byLabels(inputs.anyMember) }], ports: tcp(ports.quorum, ports.election) };
+  // election port; members never use each other's client port. A single server has no peers, and
+  // a rule without ports would admit every port, so it gets no rule.
+  const members: TrafficRule[] = inputs.memberPorts.length === 0 ? []
+    : [{ purpose: 'members', peers: [{ podSelector: byLabels(inputs.anyMember) }], ports: tcp(...inputs.memberPorts) }];
   const metricsNamespaces = readSelectorLabels(s, 'metricsNamespaceLabels', 'an empty selector would let every namespace scrape the metrics port');
   const scrapers = peer(byLabels(metricsNamespaces ?? DEFAULT_METRICS_NAMESPACE), readSelectorLabels(s, 'metricsPodLabels', SAME_AS_LEAVING_IT_OUT));
   const dnsNamespaces = readSelectorLabels(s, 'dnsNamespaceLabels', 'an empty selector would allow DNS traffic into every namespace');
@@ -49,8 +55,8 @@ export function readNetworkPolicy(s: SettingsReader, inputs: NetworkPolicyInputs
   const dnsCidrs = s.stringList('dnsCidrs', cidrFormat);
   return {
     ingress: [
-      { purpose: 'clients', peers: clients, ports: tcp(ports.client) },
-      members,
+      { purpose: 'clients', peers: clients, ports: tcp(...inputs.clientPorts) },
+      ...members,
       { purpose: 'metrics', peers: [scrapers], ports: tcp(ports.metrics) },
     ],
     // Nothing else goes out: ZooKeeper and the exporter call no API and no outside service.
@@ -60,7 +66,7 @@ export function readNetworkPolicy(s: SettingsReader, inputs: NetworkPolicyInputs
         peers: [dnsPods, ...dnsCidrs.map((cidr) => ({ ipBlock: { cidr } }))],
         ports: [{ port: dnsPort, protocol: 'UDP' }, { port: dnsPort, protocol: 'TCP' }],
       },
-      members,
+      ...members,
     ],
   };
 }
@@ -109,13 +115,7 @@ function peer(namespaceSelector: k8s.LabelSelector, podLabels?: Labels): k8s.Net
  * NetworkPolicy reads an empty selector as "everything", while `{}` in settings reads as "nothing".
  */
 function readSelectorLabels(s: SettingsReader, key: string, emptyWouldMean: string): Labels | undefined {
-  if (!s.has(key)) return undefined;
-  const raw = s.value(key);
-  const labels = s.stringMap(key, NameFormat.qualifiedKey, NameFormat.labelValue);
-  if (typeof raw === 'object' && raw !== null && !Array.isArray(raw) && Object.keys(raw).length === 0) {
-    s.fail(key, `must name at least one label: ${emptyWouldMean}`);
-  }
-  return labels;
+  return s.has(key) ? s.labelMap(key, emptyWouldMean) : undefined;
 }
 
 function cidrFormat(value: string): string | undefined {

@@ -31,7 +31,7 @@ export function resolveSasl(s: SettingsReader, replicas: number): SaslModel | un
   const superDigestKey = s.string('saslSuperDigestKey', undefined, NameFormat.secretKey);
 
   if (!client && !quorum) {
-    for (const key of SASL_ONLY.filter((k) => s.has(k))) {
+    for (const key of SASL_ONLY.filter((k) => s.has(k) && !s.failed('clientSasl', 'quorumSasl'))) {
       s.fail(key, 'has no effect while clientSasl and quorumSasl are false: turn SASL on, or remove it');
     }
     return undefined;
@@ -40,12 +40,12 @@ export function resolveSasl(s: SettingsReader, replicas: number): SaslModel | un
     s.fail('saslSecretName', 'is required when clientSasl or quorumSasl is on: name the existing Secret with the passwords');
   }
   if (!quorum) {
-    for (const key of ['saslQuorumUser', 'saslQuorumPasswordKey'].filter((k) => s.has(k))) {
+    for (const key of ['saslQuorumUser', 'saslQuorumPasswordKey'].filter((k) => s.has(k) && !s.failed('quorumSasl'))) {
       s.fail(key, 'has no effect while quorumSasl is false: turn quorumSasl on, or remove it');
     }
   }
   if (!client) {
-    for (const key of ['saslClientUsers', 'saslSuperDigestKey'].filter((k) => s.has(k))) {
+    for (const key of ['saslClientUsers', 'saslSuperDigestKey'].filter((k) => s.has(k) && !s.failed('clientSasl'))) {
       s.fail(key, 'has no effect while clientSasl is false: the super user and client users authenticate client sessions');
     }
   } else if (!s.has('saslClientUsers') || isEmptyMap(s.value('saslClientUsers'))) {

@@ -39,7 +39,7 @@ export function readTlsSettings(s: SettingsReader, name: string, replicas: numbe
   }
 
   const port = s.int('secureClientPort', 2281, { min: 1024, max: 65535 });
-  if (client === ClientTls.OFF && s.has('secureClientPort')) {
+  if (client === ClientTls.OFF && s.has('secureClientPort') && !s.failed('clientTls')) {
     s.fail('secureClientPort', `has no effect while clientTls is '${ClientTls.OFF}': set clientTls to '${ClientTls.ON}' or '${ClientTls.ONLY}', or remove it`);
   }
 
@@ -48,7 +48,7 @@ export function readTlsSettings(s: SettingsReader, name: string, replicas: numbe
   const passwordSecret = s.has('tlsPasswordSecret') ? readSecretKeyRef(s, 'tlsPasswordSecret') : { name: `${name}-tls-password`, key: 'password' };
 
   if (!enabled) {
-    for (const key of ['tlsIssuer', 'tlsSecretName', 'tlsPasswordSecret'].filter((k) => s.has(k))) {
+    for (const key of ['tlsIssuer', 'tlsSecretName', 'tlsPasswordSecret'].filter((k) => s.has(k) && !s.failed('quorumTls', 'clientTls'))) {
       s.fail(key, 'has no effect while quorumTls is false and clientTls is \'off\': turn TLS on, or remove it');
     }
   } else if (s.has('tlsIssuer') && s.has('tlsSecretName')) {

@@ -90,7 +90,7 @@ export function readTopology(s: SettingsReader, name: string, maxStatefulSetName
   }
 
   const observers = s.int('observers', 0, { min: 0, max: MAX_OBSERVERS });
-  if (observers > 0 && mode !== DeploymentMode.CLUSTER) {
+  if (observers > 0 && mode !== DeploymentMode.CLUSTER && !s.failed('mode')) {
     s.fail('observers', `are only allowed in mode '${DeploymentMode.CLUSTER}' (mode is '${mode}'): `
       + `set mode: '${DeploymentMode.CLUSTER}' with at least ${MIN_CLUSTER_REPLICAS} replicas, or leave observers at 0`);
   } else if (replicas + observers > MAX_MYID) {

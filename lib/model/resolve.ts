@@ -1,4 +1,3 @@
-import { k8s } from 'cdk8s-plus-28';
 import { ImageProfile, LoggingBackend } from '../image-profile';
 import { AntiAffinity, LogLevel, SETTING_NAMES, ZoneSpread, ZooKeeperEnsembleProps } from '../settings';
 import { ClientTls } from '../tls-settings';
@@ -13,8 +12,9 @@ import { resolveSasl } from './resolve-sasl';
 import { readTlsSettings, resolveTls } from './resolve-tls';
 import { readAdditionalConfig } from './resolve-additional-config';
 import { readHeap } from './resolve-jvm';
+import { readTolerations } from './resolve-tolerations';
 import { readTopology, resolveMemberGroups, resolveMembers } from './resolve-topology';
-import { NameFormat, SettingsReader } from './settings-reader';
+import { NameFormat, settingsObject, SettingsReader } from './settings-reader';
 import { managedZooCfgEntries } from './zoo-cfg-entries';
 
 /** Longest ensemble name: the StatefulSet's controller-revision-hash label is `<name>-<10 chars>` (<= 63). */
@@ -23,6 +23,15 @@ const MAX_NAME_LENGTH = 52;
 const PROBE_FOUR_LETTER_WORDS = ['ruok', 'srvr'];
 /** What the mntr exporter sends, on images without the native metrics provider. */
 const EXPORTER_FOUR_LETTER_WORDS = ['mntr'];
+
+/**
+ * Settings whose values no error message prints: they are refused when they would carry a
+ * credential (a keystore password in additionalConfig, a digest in jvmOptions), or they name the
+ * Secret keys of credentials, where a user may have pasted the credential itself.
+ */
+const SECRET_BEARING_SETTINGS = [
+  'additionalConfig', 'jvmOptions', 'saslClientUsers', 'saslQuorumPasswordKey', 'saslSuperDigestKey', 'tlsPasswordSecret',
+];
 
 const PATHS = {
   configDir: '/config/zookeeper',
@@ -40,13 +49,13 @@ const PATHS = {
  * invalid setting. `chartNamespace` is the namespace of the enclosing chart, if any.
  */
 export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: string): EnsembleModel {
-  const s = new SettingsReader(props as Record<string, unknown>);
+  const s = new SettingsReader(settingsObject(props, 'zookeeper'), '', [], SECRET_BEARING_SETTINGS);
   s.rejectUnknown(SETTING_NAMES);
 
   const name = s.string('name', 'zookeeper', (v) => NameFormat.dnsLabel(v) ?? (/^[a-z]/.test(v) && v.length <= MAX_NAME_LENGTH ? undefined
     : `must start with a letter and be at most ${MAX_NAME_LENGTH} characters (it prefixes Service names and pod names)`));
   const namespace = s.string('namespace', chartNamespace, NameFormat.dnsLabel);
-  if (namespace === undefined) s.fail('namespace', 'is required: set it here or on the enclosing chart (it is part of every member\'s DNS name)');
+  if (namespace === undefined && !s.failed('namespace')) s.fail('namespace', 'is required: set it here or on the enclosing chart (it is part of every member\'s DNS name)');
   const clusterDomain = s.string('clusterDomain', 'cluster.local', NameFormat.dnsSubdomain);
 
   const topology = readTopology(s, name, MAX_NAME_LENGTH);
@@ -72,6 +81,8 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     ...(tlsSettings.client === ClientTls.ONLY ? [] : [ports.client]),
     ...(tlsSettings.secureClientPort ? [tlsSettings.secureClientPort] : []),
   ];
+  // A single server runs standalone (no server list): it binds neither member port.
+  const memberPorts = topology.replicas === 1 ? [] : [ports.quorum, ports.election];
 
   const tickTime = s.int('tickTime', 2000, { min: 100, max: 60000 });
   const minSessionTimeout = s.int('minSessionTimeout', 2 * tickTime, { min: 1, max: 2147483647 });
@@ -144,8 +155,8 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
   const scheduling = {
     antiAffinity: s.oneOf('antiAffinity', preset.antiAffinity, AntiAffinity),
     zoneSpread: s.oneOf('zoneSpread', ZoneSpread.SCHEDULE_ANYWAY, ZoneSpread),
-    nodeSelector: s.stringMap('nodeSelector', NameFormat.qualifiedKey, NameFormat.labelValue),
-    tolerations: s.objectList<k8s.Toleration>('tolerations'),
+    nodeSelector: s.labelMap('nodeSelector'),
+    tolerations: readTolerations(s),
     priorityClassName: s.string('priorityClassName', undefined, NameFormat.dnsSubdomain),
   };
   const annotations = s.stringMap('annotations', (key) => NameFormat.qualifiedKey(key)
@@ -159,7 +170,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
       : undefined), () => undefined);
   const podDisruptionBudget = s.bool('podDisruptionBudget', preset.podDisruptionBudget);
   const monitoring = readMonitoring(s, image, labels.common);
-  const networkPolicy = readNetworkPolicy(s, { namespace, anyMember: labels.anyMember, ports });
+  const networkPolicy = readNetworkPolicy(s, { namespace, anyMember: labels.anyMember, ports, clientPorts, memberPorts });
 
   if (s.issues.length > 0) throw new ZooKeeperSettingsError(name, s.issues);
 
@@ -203,6 +214,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     }),
     ports: allPorts,
     clientPorts,
+    memberPorts,
     tls,
     sasl,
     zooCfg,
@@ -238,12 +250,20 @@ function readImage(s: SettingsReader) {
   return raw.props;
 }
 
+/**
+ * Every port a member binds must differ. A clash is reported on a port the user set, naming the
+ * other: a default that clashes is moved by setting either one.
+ */
 function checkDistinctPorts(s: SettingsReader, ports: Record<string, { port: number } | undefined>): void {
   const seen = new Map<number, string>();
   const setting = (role: string) => (role === 'secureClient' ? 'secureClientPort' : `${role}Port`);
   for (const [role, { port }] of Object.entries(ports).filter((e): e is [string, { port: number }] => e[1] !== undefined)) {
-    const other = seen.get(port);
-    if (other) s.fail(setting(role), `must differ from ${setting(other)} (both are ${port})`);
-    else seen.set(port, role);
+    const earlier = seen.get(port);
+    if (!earlier) {
+      seen.set(port, role);
+      continue;
+    }
+    const [blamed, other] = s.has(setting(role)) || !s.has(setting(earlier)) ? [role, earlier] : [earlier, role];
+    s.fail(setting(blamed), `must differ from ${setting(other)} (both are ${port}${s.has(setting(other)) ? '' : `, ${setting(other)} by default`})`);
   }
 }

@@ -1,4 +1,4 @@
-import { SettingIssue } from './errors';
+import { SettingIssue, ZooKeeperSettingsError } from './errors';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -43,6 +43,18 @@ function describe(value: unknown): string {
   return String(value);
 }
 
+/**
+ * The settings object a construct was given, or a ZooKeeperSettingsError when it is not one (null
+ * from plain JavaScript, a list): `subject` names the construct in the error.
+ */
+export function settingsObject(props: unknown, subject: string): Record<string, unknown> {
+  if (props === undefined) return {};
+  if (typeof props !== 'object' || props === null || Array.isArray(props)) {
+    throw new ZooKeeperSettingsError(subject, [{ setting: 'props', message: `must be an object of settings, such as { namespace: 'zk' }, or left out for the defaults (got ${describe(props)})` }]);
+  }
+  return props as Record<string, unknown>;
+}
+
 interface NumberRange { readonly min: number; readonly max: number }
 
 /**
@@ -55,11 +67,15 @@ export class SettingsReader {
   /**
    * @param prefix  prepended to every setting name in issues (`alertThresholds.` for a group)
    * @param issues  where issues are recorded; a group shares its parent's list
+   * @param secretBearing settings (full names, with the prefix) whose values are never printed in
+   *   an issue, nor those of anything inside them: they hold credentials, or name where credentials
+   *   are, and a user may have pasted the credential itself
    */
   constructor(
     private readonly raw: Record<string, unknown>,
     private readonly prefix = '',
     public readonly issues: SettingIssue[] = [],
+    private readonly secretBearing: readonly string[] = [],
   ) {}
 
   public fail(setting: string, message: string): void {
@@ -71,18 +87,52 @@ export class SettingsReader {
    * named `<key>.<setting>` and keys outside `known` are rejected.
    */
   public group(key: string, known: readonly string[]): SettingsReader {
+    return this.nested(key, this.raw[key] ?? {}, known) ?? new SettingsReader({}, `${this.prefix}${key}.`, this.issues, this.secretBearing);
+  }
+
+  /**
+   * A list of groups (such as tolerations), each read like group(): issues are named
+   * `<key>[<index>].<setting>`. Returns the readers of the items that are objects.
+   */
+  public groupList(key: string, known: readonly string[]): SettingsReader[] {
     const value = this.raw[key];
-    if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
-      this.fail(key, `must be an object with any of ${known.join(', ')} (got ${describe(value)})`);
-      return new SettingsReader({}, `${this.prefix}${key}.`, this.issues);
+    if (value === undefined) return [];
+    if (!Array.isArray(value)) {
+      this.fail(key, `must be a list of objects with any of ${known.join(', ')}${this.got(key, value)}`);
+      return [];
     }
-    const group = new SettingsReader((value ?? {}) as Record<string, unknown>, `${this.prefix}${key}.`, this.issues);
+    return value.flatMap((item, index) => this.nested(`${key}[${index}]`, item, known) ?? []);
+  }
+
+  /** A reader over `value` named `<path>.`, or undefined (and an issue) when it is not an object. */
+  private nested(path: string, value: unknown, known: readonly string[]): SettingsReader | undefined {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      this.fail(path, `must be an object with any of ${known.join(', ')}${this.got(path, value)}`);
+      return undefined;
+    }
+    const group = new SettingsReader(value as Record<string, unknown>, `${this.prefix}${path}.`, this.issues, this.secretBearing);
     group.rejectUnknown(known);
     return group;
   }
 
+  /** ` (got <value>)` for an issue of `setting`, or nothing for a secret-bearing setting. */
+  private got(setting: string, value: unknown): string {
+    const name = `${this.prefix}${setting}`;
+    const secret = this.secretBearing.some((s) => name === s || name.startsWith(`${s}.`) || name.startsWith(`${s}[`));
+    return secret ? '' : ` (got ${describe(value)})`;
+  }
+
   public has(key: string): boolean {
     return this.raw[key] !== undefined;
+  }
+
+  /**
+   * Whether any of `keys` was reported invalid. A check that depends on a setting's value skips
+   * when the setting was refused: its getter returned the default, and a message about the
+   * default (`namespace is required`, `has no effect while clientTls is 'off'`) would be wrong.
+   */
+  public failed(...keys: string[]): boolean {
+    return keys.some((key) => this.issues.some((issue) => issue.setting === `${this.prefix}${key}`));
   }
 
   /** The raw input, for values checked elsewhere (e.g. an ImageProfile instance). */
@@ -96,7 +146,7 @@ export class SettingsReader {
     const value = this.raw[key];
     if (value === undefined) return fallback;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < range.min || value > range.max) {
-      this.fail(key, `must be a whole number from ${range.min} to ${range.max} (got ${describe(value)})`);
+      this.fail(key, `must be a whole number from ${range.min} to ${range.max}${this.got(key, value)}`);
       return fallback;
     }
     return value;
@@ -106,7 +156,7 @@ export class SettingsReader {
     const value = this.raw[key];
     if (value === undefined) return fallback;
     if (typeof value !== 'boolean') {
-      this.fail(key, `must be true or false (got ${describe(value)})`);
+      this.fail(key, `must be true or false${this.got(key, value)}`);
       return fallback;
     }
     return value;
@@ -119,12 +169,12 @@ export class SettingsReader {
     const value = this.raw[key];
     if (value === undefined) return fallback;
     if (typeof value !== 'string') {
-      this.fail(key, `must be a string (got ${describe(value)})`);
+      this.fail(key, `must be a string${this.got(key, value)}`);
       return fallback;
     }
     const problem = format?.(value);
     if (problem) {
-      this.fail(key, `${problem} (got ${describe(value)})`);
+      this.fail(key, `${problem}${this.got(key, value)}`);
       return fallback;
     }
     return value;
@@ -135,7 +185,7 @@ export class SettingsReader {
     if (value === undefined) return fallback;
     const values = Object.values(allowed);
     if (!values.includes(value as T)) {
-      this.fail(key, `must be one of ${values.map((v) => `'${v}'`).join(', ')} (got ${describe(value)})`);
+      this.fail(key, `must be one of ${values.map((v) => `'${v}'`).join(', ')}${this.got(key, value)}`);
       return fallback;
     }
     return value as T;
@@ -145,13 +195,17 @@ export class SettingsReader {
     const value = this.raw[key];
     if (value === undefined) return [];
     if (!Array.isArray(value)) {
-      this.fail(key, `must be a list of strings (got ${describe(value)})`);
+      this.fail(key, `must be a list of strings${this.got(key, value)}`);
       return [];
     }
+    // A repeated entry is a mistake in every list of names, flags and blocks, and some (pull
+    // secrets) are merge keys that a repeated entry breaks in `kubectl apply`.
     return value.filter((item, index) => {
       const problem = typeof item === 'string' ? format(item) : 'must be a string';
-      if (problem) this.fail(`${key}[${index}]`, `${problem} (got ${describe(item)})`);
-      return !problem;
+      const first = value.indexOf(item);
+      if (problem) this.fail(`${key}[${index}]`, `${problem}${this.got(`${key}[${index}]`, item)}`);
+      else if (first !== index) this.fail(`${key}[${index}]`, `repeats ${key}[${first}]; list each entry once`);
+      return !problem && first === index;
     });
   }
 
@@ -164,27 +218,32 @@ export class SettingsReader {
     const value = this.raw[key];
     if (value === undefined) return {};
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      this.fail(key, `must be a map of strings to strings (got ${describe(value)})`);
+      this.fail(key, `must be a map of strings to strings${this.got(key, value)}`);
       return {};
     }
     const result: Record<string, string> = {};
     for (const [k, v] of Object.entries(value)) {
-      const problem = checkKey(k) ?? (typeof v === 'string' ? checkValue(v) : 'must be a string');
-      if (problem) this.fail(`${key}.${k}`, `${problem} (got ${describe(v)})`);
+      // A wrong key says nothing about the value, which is not printed then.
+      const keyProblem = checkKey(k);
+      const problem = keyProblem ?? (typeof v === 'string' ? checkValue(v) : 'must be a string');
+      if (keyProblem) this.fail(`${key}.${k}`, keyProblem);
+      else if (problem) this.fail(`${key}.${k}`, `${problem}${this.got(`${key}.${k}`, v)}`);
       else result[k] = v as string;
     }
     return result;
   }
 
-  /** A value the type system already describes well (e.g. tolerations); only its shape is checked. */
-  public objectList<T>(key: string): T[] {
-    const value = this.raw[key];
-    if (value === undefined) return [];
-    if (!Array.isArray(value) || value.some((item) => typeof item !== 'object' || item === null)) {
-      this.fail(key, `must be a list of objects (got ${describe(value)})`);
-      return [];
+  /**
+   * A map of labels, in Kubernetes' key and value formats. With `emptyWould`, `{}` is refused: the
+   * map replaces a non-empty default, and an empty one would not mean "none" but what it says.
+   */
+  public labelMap(key: string, emptyWould?: string): Record<string, string> {
+    const labels = this.stringMap(key, NameFormat.qualifiedKey, NameFormat.labelValue);
+    const raw = this.raw[key];
+    if (emptyWould && typeof raw === 'object' && raw !== null && !Array.isArray(raw) && Object.keys(raw).length === 0) {
+      this.fail(key, `must name at least one label: ${emptyWould}`);
     }
-    return value as T[];
+    return labels;
   }
 
   /** Keys present in the input that no setting has, with the closest known name as a hint. */

@@ -214,7 +214,7 @@ export const ZOO_CFG_KEY_OWNERS: Readonly<Record<string, string>> = {
   'snapSizeLimitInKb': 'snapSizeLimitInKb',
   'autopurge.snapRetainCount': 'autopurgeSnapRetainCount',
   'autopurge.purgeInterval': 'autopurgePurgeInterval',
-  '4lw.commands.whitelist': 'nothing: the whitelist holds exactly what the probes use',
+  '4lw.commands.whitelist': 'nothing: the whitelist holds exactly the words the probes and the mntr exporter send; others are expensive (cons, wchc, dump) or reset statistics (crst, srst), and every figure is on the metrics port',
   'admin.enableServer': 'nothing: the AdminServer is kept on loopback',
   'admin.serverAddress': 'nothing: the AdminServer is kept on loopback',
   'admin.serverPort': 'adminPort',

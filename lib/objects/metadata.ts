@@ -1,5 +1,5 @@
 import { ApiObjectMetadata } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
+import { k8s } from '../k8s';
 import { SYNC_WAVE_ANNOTATION } from '../model/annotations';
 import { EnsembleModel, MemberGroup } from '../model/ensemble-model';
 

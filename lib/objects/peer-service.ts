@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-28';
+import { k8s } from '../k8s';
 import { Construct } from 'constructs';
 import { EnsembleModel, NamedPort } from '../model/ensemble-model';
 import { objectMeta } from './metadata';
@@ -20,7 +20,7 @@ export function addPeerService(scope: Construct, model: EnsembleModel): k8s.Kube
       clusterIp: 'None',
       publishNotReadyAddresses: true,
       selector: { ...model.labels.anyMember },
-      ports: [...model.clientPorts, model.ports.quorum, model.ports.election].map(servicePort),
+      ports: [...model.clientPorts, ...model.memberPorts].map(servicePort),
     },
   });
 }

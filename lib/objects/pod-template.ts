@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-28';
+import { k8s } from '../k8s';
 import { EnsembleModel, MemberGroup, ProbeTiming } from '../model/ensemble-model';
 import { AntiAffinity } from '../settings';
 import { selectGroup } from './metadata';
@@ -101,7 +101,7 @@ function initContainer(model: EnsembleModel, group: MemberGroup): k8s.Container 
 function mainContainer(model: EnsembleModel, group: MemberGroup): k8s.Container {
   const { ports, paths, resources } = model;
   // The metrics port is served by ZooKeeper's provider or by the exporter beside it: declared either way.
-  const containerPorts = [...model.clientPorts, ports.quorum, ports.election, ports.metrics];
+  const containerPorts = [...model.clientPorts, ...model.memberPorts, ports.metrics];
   const probe = (mode: 'live' | 'ready', timing: ProbeTiming): k8s.Probe => ({
     exec: { command: [model.image.bashPath, `${paths.scriptsDir}/probe.sh`, mode] },
     ...timing,

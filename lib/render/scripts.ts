@@ -17,7 +17,19 @@ export const SASL_CONFIG_SCRIPT = 'write-sasl-config.sh';
  * see them). The exporter, the TLS sync script and the SASL script are included when the pod runs them.
  */
 export function loadScripts(options: { readonly exporter: boolean; readonly tls?: boolean; readonly sasl?: boolean }): Record<string, string> {
-  const dir = path.join(__dirname, '..', 'scripts');
+  const dir = path.join(packageRoot(), 'lib', 'scripts');
   const files = [...SCRIPT_FILES, ...(options.exporter ? [EXPORTER_SCRIPT] : []), ...(options.tls ? [TLS_SYNC_SCRIPT] : []), ...(options.sasl ? [SASL_CONFIG_SCRIPT] : [])];
   return Object.fromEntries(files.map((file) => [file, fs.readFileSync(path.join(dir, file), 'utf8')]));
+}
+
+/**
+ * The folder of this package's package.json. The scripts stay in lib/scripts, which the package
+ * ships, while this file runs from lib/render (sources, under jest or tsx) or build/lib/render
+ * (compiled, in this project or installed in another).
+ */
+function packageRoot(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${__dirname}: the package is incomplete`);
+  }
 }

@@ -64,18 +64,23 @@ export function distFiles(): { readonly file: string; readonly bytes: Buffer }[]
 }
 
 /**
- * The objects of every ensemble manifest under dist/ (`dist/<env>/*.k8s.yaml`), read as kubectl
- * would (YAML 1.1). Not the Argo CD Applications of dist/argocd/ nor the kustomization.yaml files,
- * which hold no ensemble; distFiles() still covers them for whole-tree scans.
+ * The objects of each environment under dist/ (every `dist/<env>/*.k8s.yaml`, the core and the
+ * monitoring manifest together), read as kubectl would (YAML 1.1). Not the Argo CD Applications of
+ * dist/argocd/ nor the kustomization.yaml files, which hold no ensemble; distFiles() still covers
+ * them for whole-tree scans.
  */
 export function distObjects(): ChartOutput[] {
-  return distFiles().filter(({ file }) => /\.k8s\.yaml$/.test(file) && !file.startsWith(`dist/${ARGOCD_FOLDER}/`)).map(({ file, bytes }) => ({
-    name: file,
-    objects: parseAllDocuments(bytes.toString('utf8'), { version: '1.1' })
+  const byEnvironment = new Map<string, KubeObject[]>();
+  for (const { file, bytes } of distFiles()) {
+    if (!/\.k8s\.yaml$/.test(file) || file.startsWith(`dist/${ARGOCD_FOLDER}/`)) continue;
+    const objects = parseAllDocuments(bytes.toString('utf8'), { version: '1.1' })
       .map((doc) => {
         if (doc.errors.length > 0) throw new Error(`${file}: ${doc.errors[0].message}`);
         return doc.toJS();
       })
-      .filter((o): o is KubeObject => o !== null && typeof o === 'object' && 'kind' in o),
-  }));
+      .filter((o): o is KubeObject => o !== null && typeof o === 'object' && 'kind' in o);
+    const environment = path.dirname(file);
+    byEnvironment.set(environment, [...(byEnvironment.get(environment) ?? []), ...objects]);
+  }
+  return [...byEnvironment].map(([name, objects]) => ({ name, objects }));
 }

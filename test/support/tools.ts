@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 /** What to tell someone whose machine lacks a tool that test/setup-tools.sh installs. */
-export const SETUP_TOOLS_HINT = 'run `bash test/setup-tools.sh` (installs Debian packages)';
+export const SETUP_TOOLS_HINT = 'run `bash test/setup-tools.sh` (unpacks them into .tools/)';
 
 /**
  * The absolute path of `name` on PATH, or an Error saying how to get it. Tests call this instead of
@@ -73,12 +73,18 @@ export function runBounded(
   });
 }
 
-/** Where test/setup-tools.sh unpacks Debian's prometheus package (promtool and prometheus). */
-export const PROMETHEUS_TOOLS_DIR = path.join(__dirname, '..', '..', '.tools', 'prometheus', 'usr', 'bin');
+/** Where test/setup-tools.sh unpacks what the tests run; nothing of it is installed system-wide. */
+export const TOOLS_DIR = path.join(__dirname, '..', '..', '.tools');
 
-/** promtool or prometheus as unpacked by test/setup-tools.sh, or an Error saying how to get it. */
-export function requirePrometheusTool(name: 'promtool' | 'prometheus'): string {
-  const candidate = path.join(PROMETHEUS_TOOLS_DIR, name);
+/** Where test/setup-tools.sh unpacks Debian's prometheus package (promtool and prometheus). */
+export const PROMETHEUS_TOOLS_DIR = path.join(TOOLS_DIR, 'prometheus', 'usr', 'bin');
+
+/**
+ * A tool unpacked by test/setup-tools.sh, by its path below .tools/, or an Error saying how to get
+ * it. Never a copy found on PATH: the tests run the pinned version, whatever the machine has.
+ */
+function requireUnpacked(name: string, relativePath: string): string {
+  const candidate = path.join(TOOLS_DIR, relativePath);
   try {
     fs.accessSync(candidate, fs.constants.X_OK);
     return candidate;
@@ -87,13 +93,17 @@ export function requirePrometheusTool(name: 'promtool' | 'prometheus'): string {
   }
 }
 
+/** promtool or prometheus as unpacked by test/setup-tools.sh, or an Error saying how to get it. */
+export function requirePrometheusTool(name: 'promtool' | 'prometheus'): string {
+  return requireUnpacked(name, path.join('prometheus', 'usr', 'bin', name));
+}
+
+/** supervisord or supervisorctl (Debian's, run from .tools/ by a wrapper), or an Error saying how to get it. */
+export function requireSupervisorTool(name: 'supervisord' | 'supervisorctl'): string {
+  return requireUnpacked(name, path.join('supervisor', 'bin', name));
+}
+
 /** kubectl as unpacked by test/setup-tools.sh, or an Error saying how to get it. */
 export function requireKubectl(): string {
-  const candidate = path.join(__dirname, '..', '..', '.tools', 'kubectl', 'kubectl');
-  try {
-    fs.accessSync(candidate, fs.constants.X_OK);
-    return candidate;
-  } catch {
-    throw new Error(`kubectl not found at ${candidate}: ${SETUP_TOOLS_HINT}`);
-  }
+  return requireUnpacked('kubectl', path.join('kubectl', 'kubectl'));
 }
