@@ -8,6 +8,7 @@
 'use strict';
 const fs = require('fs');
 const Module = require('module');
+const os = require('os');
 const path = require('path');
 const v8 = require('v8');
 
@@ -21,6 +22,8 @@ const PRELOADED = {
   constructs: require('constructs'),
   'cdk8s-plus-28/lib/imports/k8s': require('cdk8s-plus-28/lib/imports/k8s'),
 };
+
+warmUp();
 
 v8.startupSnapshot.setDeserializeMainFunction(() => {
   const blob = process.execArgv[process.execArgv.indexOf('--snapshot-blob') + 1];
@@ -52,5 +55,26 @@ function preload(/** @type {string} */ main) {
     module.loaded = true;
     // @ts-expect-error Module._cache is require.cache
     Module._cache[filename] = module;
+  }
+}
+
+/**
+ * Runs the synth's whole path once while the snapshot is made (an environment file read and
+ * checked, its ensemble, kustomization and Application written into a temporary folder), so the
+ * snapshot holds those functions compiled, not only loaded: a tenth less work in each run. The
+ * library keeps no state between syntheses; the tests compare every run's output byte for byte.
+ */
+function warmUp() {
+  const lib = PRELOADED['./lib'];
+  // At build time the working directory is the build folder (tools/snapshot.js).
+  Object.assign(globalThis, { [DIRNAME_OF]: (/** @type {string} */ dir) => path.join(process.cwd(), '..', dir) });
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'zk-snapshot-'));
+  try {
+    fs.mkdirSync(path.join(scratch, 'environments'));
+    fs.writeFileSync(path.join(scratch, 'environments', 'warm-up.yaml'), 'namespace: warm-up\nreplicas: 3\n');
+    const environments = lib.readEnvironmentFiles(path.join(scratch, 'environments'));
+    lib.synthesizeEnvironments(environments, { repoURL: 'https://git.example.com/warm-up.git', targetRevision: 'main' }, path.join(scratch, 'dist'));
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
   }
 }
