@@ -1,6 +1,6 @@
 // The app: which environments exist and how Argo CD delivers them. Everything else lives in lib/.
 // `npm run synth` and `cdk8s synth` run its compiled form, build/main.js, rebuilt first whenever a
-// source changed (tools/fresh-build.js); both run it from the project's root.
+// source changed (tools/synth.sh); both run it from the project's root.
 import { Environment, GitOpsSettings, readEnvironmentFiles, reportSynthesis, synthesizeEnvironments } from './lib';
 
 /** The folder Argo CD reads: one subfolder per environment, and argocd/ with their Applications. */

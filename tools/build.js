@@ -5,6 +5,7 @@
 // whether build/ still matches the sources. Plain JavaScript: it must run before anything is built.
 //   npm run build      (`npm ci`, a git install and `npm pack` run it through `prepare`)
 'use strict';
+const { spawnSync } = require('child_process');
 const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
@@ -12,8 +13,13 @@ const path = require('path');
 const ROOT = path.join(__dirname, '..');
 const BUILD = path.join(ROOT, 'build');
 const MANIFEST = path.join(BUILD, '.sources.json');
-/** What decides the output besides the sources the compile reads. */
-const RECIPE = ['tsconfig.json', 'tsconfig.build.json', 'tools/build.js'];
+/** What decides the output besides the sources the compile reads (the snapshot holds these tools too). */
+const RECIPE = ['tsconfig.json', 'tsconfig.build.json', 'tools/build.js', 'tools/snapshot.js', 'tools/snapshot-entry.js', 'tools/snapshot-names.js'];
+/**
+ * The startup snapshot also holds cdk8s and the other dependencies: npm rewrites this file on every
+ * install, so a build is stale once npm installed anything. Recorded only where npm keeps it.
+ */
+const INSTALLED = 'node_modules/.package-lock.json';
 
 /** @param {string} file relative to the project root */
 function hashOf(file) {
@@ -35,6 +41,21 @@ function isFresh() {
       return false;
     }
   });
+}
+
+/**
+ * What a synth does first (tools/fresh-build.js, tools/snapshot-entry.js): compiles when a source
+ * changed; a compile error ends the process before anything is written.
+ * @returns whether build/ was fresh already
+ */
+function ensureFresh() {
+  if (isFresh()) return true;
+  console.error('The sources changed since the last build: compiling them first (npm run build).');
+  if (!build()) {
+    console.error('Nothing was written: the previous output is unchanged. Fix the errors above and run again.');
+    process.exit(1);
+  }
+  return false;
 }
 
 /**
@@ -60,13 +81,26 @@ function build() {
     }
     const sources = program.getSourceFiles().map((f) => path.relative(ROOT, f.fileName))
       .filter((f) => !f.startsWith('..') && !f.split(path.sep).includes('node_modules'));
-    const recorded = Object.fromEntries([...RECIPE, ...sources].sort().map((f) => [f.split(path.sep).join('/'), hashOf(f)]));
+    const installed = fs.existsSync(path.join(ROOT, INSTALLED)) ? [INSTALLED] : [];
+    const recorded = Object.fromEntries([...RECIPE, ...installed, ...sources].sort().map((f) => [f.split(path.sep).join('/'), hashOf(f)]));
     fs.writeFileSync(path.join(scratch, path.basename(MANIFEST)), `${JSON.stringify(recorded, null, 1)}\n`);
+    makeSnapshot(scratch);
     replaceBuild(scratch);
     return true;
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * The synth's startup snapshot for this Node (tools/snapshot.js), in `dir`. Without it the synth
+ * runs the same code from disk, only slower: a failure is reported, not fatal.
+ * @returns whether it was made
+ */
+function makeSnapshot(/** @type {string} */ dir) {
+  const made = spawnSync(process.execPath, [path.join(__dirname, 'snapshot.js'), dir], { encoding: 'utf8' });
+  if (made.status !== 0) process.stderr.write(`${made.stderr}The synth runs from build/ without it.\n`);
+  return made.status === 0;
 }
 
 /** Swaps the scratch folder in; if another build swapped its own in meanwhile, that one stays. */
@@ -87,6 +121,6 @@ function replaceBuild(/** @type {string} */ scratch) {
   }
 }
 
-module.exports = { build, isFresh };
+module.exports = { build, ensureFresh, isFresh, makeSnapshot, BUILD };
 
 if (require.main === module) process.exitCode = build() ? 0 : 1;
