@@ -45,9 +45,22 @@ export function withImage(objects: Manifest[], image: string): Manifest[] {
   });
 }
 
+/**
+ * The local build that stands in for the image of a folder's StatefulSet: the Apache release of the
+ * version its pods are labelled with (`app.kubernetes.io/version`, from the image profile), so an
+ * environment moved to another release is played on that release.
+ */
+export function standInImage(objects: Manifest[]): string {
+  const sts = objects.find((object) => object.kind === 'StatefulSet');
+  const version = sts?.spec?.template?.metadata?.labels?.['app.kubernetes.io/version'];
+  if (typeof version !== 'string') throw new Error('the folder has no StatefulSet labelled with its ZooKeeper version');
+  return localImage(version);
+}
+
 /** What the harness plays for dist/<environment>. */
-export function distObjects(environment: string, image: string = LOCAL_IMAGES.zookeeper384, root = ROOT): Manifest[] {
-  return withImage(readDist(environment, root), image);
+export function distObjects(environment: string, root = ROOT): Manifest[] {
+  const committed = readDist(environment, root);
+  return withImage(committed, standInImage(committed));
 }
 
 /**

@@ -24,7 +24,7 @@ function medianAndMax(values: (number | undefined)[]): string {
 /** One line per figure, one column per image. */
 export function figuresTable(all: readonly FlavourFigures[]): string {
   const rows: [string, (f: FlavourFigures) => string][] = [
-    ['time to quorum (3 members, from kube play)', (f) => (f.quorumMs === undefined ? '-' : `${(f.quorumMs / 1000).toFixed(1)} s`)],
+    ['time to quorum (from kube play)', (f) => (f.quorumMs === undefined ? '-' : `${(f.quorumMs / 1000).toFixed(1)} s`)],
     ['leader election after SIGKILL (server log)', (f) => medianAndMax(f.failovers.map((r) => r.electionMs))],
     ['new leader serving (readiness probe)', (f) => medianAndMax(f.failovers.map((r) => r.newLeaderMs))],
     ['write gap (last ack before, first after)', (f) => medianAndMax(f.failovers.map((r) => r.gapMs))],

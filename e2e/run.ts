@@ -125,7 +125,7 @@ async function defaultProfile(bed: Bed): Promise<void> {
   const ctx: s.Context = { cluster, ensemble, client, acked: new Map(), figures: bed.figures };
   let scraped: ScrapedEnsemble | undefined;
   try {
-    if (!await run('1. 3 members reach quorum (dist/prod)', () => s.quorumForms(ctx))) return;
+    if (!await run('1. dist/prod\'s members reach quorum', () => s.quorumForms(ctx))) return;
     if (wanted('15')) scraped = await ScrapedEnsemble.start(ensemble, cluster, path.join(bed.workdir, 'scrape-prod'));
     await run('3. writes visible from every member', () => s.writesVisibleEverywhere(ctx));
     await run('4. leader SIGKILL under writes', () => s.leaderFailover(ctx, FAILOVER_RUNS));
@@ -156,7 +156,7 @@ async function otherFlavour(bed: Bed, number: string, flavour: Flavour, name: st
   const step = (i: number, what: string) => `${label.replace('%d', String(i))} ${what}`;
   let scraped: ScrapedEnsemble | undefined;
   try {
-    if (!await run(step(1, '3 members reach quorum'), () => s.quorumForms(ctx))) return;
+    if (!await run(step(1, 'members reach quorum'), () => s.quorumForms(ctx))) return;
     if (wanted(number)) scraped = await ScrapedEnsemble.start(ensemble, cluster, path.join(bed.workdir, `scrape-${name}`));
     await run(step(2, 'writes visible from every member'), () => s.writesVisibleEverywhere(ctx));
     await run(step(3, 'leader SIGKILL under writes'), () => s.leaderFailover(ctx, FAILOVER_RUNS));

@@ -5,8 +5,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ImageProfile } from '../lib';
-import { differences, distObjects, LOCAL_IMAGES, readDist, withImage } from '../e2e/dist';
+import { differences, distObjects, LOCAL_IMAGES, localImage, readDist, standInImage, withImage } from '../e2e/dist';
 import { expandStatefulSet } from '../e2e/expand';
 
 const imagePath = /^\[\d+\]\.spec\.template\.spec\.(initContainers|containers)\[\d+\]\.image$/;
@@ -14,6 +13,7 @@ const imagePath = /^\[\d+\]\.spec\.template\.spec\.(initContainers|containers)\[
 describe.each(['prod', 'dev'])('what the harness plays for dist/%s', (environment) => {
   const committed = readDist(environment);
   const played = distObjects(environment);
+  const [committedSts] = committed.filter((o) => o.kind === 'StatefulSet');
 
   test('differs from the committed files only in the image reference, which is the local build', () => {
     const changed = differences(committed, played);
@@ -21,16 +21,18 @@ describe.each(['prod', 'dev'])('what the harness plays for dist/%s', (environmen
     expect(changed.filter((at) => !imagePath.test(at))).toEqual([]);
     for (const at of changed) {
       const [, index, list, container] = /^\[(\d+)\]\.spec\.template\.spec\.(\w+)\[(\d+)\]/.exec(at)!;
-      expect(played[Number(index)].spec.template.spec[list][Number(container)].image).toBe(LOCAL_IMAGES.zookeeper384);
+      expect(played[Number(index)].spec.template.spec[list][Number(container)].image).toBe(standInImage(committed));
     }
   });
 
-  test('replaces the image of the default profile, so the local image stands in for the one users pull', () => {
+  test('replaces the one image users pull with the local build of the release the pods are labelled with', () => {
     const images = new Set(committed.flatMap((o) => {
       const spec = o.spec?.template?.spec;
       return spec ? [...(spec.initContainers ?? []), ...spec.containers].map((c: any) => c.image) : [];
     }));
-    expect([...images]).toEqual([ImageProfile.upmio().props.image]);
+    expect(images.size).toBe(1);
+    expect(images.has(standInImage(committed))).toBe(false);
+    expect(standInImage(committed)).toBe(localImage(committedSts.spec.template.metadata.labels['app.kubernetes.io/version']));
   });
 
   test('holds every object of the folder, the StatefulSet and the ConfigMaps it mounts among them', () => {
@@ -41,12 +43,18 @@ describe.each(['prod', 'dev'])('what the harness plays for dist/%s', (environmen
     const configMaps = played.filter((o) => o.kind === 'ConfigMap').map((o) => o.metadata.name);
     expect(configMaps).toEqual(expect.arrayContaining(mounted));
     const pods = expandStatefulSet(played, sts.metadata.name, 'cluster.local');
-    expect(pods).toHaveLength(environment === 'prod' ? 3 : 1);
-    expect(pods.every((p) => p.pod.spec.containers[0].image === LOCAL_IMAGES.zookeeper384)).toBe(true);
+    expect(pods).toHaveLength(committedSts.spec.replicas);
+    expect(pods.every((p) => p.pod.spec.containers[0].image === standInImage(committed))).toBe(true);
   });
 });
 
 describe('reading a dist folder', () => {
+  test('the default profile is played on the local 3.8.4 build', () => {
+    const sts = { kind: 'StatefulSet', spec: { template: { metadata: { labels: { 'app.kubernetes.io/version': '3.8.4' } } } } };
+    expect(standInImage([sts as any])).toBe(LOCAL_IMAGES.zookeeper384);
+    expect(() => standInImage([])).toThrow(/no StatefulSet/);
+  });
+
   test('reads every *.k8s.yaml in it, so a split-out file (e.g. monitoring) is played too', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'zk-dist-'));
     try {

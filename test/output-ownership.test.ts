@@ -2,19 +2,22 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { runSynthesis, synthesizeAtomically, synthesizeEnvironments, ZooKeeperChart } from '../lib';
-import { environments, gitops } from '../main';
-import { readTree } from './support/default-app';
+import { fixtureApp, readTree } from './support/default-app';
 
 // What a run may remove from its output folder: only what it writes itself. A second app in the
 // same project, written as the docs show, must not delete the environments' folders, nor they it.
 describe('an output folder shared by the environments and another app', () => {
+  // The tests' own app: the user's environments may be any set.
+  const { environments, gitops } = fixtureApp();
+  const ENVIRONMENT_FOLDERS = ['bare', 'dev', 'prod', 'secure'];
+  const APPLICATIONS = ENVIRONMENT_FOLDERS.map((env) => `${env}.k8s.yaml`);
   let parent: string;
   let outdir: string;
   beforeEach(() => {
     jest.spyOn(console, 'log').mockImplementation(() => undefined);
     parent = fs.mkdtempSync(path.join(os.tmpdir(), 'zk-owned-'));
     outdir = path.join(parent, 'dist');
-    synthesizeEnvironments(environments(), gitops, outdir);
+    synthesizeEnvironments(environments, gitops, outdir);
   });
   afterEach(() => {
     jest.restoreAllMocks();
@@ -39,20 +42,20 @@ describe('an output folder shared by the environments and another app', () => {
     runSynthesis(customApp('payments'), outdir);
     fs.mkdirSync(path.join(outdir, 'overlays'));
     fs.writeFileSync(path.join(outdir, 'overlays', 'kustomization.yaml'), 'resources: [../prod]\n');
-    synthesizeEnvironments([...environments(), { name: 'staging', settings: { namespace: 'zookeeper-staging' } }], gitops, outdir);
+    synthesizeEnvironments([...environments, { name: 'staging', settings: { namespace: 'zookeeper-staging' } }], gitops, outdir);
     expect(fs.existsSync(path.join(outdir, 'staging', 'zookeeper.k8s.yaml'))).toBe(true);
     // WHEN the environments are synthesized without staging
-    synthesizeEnvironments(environments(), gitops, outdir);
+    synthesizeEnvironments(environments, gitops, outdir);
     // THEN staging and its Application are gone; the other app's file and the overlay stay
-    expect(fs.readdirSync(outdir).sort()).toEqual(['argocd', 'dev', 'overlays', 'payments.k8s.yaml', 'prod']);
-    expect(fs.readdirSync(path.join(outdir, 'argocd')).sort()).toEqual(['dev.k8s.yaml', 'prod.k8s.yaml']);
+    expect(fs.readdirSync(outdir).sort()).toEqual(['argocd', ...ENVIRONMENT_FOLDERS, 'overlays', 'payments.k8s.yaml'].sort());
+    expect(fs.readdirSync(path.join(outdir, 'argocd')).sort()).toEqual(APPLICATIONS);
     expect(fs.readFileSync(path.join(outdir, 'overlays', 'kustomization.yaml'), 'utf8')).toBe('resources: [../prod]\n');
   });
 
   test('a custom app drops the manifest of a chart it no longer has, and only that', () => {
     runSynthesis((app) => { customApp('payments')(app); customApp('orders')(app); }, outdir);
     synthesizeAtomically(customApp('payments'), outdir);
-    expect(fs.readdirSync(outdir).sort()).toEqual(['argocd', 'dev', 'payments.k8s.yaml', 'prod']);
+    expect(fs.readdirSync(outdir).sort()).toEqual(['argocd', ...ENVIRONMENT_FOLDERS, 'payments.k8s.yaml'].sort());
   });
 
   test('nothing is written without an output folder: the caller names it', () => {
