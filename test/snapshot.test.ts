@@ -67,6 +67,19 @@ describe('the synth from the startup snapshot', () => {
     expect(fs.existsSync(blob(work))).toBe(true);
   }, 240_000);
 
+  test('made during a `cdk8s synth` run, leaves nothing of its warm-up in the folder the CLI lists', () => {
+    // GIVEN build/ without the snapshot, and the CLI's output folder as cdk8s-cli sets it
+    fs.rmSync(blob(work));
+    const cliOutdir = fs.mkdtempSync(path.join(work, '.cdk8s-out-'));
+    // WHEN the app command runs and makes the snapshot
+    const result = spawnSync('bash', ['tools/synth.sh'], { cwd: work, encoding: 'utf8', timeout: 240_000, env: { ...process.env, NODE_OPTIONS: '', CDK8S_OUTDIR: cliOutdir } });
+    // THEN the CLI's folder holds exactly what dist/ holds: no warm-up environment
+    expect(result.status).toBe(0);
+    expect(fs.existsSync(blob(work))).toBe(true);
+    expect(readTree(cliOutdir)).toEqual(readTree(path.join(ROOT, 'dist')));
+    fs.rmSync(cliOutdir, { recursive: true, force: true });
+  }, 240_000);
+
   test('is rebuilt once npm installed anything: the snapshot holds cdk8s and the other dependencies too', () => {
     // GIVEN a copy with its own node_modules whose npm record changed since the build
     fs.rmSync(path.join(work, 'node_modules'));

@@ -74,7 +74,10 @@ async function main(/** @type {string} */ buildDir) {
   // Written aside and renamed, so a synth starting meanwhile never reads half a blob.
   const scratch = `${blob}.${process.pid}`;
   try {
-    const made = spawnSync(process.execPath, ['--snapshot-blob', scratch, '--build-snapshot', bundle], { cwd: buildDir, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+    // The warm-up synthesizes into a temporary folder; under `cdk8s synth` the library would also
+    // copy that into $CDK8S_OUTDIR, where the CLI lists (or prints) whatever it finds.
+    const { CDK8S_OUTDIR: _cliOutdir, ...env } = process.env;
+    const made = spawnSync(process.execPath, ['--snapshot-blob', scratch, '--build-snapshot', bundle], { cwd: buildDir, encoding: 'utf8', env: { ...env, NODE_OPTIONS: '' } });
     // Node warns that it has not verified every built-in it loads in a snapshot; the tests check the output.
     if (made.status !== 0) throw new Error(`node --build-snapshot failed (exit ${made.status}):\n${made.stderr}`);
     fs.renameSync(scratch, blob);
