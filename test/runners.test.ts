@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { readTree } from './support/default-app';
-import { copyProject, freshBuild, ROOT } from './support/project-copy';
+import { builtCopyPerSuite, ROOT } from './support/project-copy';
 
 // The two ways to run the app, for real, in a copy of the project: `npm run synth` and `cdk8s synth`
 // (whose CLI empties its output folder before it runs the app). Both must write the committed
@@ -15,14 +15,10 @@ const RUNNERS: Record<string, string[]> = {
 const run = (cwd: string, [command, ...args]: string[]) => spawnSync(command, args, { cwd, encoding: 'utf8', timeout: 240_000 });
 
 describe.each(Object.keys(RUNNERS))('`%s`', (runner) => {
-  let work: string;
-  beforeAll(() => {
-    freshBuild();
-    work = copyProject('zk-runner-', { withBuild: true });
-  });
-  afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+  const copy = builtCopyPerSuite('zk-runner-');
 
   test('writes exactly the committed dist/', () => {
+    const work = copy();
     fs.rmSync(path.join(work, 'dist'), { recursive: true });
     const result = run(work, RUNNERS[runner]);
     expect(result.stderr).toBe('');
@@ -31,6 +27,7 @@ describe.each(Object.keys(RUNNERS))('`%s`', (runner) => {
   }, 240_000);
 
   test('with a mistake in an environment file, exits non-zero, leaves dist/ byte for byte, and says so', () => {
+    const work = copy();
     // GIVEN one more environment file, asking for an even number of voters, and the committed dist/
     const broken = path.join(work, 'environments', 'zz-broken.yaml');
     fs.writeFileSync(broken, 'namespace: zz-broken\nreplicas: 4\n');
@@ -50,14 +47,10 @@ describe.each(Object.keys(RUNNERS))('`%s`', (runner) => {
 });
 
 describe('the synth never runs code older than its sources', () => {
-  let work: string;
-  beforeAll(() => {
-    freshBuild();
-    work = copyProject('zk-stale-', { withBuild: true });
-  });
-  afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+  const copy = builtCopyPerSuite('zk-stale-');
 
   test('an edit of main.ts is compiled before the run; a type error stops it with dist/ untouched', () => {
+    const work = copy();
     // The user's main.ts is theirs to change, so the test writes its own app there.
     const main = path.join(work, 'main.ts');
     const app = (namespace: string) => [

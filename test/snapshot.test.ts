@@ -2,24 +2,20 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { readTree } from './support/default-app';
-import { copyProject, freshBuild, ROOT } from './support/project-copy';
+import { builtCopyPerSuite, ROOT } from './support/project-copy';
 
 // The synth starts from a startup snapshot of the library (tools/snapshot.js), made by the build
 // for the Node that ran it. These tests run the app command (cdk8s.yaml's, which npm run synth
 // runs) in a copy of the project, and tell the snapshot's run from a run from disk by what each
 // one reads.
-const synth = (cwd: string) => spawnSync('bash', ['tools/synth.sh'], { cwd, encoding: 'utf8', timeout: 240_000, env: { ...process.env, NODE_OPTIONS: '' } });
+const synth = (cwd: string, env: NodeJS.ProcessEnv = {}) => spawnSync('bash', ['tools/synth.sh'], { cwd, encoding: 'utf8', timeout: 240_000, env: { ...process.env, NODE_OPTIONS: '', ...env } });
 const blob = (work: string) => path.join(work, 'build', `synth-${process.version}.blob`);
 
 describe('the synth from the startup snapshot', () => {
-  let work: string;
-  beforeAll(() => {
-    freshBuild();
-    work = copyProject('zk-snapshot-', { withBuild: true });
-  });
-  afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+  const copy = builtCopyPerSuite('zk-snapshot-');
 
   test('runs the library from the snapshot, not from build/, and writes the committed dist/', () => {
+    const work = copy();
     // GIVEN a compiled library file that would fail if it were read: the snapshot holds its code
     expect(fs.existsSync(blob(work))).toBe(true);
     const chart = path.join(work, 'build', 'lib', 'chart.js');
@@ -39,6 +35,7 @@ describe('the synth from the startup snapshot', () => {
   }, 240_000);
 
   test('reads the pod scripts from where the project is now, not from where the snapshot was made', () => {
+    const work = copy();
     // GIVEN a copy whose probe script differs from the one the snapshot was made beside
     const probe = path.join(work, 'lib', 'scripts', 'probe.sh');
     const original = fs.readFileSync(probe, 'utf8');
@@ -55,6 +52,7 @@ describe('the synth from the startup snapshot', () => {
   }, 240_000);
 
   test('without a snapshot for this Node, runs from disk and makes one for the next run', () => {
+    const work = copy();
     // GIVEN build/ without the snapshot (made by another Node, say)
     fs.rmSync(blob(work));
     fs.rmSync(path.join(work, 'dist'), { recursive: true });
@@ -68,11 +66,12 @@ describe('the synth from the startup snapshot', () => {
   }, 240_000);
 
   test('made during a `cdk8s synth` run, leaves nothing of its warm-up in the folder the CLI lists', () => {
+    const work = copy();
     // GIVEN build/ without the snapshot, and the CLI's output folder as cdk8s-cli sets it
     fs.rmSync(blob(work));
     const cliOutdir = fs.mkdtempSync(path.join(work, '.cdk8s-out-'));
     // WHEN the app command runs and makes the snapshot
-    const result = spawnSync('bash', ['tools/synth.sh'], { cwd: work, encoding: 'utf8', timeout: 240_000, env: { ...process.env, NODE_OPTIONS: '', CDK8S_OUTDIR: cliOutdir } });
+    const result = synth(work, { CDK8S_OUTDIR: cliOutdir });
     // THEN the CLI's folder holds exactly what dist/ holds: no warm-up environment
     expect(result.status).toBe(0);
     expect(fs.existsSync(blob(work))).toBe(true);
@@ -81,6 +80,7 @@ describe('the synth from the startup snapshot', () => {
   }, 240_000);
 
   test('is rebuilt once npm installed anything: the snapshot holds cdk8s and the other dependencies too', () => {
+    const work = copy();
     // GIVEN a copy with its own node_modules whose npm record changed since the build
     fs.rmSync(path.join(work, 'node_modules'));
     fs.mkdirSync(path.join(work, 'node_modules'));

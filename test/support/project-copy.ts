@@ -27,3 +27,17 @@ export function freshBuild(): void {
   const { build, isFresh } = require(path.join(ROOT, 'tools', 'build.js')) as { build(): boolean; isFresh(): boolean };
   if (!isFresh() && !build()) throw new Error('the sources do not compile: run `npm run build`');
 }
+
+/**
+ * For a describe block: a fresh build, then a copy of the project with it, made before the block's
+ * tests and removed after them. Returns the copy's path (read it inside the tests).
+ */
+export function builtCopyPerSuite(prefix: string): () => string {
+  let work = '';
+  beforeAll(() => {
+    freshBuild();
+    work = copyProject(prefix, { withBuild: true });
+  });
+  afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+  return () => work;
+}
