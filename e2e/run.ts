@@ -7,7 +7,7 @@ import { PodmanCluster } from './cluster';
 import { distObjects } from './dist';
 import { Ensemble, synthesizeToYaml } from './ensemble';
 import { figuresTable, FlavourFigures, newFigures } from './figures';
-import { Flavour, FLAVOURS, prodSettingsOn } from './flavours';
+import { Flavour, FLAVOURS, prodEnvironment, prodSettingsOn } from './flavours';
 import { podman } from './podman';
 import { alertsFireAndResolve } from './scenario-alerts';
 import { observersServeReadsWithoutVoting } from './scenario-observers';
@@ -16,7 +16,7 @@ import { adminServerLoopbackOnly, loggingQuietUnderProbes, metricNamesLive } fro
 import { saslEndToEnd } from './scenario-sasl';
 import { tlsEndToEnd } from './scenario-tls';
 import * as s from './scenarios';
-import { ScrapedEnsemble } from './scrape';
+import { monitoringUnderTest, ScrapedEnsemble } from './scrape';
 
 /** The whole run must end well inside CI's budget; a hung podman call must not hold it. */
 const RUN_LIMIT_MS = 40 * 60_000;
@@ -126,7 +126,10 @@ async function defaultProfile(bed: Bed): Promise<void> {
   let scraped: ScrapedEnsemble | undefined;
   try {
     if (!await run('1. dist/prod\'s members reach quorum', () => s.quorumForms(ctx))) return;
-    if (wanted('15')) scraped = await ScrapedEnsemble.start(ensemble, cluster, path.join(bed.workdir, 'scrape-prod'));
+    if (wanted('15')) {
+      const monitoring = monitoringUnderTest(ensemble.objects, prodEnvironment().settings);
+      scraped = await ScrapedEnsemble.start(ensemble, cluster, path.join(bed.workdir, 'scrape-prod'), monitoring);
+    }
     await run('3. writes visible from every member', () => s.writesVisibleEverywhere(ctx));
     await run('4. leader SIGKILL under writes', () => s.leaderFailover(ctx, FAILOVER_RUNS));
     await run('5. killed member rejoins the quorum', () => s.rejoinFigures(ctx.figures.failovers));
@@ -150,14 +153,15 @@ async function defaultProfile(bed: Bed): Promise<void> {
  */
 async function otherFlavour(bed: Bed, number: string, flavour: Flavour, name: string, metrics: 'native' | 'exporter'): Promise<void> {
   const { cluster, client, run } = bed;
-  const ensemble = new Ensemble(synthesizeToYaml(prodSettingsOn(flavour, name)), cluster);
+  const settings = prodSettingsOn(flavour, name);
+  const ensemble = new Ensemble(synthesizeToYaml(settings), cluster);
   const ctx: s.Context = { cluster, ensemble, client, acked: new Map(), figures: bed.figures };
   const label = `${number}.%d ${flavour.label}:`;
   const step = (i: number, what: string) => `${label.replace('%d', String(i))} ${what}`;
   let scraped: ScrapedEnsemble | undefined;
   try {
     if (!await run(step(1, 'members reach quorum'), () => s.quorumForms(ctx))) return;
-    if (wanted(number)) scraped = await ScrapedEnsemble.start(ensemble, cluster, path.join(bed.workdir, `scrape-${name}`));
+    if (wanted(number)) scraped = await ScrapedEnsemble.start(ensemble, cluster, path.join(bed.workdir, `scrape-${name}`), monitoringUnderTest(ensemble.objects, settings));
     await run(step(2, 'writes visible from every member'), () => s.writesVisibleEverywhere(ctx));
     await run(step(3, 'leader SIGKILL under writes'), () => s.leaderFailover(ctx, FAILOVER_RUNS));
     await run(step(4, 'killed member rejoins the quorum'), () => s.rejoinFigures(ctx.figures.failovers));
