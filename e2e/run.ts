@@ -4,7 +4,6 @@ import * as os from 'os';
 import * as path from 'path';
 import { ZooKeeperClient } from './client';
 import { PodmanCluster } from './cluster';
-import { distObjects } from './dist';
 import { Ensemble, synthesizeToYaml } from './ensemble';
 import { figuresTable, FlavourFigures, newFigures } from './figures';
 import { Flavour, FLAVOURS, prodEnvironment, prodSettingsOn } from './flavours';
@@ -73,7 +72,7 @@ async function main(): Promise<number> {
     await client.start();
     await cluster.pinBridgeAddress();
     await defaultProfile({ cluster, client, workdir, run, figures: figures[0] });
-    await run('8. single member (dist/dev)', () => s.singleMember(cluster, client));
+    await run('8. every other environment of the app serves', () => s.otherEnvironmentsServe(cluster, client));
     await run('10. Prometheus: targets, alerts fire and resolve', () => alertsFireAndResolve(cluster, workdir));
     await run('11. observers: serve reads, no vote in the quorum', () => observersServeReadsWithoutVoting(cluster, client));
     await run('12. TLS: quorum, clients, renewal, rejected members', () => tlsEndToEnd(cluster, client, workdir));
@@ -95,7 +94,7 @@ async function main(): Promise<number> {
   for (const row of [...rows].sort((a, b) => a.scenario.localeCompare(b.scenario, undefined, { numeric: true }))) {
     console.log(`${row.scenario.padEnd(width)}  ${row.ok ? 'PASS' : 'FAIL'}    ${`${row.seconds.toFixed(1)}s`.padEnd(6)}  ${row.figures}`);
   }
-  console.log(`\nSide by side, measured in this run (dist/prod's settings on each image):\n${figuresTable(figures)}`);
+  console.log(`\nSide by side, measured in this run (${prodEnvironment().label}'s settings on each image):\n${figuresTable(figures)}`);
   const failed = rows.filter((r) => !r.ok).length;
   console.log(`${rows.length - failed} passed, ${failed} failed`);
   // Every registered scenario must have run: a partial run (E2E_ONLY, or a stop after scenario 1) never passes.
@@ -115,19 +114,22 @@ interface Bed {
 const wanted = (scenario: string) => !ONLY || ONLY.includes(scenario);
 
 /**
- * dist/prod as committed, on the local build of the default profile's image: every behavioural
- * scenario on one ensemble, with Prometheus scraping it through its ServiceMonitor from the start.
- * The ensemble is deleted with its claims at the end: dist/dev uses the same names.
+ * The app's production environment (dist/prod as shipped) as committed, on the local build of the
+ * default profile's image: every behavioural scenario on one ensemble, with Prometheus scraping it
+ * through its monitor from the start. The ensemble is deleted with its claims at the end: the
+ * other environments use the same names.
  */
 async function defaultProfile(bed: Bed): Promise<void> {
   const { cluster, client, run } = bed;
-  const ensemble = new Ensemble(distObjects('prod'), cluster);
+  const production = prodEnvironment();
+  console.log(`e2e: the core scenarios play ${production.label}`);
+  const ensemble = new Ensemble(production.objects(), cluster);
   const ctx: s.Context = { cluster, ensemble, client, acked: new Map(), figures: bed.figures };
   let scraped: ScrapedEnsemble | undefined;
   try {
-    if (!await run('1. dist/prod\'s members reach quorum', () => s.quorumForms(ctx))) return;
+    if (!await run('1. the production ensemble reaches quorum', () => s.quorumForms(ctx))) return;
     if (wanted('15')) {
-      const monitoring = monitoringUnderTest(ensemble.objects, prodEnvironment().settings);
+      const monitoring = monitoringUnderTest(ensemble.objects, production.settings);
       scraped = await ScrapedEnsemble.start(ensemble, cluster, path.join(bed.workdir, 'scrape-prod'), monitoring);
     }
     await run('3. writes visible from every member', () => s.writesVisibleEverywhere(ctx));
@@ -147,7 +149,7 @@ async function defaultProfile(bed: Bed): Promise<void> {
 }
 
 /**
- * The core scenarios on another image, with dist/prod's settings: quorum, writes, leader SIGKILL
+ * The core scenarios on another image, with the production environment's settings: quorum, writes, leader SIGKILL
  * under writes, rejoin, the metric names live (scraped from the native provider or the exporter),
  * and a whole-ensemble restart.
  */

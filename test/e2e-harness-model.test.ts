@@ -3,15 +3,14 @@
  * Prometheus for, and what deleting an ensemble's namespace removes.
  */
 import { Testing } from 'cdk8s';
-import { PrometheusMonitor, readEnvironmentFiles, ZooKeeperChart, ZooKeeperChartProps } from '../lib';
+import { DeploymentMode, PrometheusMonitor, readEnvironmentFiles, ZooKeeperChart, ZooKeeperChartProps } from '../lib';
 import { NATIVE_METRIC_NAMES } from '../lib/metrics/native-metrics';
 import { renderAlertRules } from '../lib/render/alert-rules';
 import { dashboardMetricNames } from '../lib/render/dashboard';
 import { PodmanCluster } from '../e2e/cluster';
-import { distObjects } from '../e2e/dist';
 import { Ensemble, synthesizeToYaml } from '../e2e/ensemble';
 import { find, Manifest } from '../e2e/expand';
-import { prodEnvironment } from '../e2e/flavours';
+import { choosePrimary, otherEnvironments, prodEnvironment, shapeOf } from '../e2e/flavours';
 import { partitionRules } from '../e2e/network-partition';
 import { monitoringUnderTest, usedMetricNames } from '../e2e/scrape';
 import { FIXTURE_ENVIRONMENTS_DIR } from './support/default-app';
@@ -73,8 +72,9 @@ describe('the monitoring objects scenario 15 scrapes through and checks', () => 
     expect(() => monitoringUnderTest(objects, settings)).toThrow(/changed the StatefulSet at \[0\]\.spec\.replicas/);
   });
 
-  test('can be found for the committed dist/prod, whatever environments/prod.yaml turned off', () => {
-    const monitoring = monitoringUnderTest(distObjects('prod'), prodEnvironment().settings);
+  test('can be found for the app\'s production folder, whatever its environment turned off', () => {
+    const production = prodEnvironment();
+    const monitoring = monitoringUnderTest(production.objects(), production.settings);
     expect(usedMetricNames(monitoring).served).toEqual(expect.arrayContaining(['up', 'znode_count']));
   });
 });
@@ -115,5 +115,39 @@ describe('the network partition of scenario 10', () => {
       expect(rule.join(' ')).toMatch(/-p tcp -m multiport --ports 2888,3888 -j DROP$/);
       expect(rule.join(' ')).not.toMatch(/2181|7000|8080/);
     }
+  });
+});
+
+describe('which of the app\'s environments the core scenarios play', () => {
+  const env = (name: string, settings: ZooKeeperChartProps) => ({ name, settings: { namespace: name, ...settings } });
+
+  test('prod, when the app has one with three voters or more', () => {
+    const chosen = choosePrimary([env('big', { replicas: 5 }), env('dev', { mode: DeploymentMode.STANDALONE }), env('prod', {})]);
+    expect(chosen.label).toBe('dist/prod');
+  });
+
+  test('otherwise the one with the most voters, so a renamed or single-member prod still leaves one to fail over', () => {
+    expect(choosePrimary([env('dev', { mode: DeploymentMode.STANDALONE }), env('production', {}), env('prod', { replicas: 1 })]).label).toBe('dist/production');
+    expect(choosePrimary([env('b', { replicas: 3 }), env('a', { replicas: 3 }), env('c', { replicas: 5 })]).label).toBe('dist/c');
+    expect(choosePrimary([env('b', { replicas: 3 }), env('a', { replicas: 3 })]).label).toBe('dist/a');
+  });
+
+  test('the library defaults, three voters, when no environment has three', () => {
+    const chosen = choosePrimary([env('dev', { mode: DeploymentMode.STANDALONE })]);
+    expect(chosen.label).toMatch(/^the library defaults/);
+    expect(shapeOf(chosen.settings)).toEqual({ voters: 3, observers: 0, standalone: false });
+    expect(find(chosen.objects(), 'StatefulSet')[0].spec.replicas).toBe(3);
+  });
+
+  test('leave every other environment to scenario 8, except those whose pods need the cluster\'s Secrets', () => {
+    const fixture = readEnvironmentFiles(FIXTURE_ENVIRONMENTS_DIR);
+    const { played, needsSecrets } = otherEnvironments(fixture);
+    expect(played.map((e) => e.label)).toEqual(['dist/bare', 'dist/dev']);
+    expect(needsSecrets).toEqual(['dist/secure']);
+  });
+
+  test('count voters and observers as the library resolves the settings', () => {
+    expect(shapeOf({ mode: DeploymentMode.STANDALONE })).toEqual({ voters: 1, observers: 0, standalone: true });
+    expect(shapeOf({ mode: DeploymentMode.CLUSTER, replicas: 5, observers: 2 })).toEqual({ voters: 5, observers: 2, standalone: false });
   });
 });
