@@ -72,7 +72,7 @@ export async function partitionCase(ctx: Context, c: PartitionCase, index: numbe
   const leader = await ensemble.leader();
   const target = c.cut === 'leader' ? leader : ensemble.members.find((m) => m !== leader)!;
   const prefix = `${PREFIX}/partition-${index}`;
-  const writerSeconds = c.seconds + 120;
+  const writerSeconds = c.seconds + serveAgainBoundMs(c.seconds) / 1000 + 60;
   const everyone = ctx.client.stoppableWriteLoop(ensemble.hosts(), `${prefix}-all`, writerSeconds);
   const minority = ctx.client.stoppableWriteLoop(ensemble.hosts([target]), `${prefix}-cut`, writerSeconds);
   try {
@@ -123,8 +123,8 @@ async function cutAndHeal(ctx: Context, c: PartitionCase, target: ExpandedPod, l
   await heal(cluster, target.name, ports, c.direction);
   const healAt = Date.now();
   const [serveAgainMs, readyAgain] = await Promise.all([
-    waitFor(`${target.name} to serve again`, 120_000, 200, async () => ((await ensemble.role(target)) !== undefined ? Date.now() - healAt : undefined)),
-    cluster.probeUntil(target, 'readinessProbe', true, 120_000),
+    waitFor(`${target.name} to serve again`, serveAgainBoundMs(c.seconds) + 30_000, 200, async () => ((await ensemble.role(target)) !== undefined ? Date.now() - healAt : undefined)),
+    cluster.probeUntil(target, 'readinessProbe', true, serveAgainBoundMs(c.seconds) + 30_000),
   ]);
   const cutLog = logCut.slice(logBefore.length);
   const rounds = [...cutLog.matchAll(/Notification time out: (\d+) ms/g)].map((m) => Number(m[1]));
