@@ -42,6 +42,12 @@ export const serveAgainBoundMs = (cutSeconds: number) => 10_000 + Math.min(cutSe
  * once, and the client's 6 s session gives up on a silent server after 4 s.
  */
 export const WRITE_GAP_BOUND_MS = 12_000;
+/**
+ * The longest a cut-off member may stay Ready: it stops serving after at most (syncLimit + 1) x
+ * tickTime (6 s), the readiness probe needs two failures 2 s apart, plus one period of phase and
+ * the probes' own run time. With the old defaults (syncLimit 5, every 5 s) it was 16-21 s.
+ */
+export const NOT_READY_BOUND_MS = 14_000;
 /** An ack the client receives this soon after the rules are in place may have left the server before. */
 const IN_FLIGHT_MS = 500;
 
@@ -93,6 +99,7 @@ export async function partitionCase(ctx: Context, c: PartitionCase, index: numbe
     const capMs = manifestBackoffCapMs(ctx);
     expect(timeline.backoffCapMs === capMs, `the server reports a back-off cap of ${timeline.backoffCapMs} ms, the manifest sets ${capMs}`);
     expect(capMs !== undefined && timeline.longestRoundMs <= capMs, `the cut member waited ${timeline.longestRoundMs} ms between election rounds (cap ${capMs} ms)`);
+    expect(timeline.notReadyMs <= NOT_READY_BOUND_MS, `${target.name} stayed Ready for ${s(timeline.notReadyMs)} after the cut (bound ${s(NOT_READY_BOUND_MS)})`);
     const gapMs = longestGap(acks(everyone), cutAt);
     expect(gapMs <= WRITE_GAP_BOUND_MS, `writers went ${s(gapMs)} without an ack (bound ${s(WRITE_GAP_BOUND_MS)})`);
     return figures(c, target, leader, timeline, gapMs, acks(everyone).length + acks(minority).length);
