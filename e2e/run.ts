@@ -10,6 +10,7 @@ import { Flavour, FLAVOURS, prodEnvironment, prodSettingsOn } from './flavours';
 import { podman } from './podman';
 import { alertsFireAndResolve } from './scenario-alerts';
 import { observersServeReadsWithoutVoting } from './scenario-observers';
+import { PARTITION_CASES, partitionCase } from './scenario-partitions';
 import { arbitraryUid } from './scenario-arbitrary-uid';
 import { adminServerLoopbackOnly, loggingQuietUnderProbes, metricNamesLive } from './scenario-observability';
 import { saslEndToEnd } from './scenario-sasl';
@@ -138,6 +139,9 @@ async function defaultProfile(bed: Bed): Promise<void> {
     await run('15. native metrics, live: every name of the alerts and dashboard', () => metricNamesLive(ensemble, scraped!, client, '/metrics-load'));
     await run('16. logging: ZooKeeper on the container log, probes quiet', () => loggingQuietUnderProbes(cluster, ensemble));
     await run('17. AdminServer on loopback only', () => adminServerLoopbackOnly(ensemble, client));
+    for (const [i, spec] of PARTITION_CASES.entries()) {
+      await run(`20.${i + 1} partition: ${spec.name}`, () => partitionCase(ctx, spec, i));
+    }
     await run('7. supervisord PID 1, logs, read-only root', () => s.supervisordIsPid1(ctx));
     await run('6. whole-ensemble restart keeps data', () => s.wholeEnsembleRestart(ctx));
     await run('2. probe semantics from the manifest', () => s.probeSemantics(ctx));

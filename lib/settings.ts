@@ -120,8 +120,22 @@ export interface ZooKeeperEnsembleProps extends MonitoringSettings, NetworkPolic
   readonly tickTime?: number;
   /** zoo.cfg `initLimit`: ticks a follower may take to connect and sync to the leader. @default 10 */
   readonly initLimit?: number;
-  /** zoo.cfg `syncLimit`: ticks a follower may fall behind the leader before it is dropped. @default 5 */
+  /**
+   * zoo.cfg `syncLimit`: ticks a follower may fall behind the leader before it is dropped, and
+   * ticks a leader that hears from no quorum keeps serving. With tickTime, it bounds how long a
+   * member cut off from its peers keeps taking sessions (docs/partitions.md).
+   * @default 2
+   */
   readonly syncLimit?: number;
+  /**
+   * The longest wait, in milliseconds, between the leader election rounds of a member that finds
+   * no leader (JVM property `zookeeper.fastleader.maxNotificationInterval`; ZooKeeper's default is
+   * 60000). A member whose network comes back notices it at its next round, so this bounds how
+   * long it stays out after a partition heals; the cost is a round (a connection attempt to each
+   * peer and a log line) this often while it is alone.
+   * @default 2000
+   */
+  readonly maxNotificationIntervalMs?: number;
   /** zoo.cfg `maxClientCnxns`: connections one client IP may open to one member (0 = unlimited). @default 300 */
   readonly maxClientCnxns?: number;
   /** zoo.cfg `minSessionTimeout` in milliseconds. @default 4000 (2 x tickTime) */
@@ -235,7 +249,7 @@ export const SETTING_NAMES = [
   'name', 'namespace', 'mode', 'replicas', 'allowEvenReplicas', 'observers',
   'image', 'platformAssignedUser', 'imagePullSecrets', 'clusterDomain',
   'clientPort', 'quorumPort', 'electionPort', 'metricsPort', 'adminPort',
-  'tickTime', 'initLimit', 'syncLimit', 'maxClientCnxns', 'minSessionTimeout', 'maxSessionTimeout',
+  'tickTime', 'initLimit', 'syncLimit', 'maxNotificationIntervalMs', 'maxClientCnxns', 'minSessionTimeout', 'maxSessionTimeout',
   'globalOutstandingLimit', 'snapCount', 'preAllocSizeKb', 'snapSizeLimitInKb',
   'autopurgeSnapRetainCount', 'autopurgePurgeInterval', 'additionalConfig', 'logLevel',
   'cpuRequestMillicores', 'cpuLimitMillicores', 'memoryLimitMiB', 'memoryRequestMiB', 'heapPercent',

@@ -107,7 +107,7 @@ describe('deleting an ensemble as its namespace is deleted', () => {
   });
 });
 
-describe('the network partition of scenario 10', () => {
+describe('the network partitions of scenarios 10 and 20', () => {
   test('drops the peer ports in both directions and nothing else, so probes and metrics still answer', () => {
     const rules = partitionRules([2888, 3888]);
     expect(rules.map((r) => r[0]).sort()).toEqual(['INPUT', 'OUTPUT']);
@@ -115,6 +115,14 @@ describe('the network partition of scenario 10', () => {
       expect(rule.join(' ')).toMatch(/-p tcp -m multiport --ports 2888,3888 -j DROP$/);
       expect(rule.join(' ')).not.toMatch(/2181|7000|8080/);
     }
+  });
+
+  test('a one-way cut drops only what arrives on the peer ports: the member\'s own packets still leave', () => {
+    // GIVEN the rules of a cut where the member can send but not receive
+    const rules = partitionRules([2888, 3888], 'inbound');
+    // THEN only the chain of arriving packets drops anything, and it drops the same peer traffic a full cut does
+    expect(rules.map((r) => r[0])).toEqual(['INPUT']);
+    expect(rules[0]).toEqual(partitionRules([2888, 3888], 'both').find((r) => r[0] === 'INPUT'));
   });
 });
 

@@ -202,6 +202,15 @@ export interface EnsembleModel {
     readonly dnsCacheSeconds: { readonly resolved: number; readonly unresolved: number };
   };
 
+  readonly leaderElection: {
+    /**
+     * The longest wait between the election rounds of a member that finds no leader, rendered as
+     * the JVM property zookeeper.fastleader.maxNotificationInterval: it bounds how long a member
+     * takes to notice that its peers are reachable again.
+     */
+    readonly maxNotificationIntervalMs: number;
+  };
+
   readonly resources: {
     readonly cpuRequestMillicores: number;
     readonly cpuLimitMillicores?: number;

@@ -1,5 +1,6 @@
 import { LoggingBackend } from '../image-profile';
 import { EnsembleModel } from '../model/ensemble-model';
+import { MAX_NOTIFICATION_INTERVAL_PROPERTY } from '../model/resolve-timing';
 
 /**
  * The JVM options file passed to java as an @argfile, one option per line. The heap size is not
@@ -11,5 +12,7 @@ export function renderJvmOptions(model: EnsembleModel): string {
     : `-Dlog4j.configuration=file:${model.paths.loggingConfig}`;
   // A path, not a secret: the file itself is built from the Secret when ZooKeeper starts.
   const jaas = model.sasl === undefined ? [] : [`-Djava.security.auth.login.config=${model.sasl.paths.jaasFile}`];
-  return [...model.jvm.options, loggingFlag, ...jaas, ''].join('\n');
+  // ZooKeeper reads it once, when its leader election class loads (see resolve-timing.ts).
+  const election = `-D${MAX_NOTIFICATION_INTERVAL_PROPERTY}=${model.leaderElection.maxNotificationIntervalMs}`;
+  return [...model.jvm.options, election, loggingFlag, ...jaas, ''].join('\n');
 }
