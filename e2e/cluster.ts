@@ -26,6 +26,11 @@ export interface PlayOptions {
    * addresses (see refreshReverseDns). For pods whose software checks peers' host names.
    */
   readonly reverseDns?: boolean;
+  /**
+   * More names the pod answers to on the network, besides its own: a Service's name given to
+   * every pod the Service selects, so a client of the Service reaches one of them.
+   */
+  readonly aliases?: readonly string[];
 }
 
 /** Marks the lines refreshReverseDns owns in a pod's /etc/hosts. */
@@ -116,7 +121,8 @@ export class PodmanCluster {
       this.volumes.add(claim.metadata.name);
     }
     this.pods.add(member.name);
-    await podman(['kube', 'play', '--network', `${this.network}:alias=${member.fqdn}`,
+    const aliases = [member.fqdn, ...(options.aliases ?? [])].map((alias) => `alias=${alias}`).join(',');
+    await podman(['kube', 'play', '--network', `${this.network}:${aliases}`,
       ...configFiles.flatMap((file) => ['--configmap', file]), podFile], 120_000);
     if (options.reverseDns) {
       // The JVM is starting now: its address must resolve before it dials the others.

@@ -12,6 +12,7 @@ import { podman } from './podman';
 import { alertsFireAndResolve } from './scenario-alerts';
 import { observersServeReadsWithoutVoting } from './scenario-observers';
 import { arbitraryUid } from './scenario-arbitrary-uid';
+import { BackupDrill } from './scenario-backup';
 import { adminServerLoopbackOnly, loggingQuietUnderProbes, metricNamesLive } from './scenario-observability';
 import { saslEndToEnd } from './scenario-sasl';
 import { tlsEndToEnd } from './scenario-tls';
@@ -73,6 +74,7 @@ async function main(): Promise<number> {
     await client.start();
     await cluster.pinBridgeAddress();
     await defaultProfile({ cluster, client, workdir, run, figures: figures[0] });
+    await backupAndRestore({ cluster, client, workdir, run, figures: figures[0] });
     await run('8. single member (dist/dev)', () => s.singleMember(cluster, client));
     await run('10. Prometheus: targets, alerts fire and resolve', () => alertsFireAndResolve(cluster, workdir));
     await run('11. observers: serve reads, no vote in the quorum', () => observersServeReadsWithoutVoting(cluster, client));
@@ -140,6 +142,24 @@ async function defaultProfile(bed: Bed): Promise<void> {
   } finally {
     await scraped?.stop();
     await ensemble.destroy();
+  }
+}
+
+/**
+ * dist/prod's backup CronJob and the restore Job its settings add with restoreBackup, on a fresh
+ * ensemble of dist/prod (the drill destroys its volumes). Runs after defaultProfile, whose
+ * ensemble has the same names and is gone by then.
+ */
+async function backupAndRestore(bed: Bed): Promise<void> {
+  const { cluster, client, run } = bed;
+  if (!wanted('22')) return;
+  const drill = new BackupDrill(cluster, client);
+  try {
+    if (!await run('22.1 backup: the CronJob\'s pod from dist/prod writes a verified backup of one zxid', () => drill.backUp())) return;
+    await run('22.2 backup: a digest ACL it cannot read faithfully fails it, clearly', () => drill.refusesRedactedAcl());
+    await run('22.3 restore drill: volumes destroyed, the restore Job brings back exactly the backup point', () => drill.restoreDrill());
+  } finally {
+    await drill.destroy();
   }
 }
 

@@ -3,6 +3,7 @@ export * from './network-policy-settings';
 export * from './monitoring-settings';
 export * from './tls-settings';
 export * from './sasl-settings';
+export * from './backup-settings';
 export * from './deployment-mode';
 export * from './image-profile';
 export * from './ensemble';

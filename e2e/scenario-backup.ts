@@ -1,0 +1,177 @@
+// Scenario 22: backup and restore on dist/prod (the default profile). The backup is the CronJob's
+// pod from dist/, run once as the CronJob controller would start it; the restore is the Job that
+// restoreBackup adds. The drill writes a tree with data and ACLs and tracked acknowledged writes,
+// backs it up, writes more, destroys every member's volume, restores, and compares the whole tree
+// with the state at the backup point.
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { ZooKeeperClient } from './client';
+import { mainContainer, PodmanCluster } from './cluster';
+import { distObjects, withImage } from './dist';
+import { Ensemble, synthesizeToYaml } from './ensemble';
+import { find, Manifest } from './expand';
+import { prodEnvironment } from './flavours';
+import { podman } from './podman';
+
+const expect = (ok: boolean, message: string) => { if (!ok) throw new Error(message); };
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+/** Where the tree program (e2e/backup/tree.py) is copied in the client container. */
+const TREE_DIR = '/tmp/backup-drill';
+const TREE = ['python3', `${TREE_DIR}/tree.py`];
+/** The most one backup or restore pod may take here (its Job allows backupTimeoutSeconds). */
+const JOB_LIMIT_MS = 600_000;
+
+interface TreeState { readonly count: number; readonly sha256: string; readonly ephemerals: number }
+interface JobRun { readonly code: number; readonly log: string; readonly ms: number }
+
+/** One ensemble of dist/prod with its backup claim, and the steps of the drill in order. */
+export class BackupDrill {
+  public readonly ensemble: Ensemble;
+  private readonly cronJob: Manifest;
+  private runs = 0;
+  private atBackup?: { state: TreeState; manifest: any; acked: number[] };
+
+  constructor(private readonly cluster: PodmanCluster, private readonly client: ZooKeeperClient, objects = distObjects('prod')) {
+    [this.cronJob] = find(objects, 'CronJob');
+    expect(this.cronJob !== undefined, 'dist/prod has no backup CronJob: turn backup on in environments/prod.yaml');
+    // The pods reach the ensemble through the client Service's name, as in the cluster.
+    const connect = podTemplateOf(this.cronJob).spec.containers[0].env.find((e: any) => e.name === 'ZK_CONNECT').value as string;
+    this.ensemble = new Ensemble(objects, cluster, 'cluster.local', { aliases: [connect.split(':')[0]] });
+  }
+
+  /** 22.1: a tree and acknowledged writes, then the CronJob's pod writes a backup that checks out. */
+  public async backUp(): Promise<string> {
+    await this.ensemble.start();
+    await this.ensemble.waitForQuorum(120_000);
+    await this.client.copyIn(path.join(__dirname, 'backup'), TREE_DIR);
+    const hosts = this.ensemble.hosts().join(',');
+    const wrote = await this.client.run([...TREE, 'write', '--hosts', hosts, '--count', '2000'], 300_000);
+    expect(wrote.code === 0, `writing the tree failed: ${wrote.stderr}`);
+    const acked = await this.client.write(this.ensemble.hosts(), '/drill-acked', 200);
+    expect(acked.length === 200, `${acked.length} of 200 tracked writes acknowledged`);
+    const state = await this.state();
+
+    const run = await this.runPod(this.cronJob, 'backup');
+    expect(run.code === 0, `the backup pod exited ${run.code}:\n${run.log}`);
+    const manifest = JSON.parse(/backup \S+ written: (\{.*\})/.exec(run.log)?.[1] ?? 'null');
+    expect(manifest !== null, `the backup pod logged no manifest:\n${run.log}`);
+    expect(manifest.exact === true, `the backup of a quiet ensemble is not of one zxid: ${JSON.stringify(manifest)}`);
+    expect(manifest.znodes === state.count, `the backup holds ${manifest.znodes} znodes, the ensemble ${state.count}`);
+    expect(manifest.serverVersion.startsWith('3.8.4'), `the manifest names server version ${manifest.serverVersion}`);
+    // Checked here too, not only by the tool: the files on the claim are what the manifest says.
+    const dir = await this.claimDir();
+    const dump = fs.readFileSync(path.join(dir, manifest.file));
+    const onDisk = JSON.parse(fs.readFileSync(path.join(dir, `${manifest.name}.json`), 'utf8'));
+    expect(crypto.createHash('sha256').update(dump).digest('hex') === manifest.sha256 && onDisk.sha256 === manifest.sha256 && dump.length === manifest.bytes,
+      'the dump on the claim does not match its manifest');
+    expect(fs.readdirSync(dir).every((file) => !file.endsWith('.tmp')), 'a temporary file was left on the claim');
+    this.atBackup = { state, manifest, acked };
+    return `${state.count} znodes (tree of 2000 with data and ACLs, 200 tracked writes): backup ${manifest.name} at zxid ${manifest.zxid} (exact), `
+      + `${manifest.bytes} bytes, sha256 checked on the claim; the tool took ${manifest.durationMs} ms, the pod ${seconds(run.ms)} (JVM start and compile included)`;
+  }
+
+  /** 22.2: a digest ACL the anonymous backup cannot read faithfully fails the backup, clearly, leaving nothing. */
+  public async refusesRedactedAcl(): Promise<string> {
+    const dir = await this.claimDir();
+    const before = fs.readdirSync(dir).sort();
+    const script = 'import sys; from kazoo.client import KazooClient; from kazoo.security import make_digest_acl; '
+      + 'c = KazooClient(hosts=sys.argv[1]); c.start(timeout=60); '
+      + 'c.create("/drill-digest", b"x", acl=[make_digest_acl("app", "app-password", all=True)]); c.stop()';
+    const made = await this.client.run(['python3', '-c', script, this.ensemble.hosts().join(',')], 60_000);
+    expect(made.code === 0, `creating the digest-protected znode failed: ${made.stderr}`);
+    try {
+      const run = await this.runPod(this.cronJob, 'backup');
+      const why = /FAILED: (.*)/.exec(run.log)?.[1] ?? '';
+      expect(run.code !== 0 && /\/drill-digest names digest user app/.test(why), `the backup did not fail clearly (exit ${run.code}): ${run.log}`);
+      expect(JSON.stringify(fs.readdirSync(dir).sort()) === JSON.stringify(before), 'the failed backup changed the claim');
+      return `exit ${run.code}, "${why.slice(0, 120)}...", the claim unchanged`;
+    } finally {
+      const removed = await this.client.run(['python3', '-c', 'import sys; from kazoo.client import KazooClient; c = KazooClient(hosts=sys.argv[1]); c.start(timeout=60); c.delete("/drill-digest"); c.stop()',
+        this.ensemble.hosts().join(',')], 60_000);
+      expect(removed.code === 0, `removing /drill-digest failed: ${removed.stderr}`);
+    }
+  }
+
+  /** 22.3: more writes, every member's volume destroyed, the restore Job: the tree is the backup's exactly. */
+  public async restoreDrill(): Promise<string> {
+    expect(this.atBackup !== undefined, '22.1 made no backup');
+    const { state, manifest, acked } = this.atBackup!;
+    const after = await this.client.write(this.ensemble.hosts(), '/drill-after', 100);
+    expect(after.length === 100, `${after.length} of 100 writes after the backup acknowledged`);
+    expect((await this.state()).sha256 !== state.sha256, 'the writes after the backup did not change the tree');
+
+    await this.ensemble.delete();
+    await this.cluster.removeVolumes(this.ensemble.members.flatMap((m) => m.claims.map((c) => c.metadata.name)));
+    await this.ensemble.start();
+    await this.ensemble.waitForQuorum(120_000);
+    const empty = await this.state();
+    expect(empty.count === 1, `the ensemble on new volumes holds ${empty.count} znodes`);
+
+    const image = mainContainer(this.ensemble.members[0]).image;
+    const restoreObjects = withImage(synthesizeToYaml({ ...prodEnvironment().settings, restoreBackup: manifest.name }), image);
+    const [job] = find(restoreObjects, 'Job');
+    expect(job !== undefined, 'restoreBackup added no Job');
+    const run = await this.runPod(job, 'restore');
+    expect(run.code === 0, `the restore pod exited ${run.code}:\n${run.log}`);
+    const restored = await this.state();
+    expect(restored.count === state.count && restored.sha256 === state.sha256,
+      `after the restore the tree has ${restored.count} znodes (sha256 ${restored.sha256.slice(0, 12)}), at the backup it had ${state.count} (${state.sha256.slice(0, 12)})`);
+    const present = new Set(await this.client.read(this.ensemble.hosts(), '/drill-acked'));
+    const lost = acked.filter((seq) => !present.has(seq));
+    expect(lost.length === 0, `${lost.length} writes acknowledged before the backup are missing after the restore`);
+    const again = await this.runPod(job, 'restore');
+    expect(again.code === 0 && /already holds exactly backup/.test(again.log), `the restore Job run again did not leave the restored ensemble alone: ${again.log}`);
+    const took = /in (\d+) ms; the ensemble equals the backup/.exec(run.log)?.[1];
+    return `100 writes after the backup; all 3 volumes destroyed, new ensemble empty; restore Job: ${state.count} znodes restored in ${took} ms `
+      + `(pod ${seconds(run.ms)}), tree equal to the backup point (sha256 of paths, data, ACLs), all ${acked.length} tracked writes present, the later ones gone; `
+      + 'the Job run again changes nothing';
+  }
+
+  public async destroy(): Promise<void> {
+    await this.ensemble.destroy();
+  }
+
+  private async state(): Promise<TreeState> {
+    const result = await this.client.run([...TREE, 'state', '--hosts', this.ensemble.hosts().join(',')], 300_000);
+    const line = result.stdout.split('\n').find((l) => l.startsWith('{'));
+    if (result.code !== 0 || !line) throw new Error(`reading the tree failed: ${result.stderr}`);
+    return JSON.parse(line);
+  }
+
+  /** The backup claim's directory on this host (the harness provisioned it as a podman volume). */
+  private async claimDir(): Promise<string> {
+    const claim = podTemplateOf(this.cronJob).spec.volumes.find((v: any) => v.persistentVolumeClaim).persistentVolumeClaim.claimName;
+    return (await podman(['volume', 'inspect', '--format', '{{.Mountpoint}}', claim])).trim();
+  }
+
+  /**
+   * Runs the pod of a CronJob's or Job's template once, as the Job controller would create it
+   * (the claim it mounts provisioned on first use, like the existing claim it names), and waits
+   * for it to end.
+   */
+  private async runPod(owner: Manifest, role: string): Promise<JobRun> {
+    const template = podTemplateOf(owner);
+    const name = `${owner.metadata.name}-${role}-${++this.runs}`;
+    const pod: Manifest = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: owner.metadata.namespace, labels: { ...template.metadata.labels } },
+      spec: structuredClone(template.spec),
+    };
+    const claims = (pod.spec.volumes as any[]).filter((v) => v.persistentVolumeClaim)
+      .map((v) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: v.persistentVolumeClaim.claimName } }));
+    const start = Date.now();
+    await this.cluster.play({ ordinal: 0, name, fqdn: `${name}.jobs.e2e`, pod, claims }, this.ensemble.configMaps);
+    const container = template.spec.containers[0].name;
+    const code = Number((await podman(['wait', this.cluster.containerName(name, container)], JOB_LIMIT_MS)).trim());
+    const ms = Date.now() - start;
+    const log = await this.cluster.logs(name, container);
+    await this.cluster.deletePod(name);
+    return { code, log, ms };
+  }
+}
+
+function podTemplateOf(owner: Manifest): any {
+  return owner.kind === 'CronJob' ? owner.spec.jobTemplate.spec.template : owner.spec.template;
+}
