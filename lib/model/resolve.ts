@@ -31,7 +31,7 @@ const EXPORTER_FOUR_LETTER_WORDS = ['mntr'];
  * Secret keys of credentials, where a user may have pasted the credential itself.
  */
 const SECRET_BEARING_SETTINGS = [
-  'additionalConfig', 'jvmOptions', 'saslClientUsers', 'saslQuorumPasswordKey', 'saslSuperDigestKey', 'tlsPasswordSecret',
+  'additionalConfig', 'jvmOptions', 'saslClientUsers', 'saslQuorumPasswordKey', 'saslSuperDigestKey', 'tlsPasswordSecret', 'backupDigestSecret',
 ];
 
 const PATHS = {
