@@ -99,7 +99,14 @@ public class ZooKeeperBackup {
         Files.delete(dir.resolve(name + DUMP));
       }
       writeAtomically(dir.resolve(name + MANIFEST), json(manifest).getBytes(StandardCharsets.UTF_8));
-      verify(dir, dir.resolve(name + MANIFEST));
+      try {
+        verify(dir, dir.resolve(name + MANIFEST));
+      } catch (Exception e) {
+        // A backup that does not read back is no backup: it must not count towards retention.
+        Files.deleteIfExists(dir.resolve(name + MANIFEST));
+        Files.deleteIfExists(dir.resolve(name + DUMP));
+        throw e;
+      }
       log("backup " + name + " written: " + json(manifest).replace("\n", ""));
       prune(dir, keep);
     }
@@ -175,8 +182,16 @@ public class ZooKeeperBackup {
       Files.delete(old);
       log("retention: removed " + name);
     }
+    // Leftovers of a run that was killed: temporary files, and a dump whose manifest was never written.
     try (DirectoryStream<Path> tmp = Files.newDirectoryStream(dir, "*.tmp")) {
       for (Path leftover : tmp) Files.delete(leftover);
+    }
+    try (DirectoryStream<Path> dumps = Files.newDirectoryStream(dir, "zookeeper-*" + DUMP)) {
+      for (Path dump : dumps) {
+        String file = dump.getFileName().toString();
+        Path manifest = dir.resolve(file.substring(0, file.length() - DUMP.length()) + MANIFEST);
+        if (!Files.exists(manifest)) { Files.delete(dump); log("removed " + file + ", left without a manifest by an interrupted run"); }
+      }
     }
   }
 
