@@ -40,6 +40,13 @@ export interface BackupSettings {
    */
   readonly backupTimeoutSeconds?: number;
   /**
+   * Hours after which the last successful backup is too old: the alert ZooKeeperBackupTooOld fires
+   * (from kube-state-metrics' CronJob series). Fits the default daily schedule with two hours to
+   * spare; set it from your schedule.
+   * @default 26
+   */
+  readonly backupMaxAgeHours?: number;
+  /**
    * Restore this backup (`latest`, or a name such as `zookeeper-20261203T023000Z-1a2b`): adds a
    * Job that recreates the backup's znodes in the ensemble. It only writes into an empty ensemble
    * (new volumes) and succeeds without writing when the ensemble already equals the backup. Remove
@@ -51,7 +58,7 @@ export interface BackupSettings {
 
 /** The setting names, checked against the interface like SETTING_NAMES. */
 export const BACKUP_SETTING_NAMES = [
-  'backup', 'backupSchedule', 'backupRetention', 'backupClaimName', 'backupDigestSecret', 'backupTimeoutSeconds', 'restoreBackup',
+  'backup', 'backupSchedule', 'backupRetention', 'backupClaimName', 'backupDigestSecret', 'backupTimeoutSeconds', 'backupMaxAgeHours', 'restoreBackup',
 ] as const satisfies readonly (keyof BackupSettings)[];
 
 // Compile-time proof that the name list and the interface list the same keys.

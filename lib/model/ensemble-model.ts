@@ -97,6 +97,8 @@ export interface BackupModel {
   readonly digestSecret?: string;
   /** activeDeadlineSeconds of the backup and restore Jobs. */
   readonly timeoutSeconds: number;
+  /** Age of the last successful backup that raises ZooKeeperBackupTooOld. */
+  readonly maxAgeHours: number;
   /** The backup the restore Job restores (`latest` or a name), or undefined for no restore Job. */
   readonly restore?: string;
   /** `host:port` of the client Service. */

@@ -38,6 +38,7 @@ export function readBackup(s: SettingsReader, inputs: BackupInputs): EnsembleMod
   }
   const digestSecret = s.string('backupDigestSecret', undefined, NameFormat.dnsSubdomain);
   const timeoutSeconds = s.int('backupTimeoutSeconds', 3600, { min: 60, max: 86400 });
+  const maxAgeHours = s.int('backupMaxAgeHours', 26, { min: 1, max: 8760 });
   const restore = s.string('restoreBackup', undefined, (v) => (v === 'latest' || BACKUP_NAME.test(v) ? undefined
     : 'must be \'latest\' or the name of a backup, as the backup\'s log and manifest give it (zookeeper-<yyyymmdd>T<hhmmss>Z-<zxid>)'));
   // The tool speaks plaintext without SASL: an ensemble that requires either is out of its reach.
@@ -51,6 +52,7 @@ export function readBackup(s: SettingsReader, inputs: BackupInputs): EnsembleMod
     claimName: claimName ?? '',
     digestSecret,
     timeoutSeconds,
+    maxAgeHours,
     restore,
     connect: `${inputs.clientServiceFqdn}:${inputs.clientPort}`,
     // Two walks more after a busy one: a quiet walk gives a backup of exactly one zxid.
