@@ -27,10 +27,11 @@ export interface PlayOptions {
    */
   readonly reverseDns?: boolean;
   /**
-   * More names the pod answers to on the network, besides its own: a Service's name given to
-   * every pod the Service selects, so a client of the Service reaches one of them.
+   * More names the pod answers to, as a member behind a Service does: the Service's DNS name
+   * resolves to every pod played with it (the cluster DNS gives a ClusterIP instead; a client
+   * sees the same servers).
    */
-  readonly aliases?: readonly string[];
+  readonly serviceNames?: readonly string[];
 }
 
 /** Marks the lines refreshReverseDns owns in a pod's /etc/hosts. */
@@ -121,7 +122,7 @@ export class PodmanCluster {
       this.volumes.add(claim.metadata.name);
     }
     this.pods.add(member.name);
-    const aliases = [member.fqdn, ...(options.aliases ?? [])].map((alias) => `alias=${alias}`).join(',');
+    const aliases = [member.fqdn, ...(options.serviceNames ?? [])].map((name) => `alias=${name}`).join(',');
     await podman(['kube', 'play', '--network', `${this.network}:${aliases}`,
       ...configFiles.flatMap((file) => ['--configmap', file]), podFile], 120_000);
     if (options.reverseDns) {

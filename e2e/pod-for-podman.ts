@@ -28,8 +28,7 @@ export interface PodForPodman {
  *   :2181; Kubernetes never publishes them. Declared ports are informational for pod-to-pod
  *   traffic, so podman does not get them.
  * - it applies the pod's restartPolicy Always to init containers as well, restarting a finished
- *   init container forever; the kubelet runs it once. (A Job's pod, restartPolicy Never, has no
- *   init container here and keeps its policy.) With OnFailure the init container runs
+ *   init container forever; the kubelet runs it once. With OnFailure the init container runs
  *   once and a failing main container is still restarted; the one difference left is that a
  *   main container exiting 0 (supervisord after its watchdog) is not restarted by podman.
  * - it ignores fsGroup. The kubelet makes the claims group-owned by it (the harness's
@@ -44,10 +43,9 @@ export interface PodForPodman {
 export function forPodman(pod: Manifest): PodForPodman {
   const copy = structuredClone(pod);
   const restartPolicy = copy.spec.restartPolicy ?? 'Always';
-  // A Job's pod (Never) runs its containers once, as podman does; it has no init containers.
-  if (restartPolicy === 'Never' && (copy.spec.initContainers ?? []).length > 0) throw new Error(`${copy.metadata.name}: init containers of a Job's pod are not emulated`);
+  // A Job's pod (Never) runs once, as podman runs it too.
   if (restartPolicy !== 'Always' && restartPolicy !== 'Never') throw new Error(`${copy.metadata.name}: only restartPolicy Always and Never are emulated`);
-  if (restartPolicy === 'Always') copy.spec.restartPolicy = 'OnFailure';
+  copy.spec.restartPolicy = restartPolicy === 'Always' ? 'OnFailure' : 'Never';
   const podContext = copy.spec.securityContext;
   if (podContext?.fsGroup !== undefined && !(podContext.supplementalGroups ?? []).includes(podContext.fsGroup)) {
     podContext.supplementalGroups = [...(podContext.supplementalGroups ?? []), podContext.fsGroup];

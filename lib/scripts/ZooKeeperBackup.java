@@ -46,6 +46,10 @@ public class ZooKeeperBackup {
     } catch (Failure f) {
       log("FAILED: " + f.getMessage());
       System.exit(1);
+    } catch (Exception e) {
+      Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+      log("FAILED: " + cause);
+      System.exit(1);
     }
     System.exit(0);
   }
@@ -129,7 +133,15 @@ public class ZooKeeperBackup {
           ahead.computeIfAbsent(next.next(), path -> Znode.read(zk, path));
         }
         String path = stack.pop();
-        Znode node = ahead.remove(path).get(120, TimeUnit.SECONDS);
+        Znode node;
+        try {
+          node = ahead.remove(path).get(120, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+          if (e.getCause() instanceof KeeperException.NoAuthException) {
+            fail("cannot read " + path + ": its ACL does not let the backup read it; give the backup credentials (backupDigestSecret) that can, such as the super user's");
+          }
+          throw e;
+        }
         if (node.gone) continue; // deleted during the walk: the zxids show the walk was not quiet
         // Servers report 0 for container and TTL znodes too: those come back as persistent ones.
         if (node.stat.getEphemeralOwner() != 0) { counts[1]++; continue; }
