@@ -1,7 +1,7 @@
 import { k8s } from '../k8s';
 import { BackupModel, EnsembleModel } from '../model/ensemble-model';
 import { loggingConfigOption } from '../render/jvm-options';
-import { VOLUMES } from './pod-template';
+import { containerSecurityContext, podSecurityContext, VOLUMES } from './pod-template';
 
 /** What the tool does in a pod: the CronJob's pods back up, the restore Job's restore. */
 export type BackupCommand = 'backup' | 'restore';
@@ -30,12 +30,7 @@ export function backupPodSpec(model: EnsembleModel, backup: BackupModel, command
     automountServiceAccountToken: false,
     enableServiceLinks: false,
     restartPolicy: 'Never',
-    securityContext: {
-      ...(model.podUser && { runAsUser: model.podUser.userId, runAsGroup: model.podUser.groupId, fsGroup: model.podUser.groupId }),
-      runAsNonRoot: true,
-      fsGroupChangePolicy: 'OnRootMismatch',
-      seccompProfile: { type: 'RuntimeDefault' },
-    },
+    securityContext: podSecurityContext(model),
     imagePullSecrets: model.imagePullSecrets.length > 0 ? model.imagePullSecrets.map((name) => ({ name })) : undefined,
     containers: [{
       name: backup.names.container,
@@ -53,13 +48,7 @@ export function backupPodSpec(model: EnsembleModel, backup: BackupModel, command
         requests: { cpu: k8s.Quantity.fromString(`${backup.resources.cpuRequestMillicores}m`), memory: k8s.Quantity.fromString(`${backup.resources.memoryMiB}Mi`) },
         limits: { memory: k8s.Quantity.fromString(`${backup.resources.memoryMiB}Mi`) },
       },
-      securityContext: {
-        allowPrivilegeEscalation: false,
-        readOnlyRootFilesystem: true,
-        runAsNonRoot: true,
-        capabilities: { drop: ['ALL'] },
-        seccompProfile: { type: 'RuntimeDefault' },
-      },
+      securityContext: containerSecurityContext(),
       volumeMounts: [
         { name: BACKUP_VOLUMES.tool, mountPath: paths.toolDir, readOnly: true },
         { name: BACKUP_VOLUMES.logging, mountPath: model.paths.loggingDir, readOnly: true },
