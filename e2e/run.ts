@@ -157,7 +157,8 @@ async function backupAndRestore(bed: Bed): Promise<void> {
   try {
     if (!await run('22.1 backup: the CronJob\'s pod from dist/prod writes a verified backup of one zxid', () => drill.backUp())) return;
     await run('22.2 backup: a digest ACL it cannot read faithfully fails it, clearly', () => drill.refusesRedactedAcl());
-    await run('22.3 restore drill: volumes destroyed, the restore Job brings back exactly the backup point', () => drill.restoreDrill());
+    if (!await run('22.3 restore drill: volumes destroyed, the restore Job brings back exactly the backup point', () => drill.restoreDrill())) return;
+    await run('22.4 retention: a backup with backupRetention 1 leaves itself alone on the claim', () => drill.retention());
   } finally {
     await drill.destroy();
   }

@@ -130,6 +130,26 @@ export class BackupDrill {
       + 'the Job run again changes nothing';
   }
 
+  /**
+   * 22.4: retention. The CronJob of the same settings with backupRetention 1 backs up the restored
+   * ensemble; after it the claim holds that backup alone, the older ones removed.
+   */
+  public async retention(): Promise<string> {
+    const dir = await this.claimDir();
+    const before = fs.readdirSync(dir).filter((file) => file.endsWith('.json')).sort();
+    expect(before.length >= 1, 'no backup on the claim before the retention run');
+    const image = mainContainer(this.ensemble.members[0]).image;
+    const [cronJob] = find(withImage(synthesizeToYaml({ ...prodEnvironment().settings, backupRetention: 1 }), image), 'CronJob');
+    const run = await this.runPod(cronJob, 'retention');
+    expect(run.code === 0, `the backup pod exited ${run.code}:\n${run.log}`);
+    const name = /backup (\S+) written/.exec(run.log)?.[1];
+    const after = fs.readdirSync(dir).sort();
+    expect(JSON.stringify(after) === JSON.stringify([`${name}.json`, `${name}.zkdump.gz`]), `after the run the claim holds ${after.join(', ')}, not backup ${name} alone`);
+    const removed = (run.log.match(/retention: removed/g) ?? []).length;
+    expect(removed === before.length, `the run logged ${removed} removals, ${before.length} backups were there`);
+    return `backupRetention 1: the new backup ${name} kept, the ${before.length} older one(s) removed, as logged`;
+  }
+
   public async destroy(): Promise<void> {
     await this.ensemble.destroy();
   }
