@@ -9,7 +9,7 @@ export * from './image-profile';
 export * from './ensemble';
 export * from './chart';
 export * from './synth';
-export type { EnsembleModel, Member, MemberGroup, MemberRole, NamedPort, ProbeTiming, TrafficPort, TrafficRule } from './model/ensemble-model';
+export type { BackupModel, EnsembleModel, Member, MemberGroup, MemberRole, NamedPort, ProbeTiming, TrafficPort, TrafficRule } from './model/ensemble-model';
 export { ZooKeeperSettingsError } from './model/errors';
 export type { SettingIssue } from './model/errors';
 export { resolveEnsemble } from './model/resolve';
