@@ -1,17 +1,19 @@
-// Scenario 22: backup and restore on dist/prod (the default profile). The backup is the CronJob's
-// pod from dist/, run once as the CronJob controller would start it; the restore is the Job that
-// restoreBackup adds. The drill writes a tree with data and ACLs and tracked acknowledged writes,
+// Scenario 22: backup and restore on the production environment (dist/prod; the default profile).
+// The backup is the CronJob's pod from dist/, run once as the CronJob controller would start it;
+// the restore is the Job that restoreBackup adds. An app whose production environment has backup
+// off is played with its settings plus backup on (the label says so). The drill writes a tree with data and ACLs and tracked acknowledged writes,
 // backs it up, writes more, destroys every member's volume, restores, and compares the whole tree
 // with the state at the backup point.
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { ZooKeeperChartProps } from '../lib';
 import { ZooKeeperClient } from './client';
-import { mainContainer, PodmanCluster } from './cluster';
-import { distObjects, withImage } from './dist';
+import { PodmanCluster } from './cluster';
+import { standInImage, withImage } from './dist';
 import { Ensemble, synthesizeToYaml } from './ensemble';
 import { find, Manifest } from './expand';
-import { prodEnvironment } from './flavours';
+import { PlayedEnvironment, prodEnvironment } from './flavours';
 import { podman } from './podman';
 
 const expect = (ok: boolean, message: string) => { if (!ok) throw new Error(message); };
@@ -19,6 +21,8 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 /** Where the tree program (e2e/backup/tree.py) is copied in the client container. */
 const TREE_DIR = '/tmp/backup-drill';
 const TREE = ['python3', `${TREE_DIR}/tree.py`];
+/** Backup on a claim, for a production environment that has it off. */
+const BACKUP_ON: ZooKeeperChartProps = { backup: true, backupClaimName: 'zookeeper-backups' };
 /** The most one backup or restore pod may take here (its Job allows backupTimeoutSeconds). */
 const JOB_LIMIT_MS = 600_000;
 
@@ -31,12 +35,25 @@ export class BackupDrill {
   private readonly cronJob: Manifest;
   private runs = 0;
   private atBackup?: { state: TreeState; manifest: any; acked: number[] };
+  /** What is played: the production environment as committed, or its settings with backup on. */
+  public readonly label: string;
+  private readonly settings: ZooKeeperChartProps;
 
-  constructor(private readonly cluster: PodmanCluster, private readonly client: ZooKeeperClient, objects = distObjects('prod')) {
+  constructor(private readonly cluster: PodmanCluster, private readonly client: ZooKeeperClient, production: PlayedEnvironment = prodEnvironment()) {
+    const committed = production.objects();
+    const withBackup = find(committed, 'CronJob').length > 0;
+    this.settings = withBackup ? production.settings : { ...production.settings, ...BACKUP_ON };
+    this.label = withBackup ? production.label : `${production.label}'s settings with backup on`;
+    const objects = withBackup ? committed : this.synthesize({});
     [this.cronJob] = find(objects, 'CronJob');
-    expect(this.cronJob !== undefined, 'dist/prod has no backup CronJob: turn backup on in environments/prod.yaml');
     // The members answer to the client Service's name, which the backup pods connect to.
     this.ensemble = new Ensemble(objects, cluster);
+  }
+
+  /** The played settings with `overrides`, synthesized, on the local image. */
+  private synthesize(overrides: ZooKeeperChartProps): Manifest[] {
+    const objects = synthesizeToYaml({ ...this.settings, ...overrides });
+    return withImage(objects, standInImage(objects));
   }
 
   /** 22.1: a tree and acknowledged writes, then the CronJob's pod writes a backup that checks out. */
@@ -59,7 +76,8 @@ export class BackupDrill {
     expect(manifest !== null, `the backup pod logged no manifest:\n${run.log}`);
     expect(manifest.exact === true, `the backup of a quiet ensemble is not of one zxid: ${JSON.stringify(manifest)}`);
     expect(manifest.znodes === state.count, `the backup holds ${manifest.znodes} znodes, the ensemble ${state.count}`);
-    expect(manifest.serverVersion.startsWith('3.8.4'), `the manifest names server version ${manifest.serverVersion}`);
+    const version = find(this.ensemble.objects, 'StatefulSet')[0].spec.template.metadata.labels['app.kubernetes.io/version'];
+    expect(manifest.serverVersion.startsWith(`${version}-`), `the manifest names server version ${manifest.serverVersion}, the members run ${version}`);
     // Checked here too, not only by the tool: the files on the claim are what the manifest says.
     const dir = await this.claimDir();
     const dump = fs.readFileSync(path.join(dir, manifest.file));
@@ -110,9 +128,7 @@ export class BackupDrill {
     const empty = await this.state();
     expect(empty.count === 1, `the ensemble on new volumes holds ${empty.count} znodes`);
 
-    const image = mainContainer(this.ensemble.members[0]).image;
-    const restoreObjects = withImage(synthesizeToYaml({ ...prodEnvironment().settings, restoreBackup: manifest.name }), image);
-    const [job] = find(restoreObjects, 'Job');
+    const [job] = find(this.synthesize({ restoreBackup: manifest.name }), 'Job');
     expect(job !== undefined, 'restoreBackup added no Job');
     const run = await this.runPod(job, 'restore');
     expect(run.code === 0, `the restore pod exited ${run.code}:\n${run.log}`);
@@ -138,8 +154,7 @@ export class BackupDrill {
     const dir = await this.claimDir();
     const before = fs.readdirSync(dir).filter((file) => file.endsWith('.json')).sort();
     expect(before.length >= 1, 'no backup on the claim before the retention run');
-    const image = mainContainer(this.ensemble.members[0]).image;
-    const [cronJob] = find(withImage(synthesizeToYaml({ ...prodEnvironment().settings, backupRetention: 1 }), image), 'CronJob');
+    const [cronJob] = find(this.synthesize({ backupRetention: 1 }), 'CronJob');
     const run = await this.runPod(cronJob, 'retention');
     expect(run.code === 0, `the backup pod exited ${run.code}:\n${run.log}`);
     const name = /backup (\S+) written/.exec(run.log)?.[1];

@@ -1,6 +1,6 @@
 /**
- * The e2e harness plays what users deploy: the committed dist/prod and dist/dev objects, with the
- * image reference as the only change (e2e/dist.ts).
+ * The e2e harness plays what users deploy: the committed dist/<environment> objects of every
+ * environment of the app, with the image reference as the only change (e2e/dist.ts).
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -12,7 +12,11 @@ import { expandStatefulSet } from '../e2e/expand';
 const imagePath = /^\[\d+\]\.spec(\.jobTemplate\.spec)?\.template\.spec\.(initContainers|containers)\[\d+\]\.image$/;
 const templateOf = (o: any) => (o.kind === 'CronJob' ? o.spec.jobTemplate : o).spec?.template;
 
-describe.each(['prod', 'dev'])('what the harness plays for dist/%s', (environment) => {
+/** The app's environments are the user's: whatever folders the committed dist/ holds. */
+const ENVIRONMENT_FOLDERS = fs.readdirSync(path.join(__dirname, '..', 'dist'), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory() && entry.name !== 'argocd').map((entry) => entry.name).sort();
+
+describe.each(ENVIRONMENT_FOLDERS)('what the harness plays for dist/%s', (environment) => {
   const committed = readDist(environment);
   const played = distObjects(environment);
   const [committedSts] = committed.filter((o) => o.kind === 'StatefulSet');
@@ -74,7 +78,7 @@ describe('reading a dist folder', () => {
   });
 
   test('the comparison sees a change anywhere, not only in images', () => {
-    const committed = readDist('prod');
+    const committed = readDist(ENVIRONMENT_FOLDERS[0]);
     const tampered = withImage(committed, LOCAL_IMAGES.zookeeper384);
     tampered.find((o) => o.kind === 'StatefulSet')!.spec.template.spec.containers[0].env.pop();
     expect(differences(committed, tampered).filter((at) => !imagePath.test(at))).toEqual([expect.stringContaining('.env[')]);
