@@ -130,6 +130,16 @@ export class BackupDrill {
 
     const [job] = find(this.synthesize({ restoreBackup: manifest.name }), 'Job');
     expect(job !== undefined, 'restoreBackup added no Job');
+    // A damaged backup is refused before anything is written: one byte changed on the claim.
+    const dumpFile = path.join(await this.claimDir(), manifest.file);
+    const intact = fs.readFileSync(dumpFile);
+    const damaged = Buffer.from(intact);
+    damaged[damaged.length >> 1] ^= 0xff;
+    fs.writeFileSync(dumpFile, damaged);
+    const refused = await this.runPod(job, 'restore');
+    fs.writeFileSync(dumpFile, intact);
+    expect(refused.code !== 0 && /FAILED: backup \S+: checksum differs from its manifest/.test(refused.log), `the restore of a damaged backup did not fail clearly (exit ${refused.code}):\n${refused.log}`);
+    expect((await this.state()).count === 1, 'the refused restore wrote into the ensemble');
     const run = await this.runPod(job, 'restore');
     expect(run.code === 0, `the restore pod exited ${run.code}:\n${run.log}`);
     const restored = await this.state();
@@ -141,7 +151,7 @@ export class BackupDrill {
     const again = await this.runPod(job, 'restore');
     expect(again.code === 0 && /already holds exactly backup/.test(again.log), `the restore Job run again did not leave the restored ensemble alone: ${again.log}`);
     const took = /in (\d+) ms; the ensemble equals the backup/.exec(run.log)?.[1];
-    return `100 writes after the backup; all 3 volumes destroyed, new ensemble empty; restore Job: ${state.count} znodes restored in ${took} ms `
+    return `100 writes after the backup; all 3 volumes destroyed, new ensemble empty; a backup with one byte changed refused, nothing written; restore Job: ${state.count} znodes restored in ${took} ms `
       + `(pod ${seconds(run.ms)}), tree equal to the backup point (sha256 of paths, data, ACLs), all ${acked.length} tracked writes present, the later ones gone; `
       + 'the Job run again changes nothing';
   }
