@@ -165,6 +165,7 @@ async function backupAndRestore(bed: Bed): Promise<void> {
     await run('22.2 backup: a digest ACL it cannot read faithfully fails it, clearly', () => drill.refusesRedactedAcl());
     if (!await run('22.3 restore drill: volumes destroyed, the restore Job brings back exactly the backup point', () => drill.restoreDrill())) return;
     await run('22.4 retention: a backup with backupRetention 1 leaves itself alone on the claim', () => drill.retention());
+    await run('22.5 backup under writes: every write acknowledged before it started is in it', () => drill.underWrites());
   } finally {
     await drill.destroy();
   }

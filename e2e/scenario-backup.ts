@@ -7,6 +7,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import * as zlib from 'zlib';
 import { ZooKeeperChartProps } from '../lib';
 import { ZooKeeperClient } from './client';
 import { PodmanCluster } from './cluster';
@@ -14,7 +15,7 @@ import { standInImage, withImage } from './dist';
 import { Ensemble, synthesizeToYaml } from './ensemble';
 import { find, Manifest } from './expand';
 import { PlayedEnvironment, prodEnvironment } from './flavours';
-import { podman } from './podman';
+import { podman, waitFor } from './podman';
 
 const expect = (ok: boolean, message: string) => { if (!ok) throw new Error(message); };
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -173,6 +174,39 @@ export class BackupDrill {
     const removed = (run.log.match(/retention: removed/g) ?? []).length;
     expect(removed === before.length, `the run logged ${removed} removals, ${before.length} backups were there`);
     return `backupRetention 1: the new backup ${name} kept, the ${before.length} older one(s) removed, as logged`;
+  }
+
+  /**
+   * 22.5: a backup under writes. A writer keeps creating znodes while the CronJob's pod runs; every
+   * write acknowledged before the walk that was kept started must be in the dump, and a walk that
+   * saw transactions must say so (`exact: false`, zxidEnd after zxid) or have been retried.
+   */
+  public async underWrites(): Promise<string> {
+    const prefix = '/drill-busy';
+    const writer = this.client.stoppableWriteLoop(this.ensemble.hosts(), prefix, 120);
+    await waitFor('the writer to get going', 20_000, 100, async () => (writer.events.some((e) => e.acked !== undefined) || undefined));
+    let run: JobRun;
+    try {
+      run = await this.runPod(this.cronJob, 'busy');
+    } finally {
+      await writer.stop();
+    }
+    expect(run.code === 0, `the backup under writes exited ${run.code}:\n${run.log}`);
+    const manifest = JSON.parse(/backup \S+ written: (\{.*\})/.exec(run.log)?.[1] ?? 'null');
+    expect(manifest !== null, `the backup pod logged no manifest:\n${run.log}`);
+    const zxid = BigInt(manifest.zxid);
+    const zxidEnd = BigInt(manifest.zxidEnd);
+    expect(manifest.exact === (zxid === zxidEnd), `exact is ${manifest.exact} for zxids ${manifest.zxid}..${manifest.zxidEnd}`);
+    const started = Date.parse(manifest.time);
+    const ackedBefore = writer.events.filter((e) => e.acked !== undefined && e.t * 1000 < started).map((e) => e.acked!);
+    const dump = zlib.gunzipSync(fs.readFileSync(path.join(await this.claimDir(), manifest.file))).toString('utf8');
+    const paths = new Set(dump.split('\n').slice(1).filter(Boolean).map((line) => Buffer.from(line.split('\t')[0], 'base64').toString('utf8')));
+    const missing = ackedBefore.filter((seq) => !paths.has(`${prefix}/w-${String(seq).padStart(10, '0')}`));
+    expect(ackedBefore.length > 0, 'no write was acknowledged before the backup started');
+    expect(missing.length === 0, `${missing.length} writes acknowledged before the backup started are not in it: ${missing.slice(0, 5).join(',')}`);
+    const acked = writer.events.filter((e) => e.acked !== undefined).length;
+    return `${acked} writes acknowledged while the backup ran; the kept walk (attempt ${manifest.attempt} of 3) spans zxid ${manifest.zxid}..${manifest.zxidEnd}, `
+      + `exact ${manifest.exact}; all ${ackedBefore.length} writes acknowledged before it started are in it`;
   }
 
   public async destroy(): Promise<void> {
