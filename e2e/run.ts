@@ -12,6 +12,7 @@ import { alertsFireAndResolve } from './scenario-alerts';
 import { observersServeReadsWithoutVoting } from './scenario-observers';
 import { PARTITION_CASES, partitionCase } from './scenario-partitions';
 import { arbitraryUid } from './scenario-arbitrary-uid';
+import { BackupDrill } from './scenario-backup';
 import { adminServerLoopbackOnly, loggingQuietUnderProbes, metricNamesLive } from './scenario-observability';
 import { saslEndToEnd } from './scenario-sasl';
 import { tlsEndToEnd } from './scenario-tls';
@@ -73,6 +74,7 @@ async function main(): Promise<number> {
     await client.start();
     await cluster.pinBridgeAddress();
     await defaultProfile({ cluster, client, workdir, run, figures: figures[0] });
+    await backupAndRestore({ cluster, client, workdir, run, figures: figures[0] });
     await run('8. every other environment of the app serves', () => s.otherEnvironmentsServe(cluster, client));
     await run('10. Prometheus: targets, alerts fire and resolve', () => alertsFireAndResolve(cluster, workdir));
     await run('11. observers: serve reads, no vote in the quorum', () => observersServeReadsWithoutVoting(cluster, client));
@@ -149,6 +151,27 @@ async function defaultProfile(bed: Bed): Promise<void> {
   } finally {
     await scraped?.stop();
     await ensemble.destroy();
+  }
+}
+
+/**
+ * The production environment's backup CronJob and the restore Job its settings add with
+ * restoreBackup, on a fresh ensemble of it (the drill destroys its volumes). Runs after
+ * defaultProfile, whose ensemble has the same names and is gone by then.
+ */
+async function backupAndRestore(bed: Bed): Promise<void> {
+  const { cluster, client, run } = bed;
+  if (!wanted('22')) return;
+  const drill = new BackupDrill(cluster, client);
+  console.log(`e2e: the backup scenarios play ${drill.label}`);
+  try {
+    if (!await run('22.1 backup: the production environment\'s CronJob pod writes a verified backup of one zxid', () => drill.backUp())) return;
+    await run('22.2 backup: a digest ACL it cannot read faithfully fails it, clearly', () => drill.refusesRedactedAcl());
+    if (!await run('22.3 restore drill: volumes destroyed, the restore Job brings back exactly the backup point', () => drill.restoreDrill())) return;
+    await run('22.4 retention: a backup with backupRetention 1 leaves itself alone on the claim', () => drill.retention());
+    await run('22.5 backup under writes: every write acknowledged before it started is in it', () => drill.underWrites());
+  } finally {
+    await drill.destroy();
   }
 }
 

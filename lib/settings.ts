@@ -1,4 +1,5 @@
 import { k8s } from './k8s';
+import { BACKUP_SETTING_NAMES, BackupSettings } from './backup-settings';
 import { DeploymentMode } from './deployment-mode';
 import { ImageProfile } from './image-profile';
 import { MONITORING_SETTING_NAMES, MonitoringSettings } from './monitoring-settings';
@@ -35,9 +36,9 @@ export enum LogLevel {
  * 3-member ensemble. zoo.cfg settings keep ZooKeeper's own names so the mapping is obvious. The
  * metrics, alerts and dashboard settings are in MonitoringSettings, the NetworkPolicy's in
  * NetworkPolicySettings, the TLS and SASL settings beside their types in tls-settings.ts and
- * sasl-settings.ts.
+ * sasl-settings.ts, the backup's in backup-settings.ts.
  */
-export interface ZooKeeperEnsembleProps extends MonitoringSettings, NetworkPolicySettings, TlsProps, SaslProps {
+export interface ZooKeeperEnsembleProps extends MonitoringSettings, NetworkPolicySettings, TlsProps, SaslProps, BackupSettings {
   /**
    * Name of the ensemble: the StatefulSet, the client Service and the prefix of every other object.
    * @default 'zookeeper'
@@ -257,6 +258,7 @@ export const SETTING_NAMES = [
   'antiAffinity', 'zoneSpread', 'nodeSelector', 'tolerations', 'priorityClassName',
   'labels', 'annotations', 'podAnnotations', 'stopTimeoutSeconds', 'podDisruptionBudget',
   ...MONITORING_SETTING_NAMES, ...NETWORK_POLICY_SETTING_NAMES, ...TLS_SETTING_NAMES, ...SASL_SETTING_NAMES,
+  ...BACKUP_SETTING_NAMES,
 ] as const satisfies readonly (keyof ZooKeeperEnsembleProps)[];
 
 // Compile-time proof that SETTING_NAMES and the interface list the same keys.

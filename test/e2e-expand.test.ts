@@ -102,6 +102,12 @@ describe('translating a member\'s pod for podman kube play', () => {
     const hostPort = structuredClone(first.pod);
     hostPort.spec.containers[0].ports[0].hostPort = 2181;
     expect(() => forPodman(hostPort)).toThrow(/hostPort is not emulated/);
-    expect(() => forPodman({ ...first.pod, spec: { ...first.pod.spec, restartPolicy: 'Never' } })).toThrow(/only restartPolicy Always/);
+    expect(() => forPodman({ ...first.pod, spec: { ...first.pod.spec, restartPolicy: 'OnFailure' } })).toThrow(/only restartPolicy Always and Never/);
+  });
+
+  test('a Job\'s pod (restartPolicy Never) keeps its policy: podman runs it once', () => {
+    const [first] = expandStatefulSet(objects(), 'zk', 'cluster.local');
+    const job = { ...first.pod, spec: { ...first.pod.spec, restartPolicy: 'Never', initContainers: undefined } };
+    expect(forPodman(job).manifest.spec.restartPolicy).toBe('Never');
   });
 });

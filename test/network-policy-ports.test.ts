@@ -67,7 +67,8 @@ const key = (port: number, protocol = 'TCP') => `${protocol}/${port}`;
 function portsOf(variant: ZooKeeperEnsembleProps) {
   const synth = synthEnsemble({ name: 'zk', ...variant });
   const model = synth.ensemble.model;
-  const policy = synth.one('NetworkPolicy');
+  // The members' policy; with backup on there is also the backup pods' own.
+  const policy = synth.one('NetworkPolicy', model.names.networkPolicy);
   const templates = synth.all('StatefulSet').map((s) => s.spec.template);
   const declared = (template: any): any[] => template.spec.containers.flatMap((c: any) => c.ports ?? []);
   /** The port a Service port forwards to, resolved on a member pod like kube-proxy does. */
@@ -84,7 +85,7 @@ function portsOf(variant: ZooKeeperEnsembleProps) {
 }
 
 /** The Service that exposes each kind of traffic the policy lets in. */
-const SERVICE_OF = { clients: 'clientService', members: 'peerService', metrics: 'metricsService' } as const;
+const SERVICE_OF = { clients: 'clientService', members: 'peerService', metrics: 'metricsService', backup: 'clientService' } as const;
 
 describe.each(VARIANTS)('ports of %s', (_name, variant) => {
   const { synth, model, policy, templates, declared, target, services, opened, ingress, egress } = portsOf(variant);
@@ -119,7 +120,7 @@ describe.each(VARIANTS)('ports of %s', (_name, variant) => {
     }
   });
 
-  test('every port let in is exposed by the Service of its traffic: clients by the client Service, members by the peer Service, scrapes by the metrics Service', () => {
+  test('every port let in is exposed by the Service of its traffic: clients and the backup by the client Service, members by the peer Service, scrapes by the metrics Service', () => {
     for (const { purpose, synthesized } of ingress) {
       const service = services.find((s) => s.metadata.name === model.names[SERVICE_OF[purpose as keyof typeof SERVICE_OF]])!;
       const exposed = templates.flatMap((t) => service.spec.ports.map((p: any) => target(p, t)));

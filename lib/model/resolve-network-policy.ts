@@ -24,6 +24,8 @@ export interface NetworkPolicyInputs {
   readonly clientPorts: EnsembleModel['clientPorts'];
   /** The quorum and election ports; none for a single server. */
   readonly memberPorts: EnsembleModel['memberPorts'];
+  /** The backup and restore pods' labels, when backup is on: they reach the plaintext client port. */
+  readonly backupPods?: Labels;
 }
 
 /**
@@ -58,6 +60,8 @@ export function readNetworkPolicy(s: SettingsReader, inputs: NetworkPolicyInputs
       { purpose: 'clients', peers: clients, ports: tcp(...inputs.clientPorts) },
       ...members,
       { purpose: 'metrics', peers: [scrapers], ports: tcp(ports.metrics) },
+      // Its own rule, so narrowing clientAccess or clientPodLabels never cuts the backup off.
+      ...(inputs.backupPods ? [{ purpose: 'backup' as const, peers: [{ podSelector: byLabels(inputs.backupPods) }], ports: tcp(ports.client) }] : []),
     ],
     // Nothing else goes out: ZooKeeper and the exporter call no API and no outside service.
     egress: [

@@ -6,6 +6,7 @@ import { EnsembleModel } from './ensemble-model';
 import { ZooKeeperSettingsError } from './errors';
 import { checkImageProfile } from './image-profile-checks';
 import { readLabels } from './resolve-labels';
+import { readBackup } from './resolve-backup';
 import { readMonitoring } from './resolve-monitoring';
 import { readNetworkPolicy } from './resolve-network-policy';
 import { resolveSasl } from './resolve-sasl';
@@ -31,7 +32,7 @@ const EXPORTER_FOUR_LETTER_WORDS = ['mntr'];
  * Secret keys of credentials, where a user may have pasted the credential itself.
  */
 const SECRET_BEARING_SETTINGS = [
-  'additionalConfig', 'jvmOptions', 'saslClientUsers', 'saslQuorumPasswordKey', 'saslSuperDigestKey', 'tlsPasswordSecret',
+  'additionalConfig', 'jvmOptions', 'saslClientUsers', 'saslQuorumPasswordKey', 'saslSuperDigestKey', 'tlsPasswordSecret', 'backupDigestSecret',
 ];
 
 const PATHS = {
@@ -162,7 +163,10 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
       : undefined), () => undefined);
   const podDisruptionBudget = s.bool('podDisruptionBudget', preset.podDisruptionBudget);
   const monitoring = readMonitoring(s, image, labels.common);
-  const networkPolicy = readNetworkPolicy(s, { namespace, anyMember: labels.anyMember, ports, clientPorts, memberPorts });
+  const backup = readBackup(s, {
+    name, clientServiceFqdn: `${name}.${namespace}.svc.${clusterDomain}`, clientPort: ports.client.port, clientTls: tlsSettings.client, clientSasl: sasl?.client ?? false,
+  });
+  const networkPolicy = readNetworkPolicy(s, { namespace, anyMember: labels.anyMember, ports, clientPorts, memberPorts, backupPods: backup?.labels });
 
   if (s.issues.length > 0) throw new ZooKeeperSettingsError(name, s.issues);
 
@@ -232,6 +236,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     podDisruptionBudget,
     ...monitoring,
     networkPolicy,
+    backup,
   };
 }
 
