@@ -26,6 +26,12 @@ export interface PlayOptions {
    * addresses (see refreshReverseDns). For pods whose software checks peers' host names.
    */
   readonly reverseDns?: boolean;
+  /**
+   * More names the pod answers to, as a member behind a Service does: the Service's DNS name
+   * resolves to every pod played with it (the cluster DNS gives a ClusterIP instead; a client
+   * sees the same servers).
+   */
+  readonly serviceNames?: readonly string[];
 }
 
 /** Marks the lines refreshReverseDns owns in a pod's /etc/hosts. */
@@ -116,7 +122,8 @@ export class PodmanCluster {
       this.volumes.add(claim.metadata.name);
     }
     this.pods.add(member.name);
-    await podman(['kube', 'play', '--network', `${this.network}:alias=${member.fqdn}`,
+    const aliases = [member.fqdn, ...(options.serviceNames ?? [])].map((name) => `alias=${name}`).join(',');
+    await podman(['kube', 'play', '--network', `${this.network}:${aliases}`,
       ...configFiles.flatMap((file) => ['--configmap', file]), podFile], 120_000);
     if (options.reverseDns) {
       // The JVM is starting now: its address must resolve before it dials the others.

@@ -33,13 +33,13 @@ export class Ensemble {
   constructor(
     public readonly objects: Manifest[],
     private readonly cluster: PodmanCluster,
-    clusterDomain = 'cluster.local',
+    private readonly clusterDomain = 'cluster.local',
     /** How the members are played (e.g. with reverse lookups for TLS hostname verification). */
     public readonly playOptions: PlayOptions = {},
   ) {
     // Every StatefulSet in manifest order: the voters first, then the observers of a cluster-mode
     // ensemble, so members[i] is the voter of ordinal i whether or not there are observers.
-    this.members = find(objects, 'StatefulSet').flatMap((sts) => expandStatefulSet(objects, sts.metadata.name, clusterDomain));
+    this.members = find(objects, 'StatefulSet').flatMap((sts) => expandStatefulSet(objects, sts.metadata.name, this.clusterDomain));
     this.configMaps = find(objects, 'ConfigMap');
     // The plaintext client port: declared on the container, or (TLS-only clients) on loopback only.
     this.clientPort = Number(mainContainer(this.members[0]).env.find((e: any) => e.name === 'ZK_CLIENT_PORT').value);
@@ -61,7 +61,16 @@ export class Ensemble {
    * removing their init containers (podman 4.3), and each returns as soon as its pod runs.
    */
   public async start(members = this.members): Promise<void> {
-    for (const member of members) await this.cluster.play(member, this.configMaps, this.playOptions);
+    for (const member of members) await this.cluster.play(member, this.configMaps, { ...this.playOptions, serviceNames: this.serviceNames(member) });
+  }
+
+  /** The DNS names of the Services (not headless) that select the member: its clients' way in. */
+  public serviceNames(member: ExpandedPod): string[] {
+    const labels = member.pod.metadata.labels ?? {};
+    return find(this.objects, 'Service')
+      .filter((svc) => svc.spec?.clusterIP !== 'None' && svc.spec?.selector
+        && Object.entries(svc.spec.selector).every(([key, value]) => labels[key] === value))
+      .map((svc) => `${svc.metadata.name}.${svc.metadata.namespace}.svc.${this.clusterDomain}`);
   }
 
   /** Deletes members' pods; their volumes stay, as a StatefulSet's claims do. */

@@ -42,8 +42,10 @@ export interface PodForPodman {
  */
 export function forPodman(pod: Manifest): PodForPodman {
   const copy = structuredClone(pod);
-  if ((copy.spec.restartPolicy ?? 'Always') !== 'Always') throw new Error(`${copy.metadata.name}: only restartPolicy Always is emulated`);
-  copy.spec.restartPolicy = 'OnFailure';
+  const restartPolicy = copy.spec.restartPolicy ?? 'Always';
+  // A Job's pod (Never) runs once, as podman runs it too.
+  if (restartPolicy !== 'Always' && restartPolicy !== 'Never') throw new Error(`${copy.metadata.name}: only restartPolicy Always and Never are emulated`);
+  copy.spec.restartPolicy = restartPolicy === 'Always' ? 'OnFailure' : 'Never';
   const podContext = copy.spec.securityContext;
   if (podContext?.fsGroup !== undefined && !(podContext.supplementalGroups ?? []).includes(podContext.fsGroup)) {
     podContext.supplementalGroups = [...(podContext.supplementalGroups ?? []), podContext.fsGroup];

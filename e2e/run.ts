@@ -13,6 +13,7 @@ import { alertsFireAndResolve } from './scenario-alerts';
 import { observersServeReadsWithoutVoting } from './scenario-observers';
 import { arbitraryUid } from './scenario-arbitrary-uid';
 import { adminServerLoopbackOnly, loggingQuietUnderProbes, metricNamesLive } from './scenario-observability';
+import { checkFailsWithoutQuorum, checkPasses, checkPassesWithMemberDown, checkSurvivesLeaderKill } from './scenario-post-deploy-check';
 import { saslEndToEnd } from './scenario-sasl';
 import { tlsEndToEnd } from './scenario-tls';
 import * as s from './scenarios';
@@ -128,6 +129,10 @@ async function defaultProfile(bed: Bed): Promise<void> {
     if (!await run('1. dist/prod\'s members reach quorum', () => s.quorumForms(ctx))) return;
     if (wanted('15')) scraped = await ScrapedEnsemble.start(ensemble, cluster, path.join(bed.workdir, 'scrape-prod'));
     await run('3. writes visible from every member', () => s.writesVisibleEverywhere(ctx));
+    await run('21.1 post-deploy check Job passes against the live ensemble', () => checkPasses(ctx));
+    await run('21.2 post-deploy check passes with one member down', () => checkPassesWithMemberDown(ctx));
+    await run('21.3 post-deploy check fails clearly without a quorum', () => checkFailsWithoutQuorum(ctx));
+    await run('21.4 post-deploy check passes with the leader killed mid-run', () => checkSurvivesLeaderKill(ctx));
     await run('4. leader SIGKILL under writes', () => s.leaderFailover(ctx, FAILOVER_RUNS));
     await run('5. killed member rejoins the quorum', () => s.rejoinFigures(ctx.figures.failovers));
     await run('15. native metrics, live: every name of the alerts and dashboard', () => metricNamesLive(ensemble, scraped!, client, '/metrics-load'));

@@ -8,6 +8,7 @@ import { checkImageProfile } from './image-profile-checks';
 import { readLabels } from './resolve-labels';
 import { readMonitoring } from './resolve-monitoring';
 import { readNetworkPolicy } from './resolve-network-policy';
+import { readPostDeployCheck } from './resolve-post-deploy-check';
 import { resolveSasl } from './resolve-sasl';
 import { readTlsSettings, resolveTls } from './resolve-tls';
 import { readAdditionalConfig } from './resolve-additional-config';
@@ -170,7 +171,8 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
       : undefined), () => undefined);
   const podDisruptionBudget = s.bool('podDisruptionBudget', preset.podDisruptionBudget);
   const monitoring = readMonitoring(s, image, labels.common);
-  const networkPolicy = readNetworkPolicy(s, { namespace, anyMember: labels.anyMember, ports, clientPorts, memberPorts });
+  const postDeployCheck = readPostDeployCheck(s, name, labels.common, sasl);
+  const networkPolicy = readNetworkPolicy(s, { namespace, anyMember: labels.anyMember, ports, clientPorts, memberPorts, checkPods: postDeployCheck?.selector });
 
   if (s.issues.length > 0) throw new ZooKeeperSettingsError(name, s.issues);
 
@@ -237,6 +239,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     podDisruptionBudget,
     ...monitoring,
     networkPolicy,
+    postDeployCheck,
   };
 }
 

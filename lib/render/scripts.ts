@@ -27,7 +27,7 @@ export function loadScripts(options: { readonly exporter: boolean; readonly tls?
  * ships, while this file runs from lib/render (sources, under jest or tsx) or build/lib/render
  * (compiled, in this project or installed in another).
  */
-function packageRoot(): string {
+export function packageRoot(): string {
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
     if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
     if (path.dirname(dir) === dir) throw new Error(`no package.json above ${__dirname}: the package is incomplete`);
