@@ -13,7 +13,7 @@ import { alertsFireAndResolve } from './scenario-alerts';
 import { observersServeReadsWithoutVoting } from './scenario-observers';
 import { arbitraryUid } from './scenario-arbitrary-uid';
 import { adminServerLoopbackOnly, loggingQuietUnderProbes, metricNamesLive } from './scenario-observability';
-import { checkFailsWithoutQuorum, checkPasses, checkPassesWithMemberDown, checkSurvivesLeaderKill } from './scenario-post-deploy-check';
+import { checkFailsWithoutQuorum, checkPasses, checkPassesOn, checkPassesWithMemberDown, checkSurvivesLeaderKill } from './scenario-post-deploy-check';
 import { saslEndToEnd } from './scenario-sasl';
 import { tlsEndToEnd } from './scenario-tls';
 import * as s from './scenarios';
@@ -77,9 +77,11 @@ async function main(): Promise<number> {
     await run('8. single member (dist/dev)', () => s.singleMember(cluster, client));
     await run('10. Prometheus: targets, alerts fire and resolve', () => alertsFireAndResolve(cluster, workdir));
     await run('11. observers: serve reads, no vote in the quorum', () => observersServeReadsWithoutVoting(cluster, client));
-    await run('12. TLS: quorum, clients, renewal, rejected members', () => tlsEndToEnd(cluster, client, workdir));
+    await run('12. TLS: quorum, clients, renewal, rejected members', () => tlsEndToEnd(cluster, client, workdir,
+      (ensemble) => run('21.5 post-deploy check passes with quorum TLS and TLS-only clients (scenario 12\'s ensemble)', () => checkPassesOn(cluster, ensemble))));
     await run('13. arbitrary uid in group 0, admitted as OpenShift does', () => arbitraryUid(cluster, client));
-    await run('14. SASL: quorum, clients, wrong quorum password', () => saslEndToEnd(cluster, client));
+    await run('14. SASL: quorum, clients, wrong quorum password', () => saslEndToEnd(cluster, client,
+      (ensemble) => run('21.6 post-deploy check passes with client and quorum SASL (scenario 14\'s ensemble)', () => checkPassesOn(cluster, ensemble, ['anonymous-refused']))));
     await otherFlavour({ cluster, client, workdir, run, figures: figures[1] }, '18', FLAVOURS.zookeeper39, 'zk39', 'native');
     await otherFlavour({ cluster, client, workdir, run, figures: figures[2] }, '19', FLAVOURS.debian, 'zkdeb', 'exporter');
     for (const [i, flavour] of [FLAVOURS.default, FLAVOURS.zookeeper39, FLAVOURS.debian].entries()) {

@@ -1,6 +1,8 @@
 // Scenario 21: the post-deploy check Job of dist/prod, run as the Job controller would run it,
 // against the live ensemble: healthy, with a member down, without a quorum, and with the leader
 // killed while it runs.
+import { PodmanCluster } from './cluster';
+import { Ensemble } from './ensemble';
 import { CheckRun, expectPassed, runCheck, startCheck } from './post-deploy-check';
 import { waitFor } from './podman';
 import { Context } from './scenarios';
@@ -62,4 +64,15 @@ export async function checkSurvivesLeaderKill(ctx: Context): Promise<string> {
   expectPassed(run);
   await ctx.ensemble.waitForQuorum(120_000);
   return `passed in ${run.seconds.toFixed(1)} s with the leader ${leader.name} killed after the ensemble step`;
+}
+
+/**
+ * 21.5 and 21.6: the check of an ensemble built for another scenario (TLS in 12, SASL in 14), run
+ * while that ensemble serves: the same Job, with the Secrets its members use.
+ */
+export async function checkPassesOn(cluster: PodmanCluster, ensemble: Ensemble, extraSteps: string[] = []): Promise<string> {
+  const run = await runCheck(cluster, ensemble);
+  expectPassed(run, extraSteps);
+  const extra = extraSteps.map((step) => lineOf(run, `PASS ${step}`).slice('post-deploy-check: PASS '.length)).join('; ');
+  return `${run.steps.length} steps passed in ${run.seconds.toFixed(1)} s${extra ? `; ${extra}` : ''}`;
 }
