@@ -223,8 +223,9 @@ public class PostDeployCheck {
     for (MemberState s : voters) if (s.mode != null && !List.of("leader", "follower", "standalone").contains(s.mode)) problems.add(shortName(s.host) + " is a voter in mode " + s.mode);
     for (MemberState s : observers) if (s.mode != null && !"observer".equals(s.mode)) problems.add(shortName(s.host) + " is an observer in mode " + s.mode);
     long servingVoters = voters.stream().filter((s) -> s.mode != null).count();
-    if (leaders.size() != 1) return leaders.size() + " leaders " + leaders + "; " + String.join("; ", problems);
-    if (servingVoters < env.quorum) return "only " + servingVoters + " of " + env.voters.size() + " voters serve, a quorum is " + env.quorum + ": " + String.join("; ", problems);
+    String count = servingVoters + " of " + env.voters.size() + " voters serve, a quorum is " + env.quorum;
+    if (servingVoters < env.quorum) return "no quorum: " + count + "; " + String.join("; ", problems);
+    if (leaders.size() != 1) return leaders.size() + " leaders " + leaders + " (" + count + "); " + String.join("; ", problems);
     // A member that answers but does not serve is broken; one that does not answer at all is down,
     // which the ensemble tolerates as long as a quorum serves (reported, not failed).
     List<String> broken = problems.stream().filter((p) -> !p.contains(" unreachable (")).collect(Collectors.toList());

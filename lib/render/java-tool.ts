@@ -83,18 +83,28 @@ export function clientTlsSystemProperties(model: EnsembleModel): string[] {
   ];
 }
 
+/** The JVM option that points the image's logging library at a config file. */
+export function toolLoggingOption(backend: LoggingBackend, file: string): string {
+  const { property } = renderToolLogging(backend);
+  return `-D${property}=${property === 'log4j.configuration' ? 'file:' : ''}${file}`;
+}
+
+/** Where the members' logging ConfigMap holds a tool's logging config (zk-cli.sh's), beside the server's. */
+export function memberToolLoggingPath(model: EnsembleModel): string {
+  return `${model.paths.loggingDir}/tool-${renderToolLogging(model.image.logging).file}`;
+}
+
 /**
  * The command of a Java tool: the image's java, a small heap, no perf data file (the root file
  * system is read-only), the tool's logging config, client TLS, then the source file itself.
  */
 export function javaToolCommand(model: EnsembleModel, tool: { readonly dir: string; readonly source: string; readonly heapMiB: number }): string[] {
-  const logging = renderToolLogging(model.image.logging);
   return [
     model.image.javaPath,
     '-XX:-UsePerfData',
     '-XX:+UseSerialGC',
     `-Xmx${tool.heapMiB}m`,
-    `-D${logging.property}=${logging.property === 'log4j.configuration' ? 'file:' : ''}${tool.dir}/${logging.file}`,
+    toolLoggingOption(model.image.logging, `${tool.dir}/${renderToolLogging(model.image.logging).file}`),
     ...clientTlsSystemProperties(model),
     '-cp',
     model.image.classpath.join(':'),
