@@ -102,6 +102,8 @@ describe('translating a member\'s pod for podman kube play', () => {
     const hostPort = structuredClone(first.pod);
     hostPort.spec.containers[0].ports[0].hostPort = 2181;
     expect(() => forPodman(hostPort)).toThrow(/hostPort is not emulated/);
-    expect(() => forPodman({ ...first.pod, spec: { ...first.pod.spec, restartPolicy: 'Never' } })).toThrow(/only restartPolicy Always/);
+    expect(() => forPodman({ ...first.pod, spec: { ...first.pod.spec, restartPolicy: 'OnFailure' } })).toThrow(/only restartPolicy Always and Never/);
+    // A Job's pod runs once, under podman too.
+    expect(forPodman({ ...first.pod, spec: { ...first.pod.spec, restartPolicy: 'Never' } }).manifest.spec.restartPolicy).toBe('Never');
   });
 });

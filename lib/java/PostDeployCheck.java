@@ -82,7 +82,7 @@ public class PostDeployCheck {
     final long stepMillis;
     final String root;
     final String saslUser;
-    final Path saslPasswordFile;
+    final Path saslLoginFile;
     final boolean tls = Boolean.getBoolean("zookeeper.client.secure");
 
     Env(Map<String, String> e) {
@@ -95,7 +95,7 @@ public class PostDeployCheck {
       stepMillis = Long.parseLong(required(e, "ZK_CHECK_STEP_SECONDS")) * 1000;
       root = required(e, "ZK_CHECK_ROOT");
       saslUser = e.get("ZK_CHECK_SASL_USER");
-      saslPasswordFile = saslUser == null ? null : Path.of(required(e, "ZK_CHECK_SASL_PASSWORD_FILE"));
+      saslLoginFile = saslUser == null ? null : Path.of(required(e, "ZK_CHECK_SASL_PASSWORD_FILE"));
     }
 
     static String required(Map<String, String> e, String key) {
@@ -129,7 +129,7 @@ public class PostDeployCheck {
     // With SASL, what the check creates is its own user's alone: the anonymous step then has an
     // ACL to be refused by, besides the server's enforcement.
     this.acl = env.saslUser == null ? ZooDefs.Ids.OPEN_ACL_UNSAFE : ZooDefs.Ids.CREATOR_ALL_ACL;
-    if (env.saslUser != null) installSaslLogin(env.saslUser, Files.readString(env.saslPasswordFile));
+    if (env.saslUser != null) installSaslLogin(env.saslUser, Files.readString(env.saslLoginFile));
   }
 
   /** Runs the steps in order until one fails; returns its name, or null when all passed. */
