@@ -50,7 +50,9 @@ export async function zkCliWalkthrough(cluster: PodmanCluster, ensemble: Ensembl
           session.stdout!.on('data', (d) => { output += d; });
           session.stderr!.on('data', (d) => { output += d; });
           exited = new Promise((resolve) => session!.on('close', resolve));
-          await waitFor('the zkCli session\'s first prompt', 60_000, 100, async () => (/\(CONNECTED\) 0\]/.test(output) || undefined));
+          // The first prompt may come before the session (a TLS handshake, a SASL login): wait for both.
+          await waitFor('the zkCli session', 60_000, 100, async () =>
+            (/\(\w+\) 0\]/.test(output) && /WatchedEvent state:SyncConnected type:None/.test(output)) || undefined);
           continue;
         }
         const result = await podmanRaw(args, 60_000);
@@ -70,6 +72,8 @@ export async function zkCliWalkthrough(cluster: PodmanCluster, ensemble: Ensembl
     }
     const code = await waitFor('the session to end after quit', 30_000, 100, () => Promise.race([exited!, new Promise<undefined>((r) => setTimeout(() => r(undefined), 50))]));
     expect(code === 0, `the zkCli session exited ${code}:\n${output}`);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; the session so far:\n${output}`);
   } finally {
     session?.kill();
   }
