@@ -58,9 +58,15 @@ public class PostDeployCheck {
   static final int SESSION_TIMEOUT_MS = 20_000;
 
   public static void main(String[] args) throws Exception {
-    Env env = new Env(System.getenv());
     long start = System.nanoTime();
-    PostDeployCheck check = new PostDeployCheck(env);
+    PostDeployCheck check;
+    try {
+      check = new PostDeployCheck(new Env(System.getenv()));
+    } catch (IllegalArgumentException | IOException e) {
+      System.out.println("post-deploy-check: FAILED before the first step: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
     String failed = check.run();
     double seconds = (System.nanoTime() - start) / 1e9;
     if (failed == null) {
@@ -404,15 +410,20 @@ public class PostDeployCheck {
     ZooKeeper zk = connect(env.service, anonymous);
     try {
       zk.getData(runPath, false, null);
-      throw new CheckFailure("an anonymous session read " + runPath + ", whose ACL is " + main.getACL(runPath, null));
+      throw new CheckFailure("an anonymous session read " + runPath + ", whose ACL is " + acls(runPath));
     } catch (KeeperException e) {
       if (e.code() != KeeperException.Code.SESSIONCLOSEDREQUIRESASLAUTH && e.code() != KeeperException.Code.NOAUTH) {
         throw new CheckFailure("an anonymous read ended with " + e.code() + ", not a refusal");
       }
-      return "an anonymous session was refused (" + e.code() + "); " + runPath + " is readable by " + main.getACL(runPath, null) + " only";
+      return "an anonymous session was refused (" + e.code() + "); the ACL of " + runPath + " is " + acls(runPath);
     } finally {
       close(zk);
     }
+  }
+
+  /** A znode's ACL as `scheme:id` entries. */
+  private String acls(String path) throws Exception {
+    return main.getACL(path, null).stream().map((a) -> a.getId().getScheme() + ":" + a.getId().getId()).collect(Collectors.joining(", "));
   }
 
   // ---- cleanup ---------------------------------------------------------------------------------
