@@ -77,7 +77,8 @@ async function main(): Promise<number> {
     await defaultProfile({ cluster, client, workdir, run, figures: figures[0] });
     await run('8. single member (dist/dev)', () => s.singleMember(cluster, client));
     await run('10. Prometheus: targets, alerts fire and resolve', () => alertsFireAndResolve(cluster, workdir));
-    await run('11. observers: serve reads, no vote in the quorum', () => observersServeReadsWithoutVoting(cluster, client));
+    await run('11. observers: serve reads, no vote in the quorum', () => observersServeReadsWithoutVoting(cluster, client,
+      (ensemble) => run('21.10 post-deploy check passes with 5 voters and 2 observers (scenario 11\'s ensemble)', () => checkPassesOn(cluster, ensemble))));
     await run('12. TLS: quorum, clients, renewal, rejected members', () => tlsEndToEnd(cluster, client, workdir,
       async (ensemble) => {
         await run('21.5 post-deploy check passes with quorum TLS and TLS-only clients (scenario 12\'s ensemble)', () => checkPassesOn(cluster, ensemble));
