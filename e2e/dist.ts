@@ -32,7 +32,8 @@ export function readDist(environment: string, root = ROOT): Manifest[] {
 
 /** The pod template's containers (init containers first) of a workload object, or none. */
 function podContainers(object: Manifest): any[] {
-  const spec = object.spec?.template?.spec;
+  // A CronJob keeps its pod template one level deeper, in its Job template.
+  const spec = (object.kind === 'CronJob' ? object.spec?.jobTemplate : object)?.spec?.template?.spec;
   return spec ? [...(spec.initContainers ?? []), ...(spec.containers ?? [])] : [];
 }
 

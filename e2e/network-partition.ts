@@ -1,31 +1,44 @@
-// A network partition of one pod, for scenario 10: the member is cut off from its peers on the
-// quorum and election ports (both directions) while everything else, probes and the metrics port
-// included, stays reachable. On a cluster a NetworkPolicy or a node losing its network does this;
-// here iptables rules go into the pod's network namespace, set from the host (the containers have
-// no CAP_NET_ADMIN, as on a cluster).
+// A network partition of one pod, for scenarios 10 and 20: the member is cut off from its peers on
+// the quorum and election ports while everything else, the client port, probes and the metrics
+// port included, stays reachable. On a cluster a NetworkPolicy or a node losing its network does
+// this; here iptables rules go into the pod's network namespace, set from the host (the containers
+// have no CAP_NET_ADMIN, as on a cluster).
 import { execFileSync } from 'child_process';
 import { PodmanCluster } from './cluster';
 import { podman } from './podman';
 
-/** Drops TCP to and from `ports` in both chains: new and established peer connections alike. */
-export function partitionRules(ports: number[]): string[][] {
-  const list = ports.join(',');
-  return [
-    ['INPUT', '-p', 'tcp', '-m', 'multiport', '--ports', list, '-j', 'DROP'],
-    ['OUTPUT', '-p', 'tcp', '-m', 'multiport', '--ports', list, '-j', 'DROP'],
-  ];
+/**
+ * Which peer traffic the cut member loses. `both`: nothing in, nothing out. `inbound`: what it
+ * sends still leaves, what its peers send never arrives (TCP acknowledgements included), the
+ * one-way cut of a member that can talk but not listen.
+ */
+export type CutDirection = 'both' | 'inbound';
+
+/**
+ * Drops TCP whose source or destination port is one of `ports`: new and established peer
+ * connections alike, whichever side opened them.
+ */
+export function partitionRules(ports: number[], direction: CutDirection = 'both'): string[][] {
+  const chains = direction === 'both' ? ['INPUT', 'OUTPUT'] : ['INPUT'];
+  return chains.map((chain) => [chain, '-p', 'tcp', '-m', 'multiport', '--ports', ports.join(','), '-j', 'DROP']);
 }
 
-export async function partition(cluster: PodmanCluster, pod: string, ports: number[]): Promise<void> {
-  for (const rule of partitionRules(ports)) await iptables(cluster, pod, ['-A', ...rule]);
+/** Cuts the pod off; resolves once every rule is in place (the cut's start, for timings). */
+export async function partition(cluster: PodmanCluster, pod: string, ports: number[], direction: CutDirection = 'both'): Promise<void> {
+  const pid = await containerPid(cluster, pod);
+  for (const rule of partitionRules(ports, direction)) iptables(pid, ['-A', ...rule]);
 }
 
-/** Removes exactly the rules `partition` added. */
-export async function heal(cluster: PodmanCluster, pod: string, ports: number[]): Promise<void> {
-  for (const rule of partitionRules(ports)) await iptables(cluster, pod, ['-D', ...rule]);
+/** Removes exactly the rules `partition` added with the same arguments. */
+export async function heal(cluster: PodmanCluster, pod: string, ports: number[], direction: CutDirection = 'both'): Promise<void> {
+  const pid = await containerPid(cluster, pod);
+  for (const rule of partitionRules(ports, direction)) iptables(pid, ['-D', ...rule]);
 }
 
-async function iptables(cluster: PodmanCluster, pod: string, args: string[]): Promise<void> {
-  const pid = (await podman(['inspect', '--format', '{{.State.Pid}}', cluster.containerName(pod)])).trim();
+async function containerPid(cluster: PodmanCluster, pod: string): Promise<string> {
+  return (await podman(['inspect', '--format', '{{.State.Pid}}', cluster.containerName(pod)])).trim();
+}
+
+function iptables(pid: string, args: string[]): void {
   execFileSync('nsenter', ['-t', pid, '-n', 'iptables', '-w', '10', ...args], { timeout: 20_000, stdio: 'pipe' });
 }

@@ -16,8 +16,9 @@ export interface CheckRun {
 
 /** The Job's pod as the Job controller would create it (one pod, its template's spec). */
 export function checkPod(objects: Manifest[]): ExpandedPod & { readonly container: string; readonly deadlineSeconds: number } {
-  const [job] = find(objects, 'Job');
-  if (!job) throw new Error('the manifests hold no post-deploy check Job');
+  // The Argo CD PostSync hook among the Jobs (a restore Job may be there too).
+  const [job] = find(objects, 'Job').filter((j) => j.metadata.annotations?.['argocd.argoproj.io/hook'] === 'PostSync');
+  if (!job) throw new Error('the manifests hold no post-deploy check Job (a PostSync hook)');
   const name = job.metadata.name;
   const namespace = job.metadata.namespace ?? 'default';
   return {

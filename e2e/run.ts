@@ -4,21 +4,22 @@ import * as os from 'os';
 import * as path from 'path';
 import { ZooKeeperClient } from './client';
 import { PodmanCluster } from './cluster';
-import { distObjects } from './dist';
 import { Ensemble, synthesizeToYaml } from './ensemble';
 import { figuresTable, FlavourFigures, newFigures } from './figures';
-import { Flavour, FLAVOURS, prodSettingsOn } from './flavours';
+import { Flavour, FLAVOURS, prodEnvironment, prodSettingsOn } from './flavours';
 import { podman } from './podman';
 import { alertsFireAndResolve } from './scenario-alerts';
 import { observersServeReadsWithoutVoting } from './scenario-observers';
+import { PARTITION_CASES, partitionCase } from './scenario-partitions';
 import { arbitraryUid } from './scenario-arbitrary-uid';
+import { BackupDrill } from './scenario-backup';
 import { adminServerLoopbackOnly, loggingQuietUnderProbes, metricNamesLive } from './scenario-observability';
 import { checkFailsWithoutQuorum, checkPasses, checkPassesOn, checkPassesWithMemberDown, checkSurvivesLeaderKill } from './scenario-post-deploy-check';
 import { saslEndToEnd } from './scenario-sasl';
 import { zkCliWalkthrough } from './zkcli-walkthrough';
 import { tlsEndToEnd } from './scenario-tls';
 import * as s from './scenarios';
-import { ScrapedEnsemble } from './scrape';
+import { monitoringUnderTest, ScrapedEnsemble } from './scrape';
 
 /** The whole run must end well inside CI's budget; a hung podman call must not hold it. */
 const RUN_LIMIT_MS = 40 * 60_000;
@@ -75,7 +76,8 @@ async function main(): Promise<number> {
     await client.start();
     await cluster.pinBridgeAddress();
     await defaultProfile({ cluster, client, workdir, run, figures: figures[0] });
-    await run('8. single member (dist/dev)', () => s.singleMember(cluster, client));
+    await backupAndRestore({ cluster, client, workdir, run, figures: figures[0] });
+    await run('8. every other environment of the app serves', () => s.otherEnvironmentsServe(cluster, client));
     await run('10. Prometheus: targets, alerts fire and resolve', () => alertsFireAndResolve(cluster, workdir));
     await run('11. observers: serve reads, no vote in the quorum', () => observersServeReadsWithoutVoting(cluster, client,
       (ensemble) => run('21.10 post-deploy check passes with 5 voters and 2 observers (scenario 11\'s ensemble)', () => checkPassesOn(cluster, ensemble))));
@@ -106,7 +108,7 @@ async function main(): Promise<number> {
   for (const row of [...rows].sort((a, b) => a.scenario.localeCompare(b.scenario, undefined, { numeric: true }))) {
     console.log(`${row.scenario.padEnd(width)}  ${row.ok ? 'PASS' : 'FAIL'}    ${`${row.seconds.toFixed(1)}s`.padEnd(6)}  ${row.figures}`);
   }
-  console.log(`\nSide by side, measured in this run (dist/prod's settings on each image):\n${figuresTable(figures)}`);
+  console.log(`\nSide by side, measured in this run (${prodEnvironment().label}'s settings on each image):\n${figuresTable(figures)}`);
   const failed = rows.filter((r) => !r.ok).length;
   console.log(`${rows.length - failed} passed, ${failed} failed`);
   // Every registered scenario must have run: a partial run (E2E_ONLY, or a stop after scenario 1) never passes.
@@ -126,18 +128,24 @@ interface Bed {
 const wanted = (scenario: string) => !ONLY || ONLY.includes(scenario);
 
 /**
- * dist/prod as committed, on the local build of the default profile's image: every behavioural
- * scenario on one ensemble, with Prometheus scraping it through its ServiceMonitor from the start.
- * The ensemble is deleted with its claims at the end: dist/dev uses the same names.
+ * The app's production environment (dist/prod as shipped) as committed, on the local build of the
+ * default profile's image: every behavioural scenario on one ensemble, with Prometheus scraping it
+ * through its monitor from the start. The ensemble is deleted with its claims at the end: the
+ * other environments use the same names.
  */
 async function defaultProfile(bed: Bed): Promise<void> {
   const { cluster, client, run } = bed;
-  const ensemble = new Ensemble(distObjects('prod'), cluster);
+  const production = prodEnvironment();
+  console.log(`e2e: the core scenarios play ${production.label}`);
+  const ensemble = new Ensemble(production.objects(), cluster);
   const ctx: s.Context = { cluster, ensemble, client, acked: new Map(), figures: bed.figures };
   let scraped: ScrapedEnsemble | undefined;
   try {
-    if (!await run('1. dist/prod\'s members reach quorum', () => s.quorumForms(ctx))) return;
-    if (wanted('15')) scraped = await ScrapedEnsemble.start(ensemble, cluster, path.join(bed.workdir, 'scrape-prod'));
+    if (!await run('1. the production ensemble reaches quorum', () => s.quorumForms(ctx))) return;
+    if (wanted('15')) {
+      const monitoring = monitoringUnderTest(ensemble.objects, production.settings);
+      scraped = await ScrapedEnsemble.start(ensemble, cluster, path.join(bed.workdir, 'scrape-prod'), monitoring);
+    }
     await run('3. writes visible from every member', () => s.writesVisibleEverywhere(ctx));
     await run('21.1 post-deploy check Job passes against the live ensemble', () => checkPasses(ctx));
     await run('21.2 post-deploy check passes with one member down', () => checkPassesWithMemberDown(ctx));
@@ -149,6 +157,9 @@ async function defaultProfile(bed: Bed): Promise<void> {
     await run('15. native metrics, live: every name of the alerts and dashboard', () => metricNamesLive(ensemble, scraped!, client, '/metrics-load'));
     await run('16. logging: ZooKeeper on the container log, probes quiet', () => loggingQuietUnderProbes(cluster, ensemble));
     await run('17. AdminServer on loopback only', () => adminServerLoopbackOnly(ensemble, client));
+    for (const [i, spec] of PARTITION_CASES.entries()) {
+      await run(`20.${i + 1} partition: ${spec.name}`, () => partitionCase(ctx, spec, i));
+    }
     await run('7. supervisord PID 1, logs, read-only root', () => s.supervisordIsPid1(ctx));
     await run('6. whole-ensemble restart keeps data', () => s.wholeEnsembleRestart(ctx));
     await run('2. probe semantics from the manifest', () => s.probeSemantics(ctx));
@@ -160,20 +171,42 @@ async function defaultProfile(bed: Bed): Promise<void> {
 }
 
 /**
- * The core scenarios on another image, with dist/prod's settings: quorum, writes, leader SIGKILL
+ * The production environment's backup CronJob and the restore Job its settings add with
+ * restoreBackup, on a fresh ensemble of it (the drill destroys its volumes). Runs after
+ * defaultProfile, whose ensemble has the same names and is gone by then.
+ */
+async function backupAndRestore(bed: Bed): Promise<void> {
+  const { cluster, client, run } = bed;
+  if (!wanted('22')) return;
+  const drill = new BackupDrill(cluster, client);
+  console.log(`e2e: the backup scenarios play ${drill.label}`);
+  try {
+    if (!await run('22.1 backup: the production environment\'s CronJob pod writes a verified backup of one zxid', () => drill.backUp())) return;
+    await run('22.2 backup: a digest ACL it cannot read faithfully fails it, clearly', () => drill.refusesRedactedAcl());
+    if (!await run('22.3 restore drill: volumes destroyed, the restore Job brings back exactly the backup point', () => drill.restoreDrill())) return;
+    await run('22.4 retention: a backup with backupRetention 1 leaves itself alone on the claim', () => drill.retention());
+    await run('22.5 backup under writes: every write acknowledged before it started is in it', () => drill.underWrites());
+  } finally {
+    await drill.destroy();
+  }
+}
+
+/**
+ * The core scenarios on another image, with the production environment's settings: quorum, writes, leader SIGKILL
  * under writes, rejoin, the metric names live (scraped from the native provider or the exporter),
  * and a whole-ensemble restart.
  */
 async function otherFlavour(bed: Bed, number: string, flavour: Flavour, name: string, metrics: 'native' | 'exporter'): Promise<void> {
   const { cluster, client, run } = bed;
-  const ensemble = new Ensemble(synthesizeToYaml(prodSettingsOn(flavour, name)), cluster);
+  const settings = prodSettingsOn(flavour, name);
+  const ensemble = new Ensemble(synthesizeToYaml(settings), cluster);
   const ctx: s.Context = { cluster, ensemble, client, acked: new Map(), figures: bed.figures };
   const label = `${number}.%d ${flavour.label}:`;
   const step = (i: number, what: string) => `${label.replace('%d', String(i))} ${what}`;
   let scraped: ScrapedEnsemble | undefined;
   try {
     if (!await run(step(1, 'members reach quorum'), () => s.quorumForms(ctx))) return;
-    if (wanted(number)) scraped = await ScrapedEnsemble.start(ensemble, cluster, path.join(bed.workdir, `scrape-${name}`));
+    if (wanted(number)) scraped = await ScrapedEnsemble.start(ensemble, cluster, path.join(bed.workdir, `scrape-${name}`), monitoringUnderTest(ensemble.objects, settings));
     await run(step(2, 'writes visible from every member'), () => s.writesVisibleEverywhere(ctx));
     await run(step(3, 'leader SIGKILL under writes'), () => s.leaderFailover(ctx, FAILOVER_RUNS));
     await run(step(4, 'killed member rejoins the quorum'), () => s.rejoinFigures(ctx.figures.failovers));

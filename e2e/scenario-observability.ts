@@ -19,7 +19,7 @@ const expect = (ok: boolean, message: string) => { if (!ok) throw new Error(mess
  * (every member's first one counts).
  */
 export async function metricNamesLive(ensemble: Ensemble, scraped: ScrapedEnsemble, client: ZooKeeperClient, prefix: string): Promise<string> {
-  const { served, cluster } = usedMetricNames(ensemble.objects);
+  const { served, cluster } = usedMetricNames(scraped.monitoring);
   const acked = await client.write(ensemble.hosts(), prefix, 50);
   await Promise.all(ensemble.members.map((m) => client.read(ensemble.hosts([m]), prefix)));
   expect(acked.length === 50, `only ${acked.length} of 50 writes were acknowledged`);

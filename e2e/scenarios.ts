@@ -1,14 +1,15 @@
 // The end-to-end scenarios. Each asserts behaviour of the running ensemble and returns the figures
-// that go into the summary table. They run in order on one 3-member ensemble (dist/prod on the
-// default profile; the core ones again on 3.9.4 and the Debian image), except 8 and 9.
-import { CONFIG_CHECKSUM_ANNOTATION } from '../lib';
+// that go into the summary table. They run in order on one ensemble (the app's production
+// environment, dist/prod as shipped, on the default profile; the core ones again on 3.9.4 and the
+// Debian image), except 8 and 9.
+import { CONFIG_CHECKSUM_ANNOTATION, DeploymentMode } from '../lib';
 import { ZooKeeperClient } from './client';
 import { mainContainer, PodmanCluster } from './cluster';
-import { distObjects, withImage } from './dist';
-import { Ensemble, synthesizeToYaml } from './ensemble';
+import { standInImage, withImage } from './dist';
+import { Ensemble, Role, synthesizeToYaml } from './ensemble';
 import { find, Manifest } from './expand';
 import { FlavourFigures } from './figures';
-import { prodEnvironment } from './flavours';
+import { otherEnvironments, PlayedEnvironment, prodEnvironment, shapeOf } from './flavours';
 import { waitFor } from './podman';
 
 export interface Context {
@@ -175,22 +176,46 @@ export async function supervisordIsPid1(ctx: Context): Promise<string> {
   return `PID 1 = "${cmdline}" as uid ${uid}; ZooKeeper lines in the container log; writes to / refused (read-only)`;
 }
 
-/** dist/dev: one member, standalone. The names are dist/prod's, so that ensemble must be gone. */
-export async function singleMember(cluster: PodmanCluster, client: ZooKeeperClient): Promise<string> {
-  const solo = new Ensemble(distObjects('dev'), cluster);
+/**
+ * Every other environment of the app serves as its shape says: a standalone member reports
+ * standalone, an ensemble one leader with every other member following or observing, and 20 writes
+ * are read back. An app with no single-member environment gets the library's standalone mode played
+ * as well, so that mode is proven whatever the app holds. Environments share names with the
+ * production one (and may with each other), so each runs alone and is destroyed after.
+ */
+export async function otherEnvironmentsServe(cluster: PodmanCluster, client: ZooKeeperClient): Promise<string> {
+  const { played, needsSecrets } = otherEnvironments();
+  const standalone: PlayedEnvironment = {
+    label: 'the library\'s standalone mode',
+    settings: { namespace: 'zookeeper', mode: DeploymentMode.STANDALONE },
+    objects: () => { const o = synthesizeToYaml({ namespace: 'zookeeper', mode: DeploymentMode.STANDALONE }); return withImage(o, standInImage(o)); },
+  };
+  const environments = played.some((env) => shapeOf(env.settings).standalone) ? played : [...played, standalone];
+  const lines: string[] = [];
+  for (const env of environments) lines.push(await environmentServes(cluster, client, env));
+  const skipped = needsSecrets.length > 0 ? `; not played here (their pods need the cluster's Secrets; scenarios 12 and 14 cover TLS and SASL): ${needsSecrets.join(', ')}` : '';
+  return `${lines.join('; ')}${skipped}`;
+}
+
+async function environmentServes(cluster: PodmanCluster, client: ZooKeeperClient, env: PlayedEnvironment): Promise<string> {
+  const ensemble = new Ensemble(env.objects(), cluster);
+  const shape = shapeOf(env.settings);
   const start = Date.now();
   try {
-    await solo.start();
-    await solo.waitForQuorum(120_000);
-    const [role] = await solo.roles();
-    expect(role === 'standalone', `the single member reports ${role}`);
+    await ensemble.start();
+    await ensemble.waitForQuorum(180_000);
+    const roles = await ensemble.roles();
+    const expected = shape.standalone ? ['standalone']
+      : ['leader', ...Array<Role>(shape.voters - 1).fill('follower'), ...Array<Role>(shape.observers).fill('observer')];
+    expect(JSON.stringify([...roles].sort()) === JSON.stringify([...expected].sort()), `${env.label}: roles ${roles.join(', ')}, expected ${expected.join(', ')}`);
     const readyMs = Date.now() - start;
-    const acked = await client.write(solo.hosts(), '/solo', 20);
-    const seen = await client.read(solo.hosts(), '/solo');
-    expect(acked.length === 20 && seen.length === 20, `wrote ${acked.length}, read ${seen.length}`);
-    return `dist/dev: standalone, serving ${(readyMs / 1000).toFixed(1)} s after start; 20/20 writes read back`;
+    const prefix = `/env-${env.label.replace(/[^a-z0-9]+/gi, '-')}`;
+    const acked = await client.write(ensemble.hosts(), prefix, 20);
+    const seen = await client.read(ensemble.hosts(), prefix);
+    expect(acked.length === 20 && seen.length === 20, `${env.label}: wrote ${acked.length}, read ${seen.length}`);
+    return `${env.label}: ${shape.standalone ? 'standalone' : roles.length + ' members, one leader'}, serving ${(readyMs / 1000).toFixed(1)} s after start, 20/20 writes read back`;
   } finally {
-    await solo.destroy();
+    await ensemble.destroy();
   }
 }
 
@@ -204,10 +229,11 @@ export async function singleMember(cluster: PodmanCluster, client: ZooKeeperClie
  */
 export async function configChangeRollsOut(ctx: Context): Promise<string> {
   const prod = prodEnvironment();
+  const settingsOf = prod.label.startsWith('dist/') ? `environments/${prod.label.slice(5)}` : prod.label;
   const checksumOf = (objects: Manifest[]) => find(objects, 'StatefulSet')[0].spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION];
   const committed = checksumOf(ctx.ensemble.objects);
   const base = checksumOf(synthesizeToYaml(prod.settings));
-  expect(base === committed, `environments/prod.yaml synthesizes checksum ${base}, the played dist/prod holds ${committed}`);
+  expect(base === committed, `${settingsOf} synthesizes checksum ${base}, the played ${prod.label} holds ${committed}`);
   const image = mainContainer(ctx.ensemble.members[0]).image;
   const changedObjects = withImage(synthesizeToYaml({ ...prod.settings, tickTime: 3000 }), image);
   const changed = checksumOf(changedObjects);
@@ -230,7 +256,7 @@ export async function configChangeRollsOut(ctx: Context): Promise<string> {
     expect(body?.tick_time === 3000, `${member.name} runs with tick_time ${body?.tick_time} after the roll`);
   }
   const checked = await everyAckedWritePresent(ctx, rolled, 'after the roll');
-  return `environments/prod.yaml gives dist/prod's checksum ${base.slice(0, 8)}; tickTime 2000 -> 3000 changes it to ${changed.slice(0, 8)} `
+  return `${settingsOf} gives ${prod.label}'s checksum ${base.slice(0, 8)}; tickTime 2000 -> 3000 changes it to ${changed.slice(0, 8)} `
     + `and ${changedMaps.map((c) => c.metadata.name).join(', ')}; pods replaced ${[...rolled.members].reverse().map((m) => m.name).join(', ')} one at a time, each Ready, `
     + `in ${(rolledMs / 1000).toFixed(1)} s; every member's AdminServer reports tick_time 3000; all ${checked} acknowledged writes present`;
 }

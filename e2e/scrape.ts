@@ -4,8 +4,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { stringify } from 'yaml';
+import { PrometheusMonitor, ZooKeeperChartProps } from '../lib';
 import { PodmanCluster } from './cluster';
-import { Ensemble } from './ensemble';
+import { differences, withImage } from './dist';
+import { Ensemble, synthesizeToYaml } from './ensemble';
 import { find, Manifest } from './expand';
 import { discoveredPod, scrapeSetupFor, ScrapeSetup } from './prometheus-config';
 import { PrometheusServer } from './prometheus';
@@ -36,6 +38,34 @@ function queries(value: unknown): string[] {
   return Object.entries(value).flatMap(([key, v]) => ((key === 'expr' || key === 'query') && typeof v === 'string' ? [v] : queries(v)));
 }
 
+const MONITOR_KINDS = [PrometheusMonitor.SERVICE_MONITOR, PrometheusMonitor.POD_MONITOR] as const;
+
+function dashboardQueries(objects: Manifest[]): string[] {
+  return find(objects, 'ConfigMap').flatMap((c) => Object.entries(c.data ?? {})
+    .filter(([key]) => key.endsWith('.json'))
+    .flatMap(([, text]) => queries(JSON.parse(String(text)))));
+}
+
+/**
+ * The objects that say what to scrape and which names must be live: the ensemble's own monitor,
+ * alert rules and dashboard or, where its environment turned any of them off, the ones the library
+ * renders for the same settings with all three on. Those switches add objects and leave the pods
+ * alone, so the members under test are the ones the environment deploys either way; that is
+ * checked here, not assumed.
+ */
+export function monitoringUnderTest(objects: Manifest[], settings: ZooKeeperChartProps): Manifest[] {
+  const complete = MONITOR_KINDS.some((kind) => find(objects, kind).length > 0)
+    && find(objects, 'PrometheusRule').length > 0 && dashboardQueries(objects).length > 0;
+  if (complete) return objects;
+  const prometheusMonitor = settings.prometheusMonitor === PrometheusMonitor.POD_MONITOR ? PrometheusMonitor.POD_MONITOR : PrometheusMonitor.SERVICE_MONITOR;
+  const rendered = synthesizeToYaml({ ...settings, prometheusMonitor, alertRules: true, grafanaDashboard: true });
+  const [statefulSet] = find(objects, 'StatefulSet');
+  const played = withImage(rendered, statefulSet?.spec.template.spec.containers[0].image);
+  const changed = differences(find(objects, 'StatefulSet'), find(played, 'StatefulSet'));
+  if (changed.length > 0) throw new Error(`turning monitoring on changed the StatefulSet at ${changed.join(', ')}: its pods are not the ones under test`);
+  return played;
+}
+
 /**
  * The metric names used by the PrometheusRule's expressions and the dashboard ConfigMap's queries
  * (panels and variables) among `objects`. Every series selector of theirs has matchers, so a name
@@ -43,16 +73,14 @@ function queries(value: unknown): string[] {
  */
 export function usedMetricNames(objects: Manifest[]): UsedMetricNames {
   const rules = find(objects, 'PrometheusRule').flatMap((r) => r.spec.groups.flatMap((g: any) => g.rules.map((rule: any) => String(rule.expr))));
-  const dashboards = find(objects, 'ConfigMap').flatMap((c) => Object.entries(c.data ?? {})
-    .filter(([key]) => key.endsWith('.json'))
-    .flatMap(([, text]) => queries(JSON.parse(String(text)))));
+  const dashboards = dashboardQueries(objects);
   const names = [...new Set([...rules, ...dashboards].flatMap((expr) => [...expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\{/g)].map((m) => m[1])))].sort();
   if (rules.length === 0 || dashboards.length === 0) throw new Error(`expected alert rules and a dashboard, found ${rules.length} rules and ${dashboards.length} dashboard queries`);
   const fromCluster = (name: string) => /^(kube_|kubelet_)/.test(name);
   return { served: names.filter((n) => !fromCluster(n)), cluster: names.filter(fromCluster) };
 }
 
-/** Prometheus scraping one ensemble through its ServiceMonitor. */
+/** Prometheus scraping one ensemble through its ServiceMonitor or PodMonitor. */
 export class ScrapedEnsemble {
   private constructor(
     public readonly prometheus: PrometheusServer,
@@ -60,17 +88,19 @@ export class ScrapedEnsemble {
     private readonly cluster: PodmanCluster,
     private readonly monitor: Manifest,
     private readonly targetsFile: string,
+    /** The monitor, alert rules and dashboard of `monitoringUnderTest`. */
+    public readonly monitoring: Manifest[],
   ) {}
 
-  public static async start(ensemble: Ensemble, cluster: PodmanCluster, workdir: string, ruleGroups: unknown[] = []): Promise<ScrapedEnsemble> {
-    const [monitor] = find(ensemble.objects, 'ServiceMonitor');
-    if (!monitor) throw new Error('the ensemble\'s objects hold no ServiceMonitor');
+  public static async start(ensemble: Ensemble, cluster: PodmanCluster, workdir: string, monitoring: Manifest[], ruleGroups: unknown[] = []): Promise<ScrapedEnsemble> {
+    const [monitor] = MONITOR_KINDS.flatMap((kind) => find(monitoring, kind));
+    if (!monitor) throw new Error('the objects hold no ServiceMonitor or PodMonitor');
     fs.mkdirSync(workdir, { recursive: true });
     const targetsFile = path.join(workdir, 'targets.yaml');
     const setup = await writeTargets(ensemble, cluster, monitor, targetsFile);
     const prometheus = new PrometheusServer(path.join(workdir, 'prometheus'));
     await prometheus.start(setup.scrapeConfigs, ruleGroups, 5);
-    return new ScrapedEnsemble(prometheus, ensemble, cluster, monitor, targetsFile);
+    return new ScrapedEnsemble(prometheus, ensemble, cluster, monitor, targetsFile, monitoring);
   }
 
   /** Kubernetes service discovery always has the pods' current addresses; so does the targets file. */

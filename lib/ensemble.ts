@@ -4,6 +4,7 @@ import { EnsembleModel } from './model/ensemble-model';
 import { ZooKeeperSettingsError } from './model/errors';
 import { resolveEnsemble } from './model/resolve';
 import { settingsObject } from './model/settings-reader';
+import { addBackup } from './objects/backup';
 import { addCertificate } from './objects/certificate';
 import { addClientService } from './objects/client-service';
 import { addConfigMaps } from './objects/config-maps';
@@ -25,7 +26,8 @@ import { ZooKeeperEnsembleProps } from './settings';
  * A ZooKeeper ensemble: ServiceAccount, configuration ConfigMaps, peer, client and metrics
  * Services, a NetworkPolicy, a StatefulSet and a PodDisruptionBudget per member group (the voters,
  * and in cluster mode the observers), a cert-manager Certificate when TLS asks for one, and for
- * monitoring a ServiceMonitor or PodMonitor, a PrometheusRule and a Grafana dashboard ConfigMap.
+ * monitoring a ServiceMonitor or PodMonitor, a PrometheusRule and a Grafana dashboard ConfigMap;
+ * with backup on, the backup CronJob (and a restore Job), its ConfigMap and NetworkPolicy.
  * Invalid settings throw a ZooKeeperSettingsError here, before anything is synthesized.
  */
 export class ZooKeeperEnsemble extends Construct {
@@ -52,6 +54,7 @@ export class ZooKeeperEnsemble extends Construct {
     addDashboardConfigMap(this, this.model);
     addPostDeployCheckConfigMap(this, this.model);
     addPostDeployCheckJob(this, this.model);
+    addBackup(this, this.model);
 
     const duplicate = duplicateObjects(this, 'name', `give each ensemble of the namespace '${this.model.namespace}' its own name (or put it in another namespace)`);
     if (duplicate) throw new ZooKeeperSettingsError(this.model.name, [duplicate]);

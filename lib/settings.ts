@@ -1,4 +1,5 @@
 import { k8s } from './k8s';
+import { BACKUP_SETTING_NAMES, BackupSettings } from './backup-settings';
 import { DeploymentMode } from './deployment-mode';
 import { ImageProfile } from './image-profile';
 import { MONITORING_SETTING_NAMES, MonitoringSettings } from './monitoring-settings';
@@ -36,9 +37,9 @@ export enum LogLevel {
  * 3-member ensemble. zoo.cfg settings keep ZooKeeper's own names so the mapping is obvious. The
  * metrics, alerts and dashboard settings are in MonitoringSettings, the NetworkPolicy's in
  * NetworkPolicySettings, the TLS and SASL settings beside their types in tls-settings.ts and
- * sasl-settings.ts, the post-deploy check's in PostDeployCheckSettings.
+ * sasl-settings.ts, the backup's in backup-settings.ts, the post-deploy check's in PostDeployCheckSettings.
  */
-export interface ZooKeeperEnsembleProps extends MonitoringSettings, NetworkPolicySettings, TlsProps, SaslProps, PostDeployCheckSettings {
+export interface ZooKeeperEnsembleProps extends MonitoringSettings, NetworkPolicySettings, TlsProps, SaslProps, BackupSettings, PostDeployCheckSettings {
   /**
    * Name of the ensemble: the StatefulSet, the client Service and the prefix of every other object.
    * @default 'zookeeper'
@@ -121,8 +122,22 @@ export interface ZooKeeperEnsembleProps extends MonitoringSettings, NetworkPolic
   readonly tickTime?: number;
   /** zoo.cfg `initLimit`: ticks a follower may take to connect and sync to the leader. @default 10 */
   readonly initLimit?: number;
-  /** zoo.cfg `syncLimit`: ticks a follower may fall behind the leader before it is dropped. @default 5 */
+  /**
+   * zoo.cfg `syncLimit`: ticks a follower may fall behind the leader before it is dropped, and
+   * ticks a leader that hears from no quorum keeps serving. With tickTime, it bounds how long a
+   * member cut off from its peers keeps taking sessions (docs/partitions.md).
+   * @default 2
+   */
   readonly syncLimit?: number;
+  /**
+   * The longest wait, in milliseconds, between the leader election rounds of a member that finds
+   * no leader (JVM property `zookeeper.fastleader.maxNotificationInterval`; ZooKeeper's default is
+   * 60000). A member whose network comes back notices it at its next round, so this bounds how
+   * long it stays out after a partition heals; the cost is a round (a connection attempt to each
+   * peer and a log line) this often while it is alone.
+   * @default 2000
+   */
+  readonly maxNotificationIntervalMs?: number;
   /** zoo.cfg `maxClientCnxns`: connections one client IP may open to one member (0 = unlimited). @default 300 */
   readonly maxClientCnxns?: number;
   /** zoo.cfg `minSessionTimeout` in milliseconds. @default 4000 (2 x tickTime) */
@@ -236,7 +251,7 @@ export const SETTING_NAMES = [
   'name', 'namespace', 'mode', 'replicas', 'allowEvenReplicas', 'observers',
   'image', 'platformAssignedUser', 'imagePullSecrets', 'clusterDomain',
   'clientPort', 'quorumPort', 'electionPort', 'metricsPort', 'adminPort',
-  'tickTime', 'initLimit', 'syncLimit', 'maxClientCnxns', 'minSessionTimeout', 'maxSessionTimeout',
+  'tickTime', 'initLimit', 'syncLimit', 'maxNotificationIntervalMs', 'maxClientCnxns', 'minSessionTimeout', 'maxSessionTimeout',
   'globalOutstandingLimit', 'snapCount', 'preAllocSizeKb', 'snapSizeLimitInKb',
   'autopurgeSnapRetainCount', 'autopurgePurgeInterval', 'additionalConfig', 'logLevel',
   'cpuRequestMillicores', 'cpuLimitMillicores', 'memoryLimitMiB', 'memoryRequestMiB', 'heapPercent',
@@ -244,6 +259,7 @@ export const SETTING_NAMES = [
   'antiAffinity', 'zoneSpread', 'nodeSelector', 'tolerations', 'priorityClassName',
   'labels', 'annotations', 'podAnnotations', 'stopTimeoutSeconds', 'podDisruptionBudget',
   ...MONITORING_SETTING_NAMES, ...NETWORK_POLICY_SETTING_NAMES, ...TLS_SETTING_NAMES, ...SASL_SETTING_NAMES,
+  ...BACKUP_SETTING_NAMES,
   ...POST_DEPLOY_CHECK_SETTING_NAMES,
 ] as const satisfies readonly (keyof ZooKeeperEnsembleProps)[];
 

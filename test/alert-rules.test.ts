@@ -203,6 +203,17 @@ describe('each alert fires in the failure it describes, and not before its `for`
       .firing('ZooKeeperMultipleLeaders', [12, 40], { value: '2' }));
   });
 
+  test('ZooKeeperMultipleLeaders and ZooKeeperNoLeader stay silent when a cut-off leader and its successor both report leading in one scrape', async () => {
+    // GIVEN a partition: member 2 leads from minute 10, while the cut-off member 0 still reports
+    // leading at that scrape (it steps down after syncLimit x tickTime) and no longer at the next
+    const zk = ensemble().lead(2, 10, 1);
+    for (const gauge of LEADER_GAUGES) gap(zk.scraped(0, gauge), 11, 41);
+    // THEN neither leadership alert fires at any time
+    await promtoolTest(zk.toInput(), alertsOf()
+      .silent('ZooKeeperMultipleLeaders', ...range(0, 40))
+      .silent('ZooKeeperNoLeader', ...range(0, 40)));
+  });
+
   test('ZooKeeperQuorumAtRisk: the leader with only a bare quorum in sync, after 10 minutes', async () => {
     const zk = ensemble().vanish(2, 10);
     fill(zk.scraped(0, 'synced_followers'), 10, 1);

@@ -1,6 +1,6 @@
 /**
- * The e2e harness plays what users deploy: the committed dist/prod and dist/dev objects, with the
- * image reference as the only change (e2e/dist.ts).
+ * The e2e harness plays what users deploy: the committed dist/<environment> objects of every
+ * environment of the app, with the image reference as the only change (e2e/dist.ts).
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -8,9 +8,15 @@ import * as path from 'path';
 import { differences, distObjects, LOCAL_IMAGES, localImage, readDist, standInImage, withImage } from '../e2e/dist';
 import { expandStatefulSet } from '../e2e/expand';
 
-const imagePath = /^\[\d+\]\.spec\.template\.spec\.(initContainers|containers)\[\d+\]\.image$/;
+/** A container's image in a pod template, a Job's or a CronJob's (one level deeper, in its Job template). */
+const imagePath = /^\[\d+\]\.spec(\.jobTemplate\.spec)?\.template\.spec\.(initContainers|containers)\[\d+\]\.image$/;
+const templateOf = (o: any) => (o.kind === 'CronJob' ? o.spec.jobTemplate : o).spec?.template;
 
-describe.each(['prod', 'dev'])('what the harness plays for dist/%s', (environment) => {
+/** The app's environments are the user's: whatever folders the committed dist/ holds. */
+const ENVIRONMENT_FOLDERS = fs.readdirSync(path.join(__dirname, '..', 'dist'), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory() && entry.name !== 'argocd').map((entry) => entry.name).sort();
+
+describe.each(ENVIRONMENT_FOLDERS)('what the harness plays for dist/%s', (environment) => {
   const committed = readDist(environment);
   const played = distObjects(environment);
   const [committedSts] = committed.filter((o) => o.kind === 'StatefulSet');
@@ -20,18 +26,21 @@ describe.each(['prod', 'dev'])('what the harness plays for dist/%s', (environmen
     expect(changed.length).toBeGreaterThan(0);
     expect(changed.filter((at) => !imagePath.test(at))).toEqual([]);
     for (const at of changed) {
-      const [, index, list, container] = /^\[(\d+)\]\.spec\.template\.spec\.(\w+)\[(\d+)\]/.exec(at)!;
-      expect(played[Number(index)].spec.template.spec[list][Number(container)].image).toBe(standInImage(committed));
+      const [, index, list, container] = /^\[(\d+)\]\.spec(?:\.jobTemplate\.spec)?\.template\.spec\.(\w+)\[(\d+)\]/.exec(at)!;
+      expect(templateOf(played[Number(index)]).spec[list][Number(container)].image).toBe(standInImage(committed));
     }
   });
 
   test('replaces the one image users pull with the local build of the release the pods are labelled with', () => {
     const images = new Set(committed.flatMap((o) => {
-      const spec = o.spec?.template?.spec;
+      const spec = templateOf(o)?.spec;
       return spec ? [...(spec.initContainers ?? []), ...spec.containers].map((c: any) => c.image) : [];
     }));
     expect(images.size).toBe(1);
     expect(images.has(standInImage(committed))).toBe(false);
+    // Every pod the harness may run, the backup CronJob's and Job's too, runs the local build.
+    const playedContainers = played.flatMap((o) => (templateOf(o)?.spec ? [...(templateOf(o).spec.initContainers ?? []), ...templateOf(o).spec.containers] : []));
+    expect(new Set(playedContainers.map((c: any) => c.image))).toEqual(new Set([standInImage(committed)]));
     expect(standInImage(committed)).toBe(localImage(committedSts.spec.template.metadata.labels['app.kubernetes.io/version']));
   });
 
@@ -69,7 +78,7 @@ describe('reading a dist folder', () => {
   });
 
   test('the comparison sees a change anywhere, not only in images', () => {
-    const committed = readDist('prod');
+    const committed = readDist(ENVIRONMENT_FOLDERS[0]);
     const tampered = withImage(committed, LOCAL_IMAGES.zookeeper384);
     tampered.find((o) => o.kind === 'StatefulSet')!.spec.template.spec.containers[0].env.pop();
     expect(differences(committed, tampered).filter((at) => !imagePath.test(at))).toEqual([expect.stringContaining('.env[')]);

@@ -71,12 +71,25 @@ describe('the JVM heap', () => {
   });
 });
 
+describe('leader election back-off', () => {
+  const cap = (props = {}) => synthEnsemble(props).file('zookeeper-config', 'jvm.options').trim().split('\n')
+    .filter((o) => o.startsWith('-Dzookeeper.fastleader.maxNotificationInterval='));
+
+  test('a member that finds no leader asks its peers again at least every 2 s, not ZooKeeper\'s 60 s', () => {
+    expect(cap()).toEqual(['-Dzookeeper.fastleader.maxNotificationInterval=2000']);
+  });
+
+  test('maxNotificationIntervalMs sets the cap', () => {
+    expect(cap({ maxNotificationIntervalMs: 60000 })).toEqual(['-Dzookeeper.fastleader.maxNotificationInterval=60000']);
+  });
+});
+
 describe('zoo.cfg', () => {
   const cfg = (props = {}) => parseZooCfg(synthEnsemble(props).file('zookeeper-config', 'zoo.cfg'));
 
   test('uses the documented defaults', () => {
     expect(Object.fromEntries(cfg())).toMatchObject({
-      'tickTime': '2000', 'initLimit': '10', 'syncLimit': '5', 'maxClientCnxns': '300',
+      'tickTime': '2000', 'initLimit': '10', 'syncLimit': '2', 'maxClientCnxns': '300',
       'minSessionTimeout': '4000', 'maxSessionTimeout': '180000', 'globalOutstandingLimit': '1000',
       'snapCount': '100000', 'preAllocSize': '65536', 'snapSizeLimitInKb': '4194304',
       'autopurge.snapRetainCount': '30', 'autopurge.purgeInterval': '24', 'clientPort': '2181',
@@ -107,6 +120,11 @@ describe('zoo.cfg', () => {
       'snapSizeLimitInKb': '1048576', 'autopurge.snapRetainCount': '5', 'autopurge.purgeInterval': '1',
       'clientPort': '12181', 'metricsProvider.httpPort': '17000', 'admin.serverPort': '18080',
     });
+  });
+
+  test('a cut-off member stops serving within syncLimit x tickTime = 4 s by default', () => {
+    const entries = cfg();
+    expect(Number(entries.get('syncLimit')) * Number(entries.get('tickTime'))).toBe(4000);
   });
 
   test('minSessionTimeout follows tickTime unless set', () => {

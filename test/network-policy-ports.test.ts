@@ -67,7 +67,8 @@ const key = (port: number, protocol = 'TCP') => `${protocol}/${port}`;
 function portsOf(variant: ZooKeeperEnsembleProps) {
   const synth = synthEnsemble({ name: 'zk', ...variant });
   const model = synth.ensemble.model;
-  const policy = synth.one('NetworkPolicy');
+  // The members' policy; with backup on there is also the backup pods' own.
+  const policy = synth.one('NetworkPolicy', model.names.networkPolicy);
   const templates = synth.all('StatefulSet').map((s) => s.spec.template);
   const declared = (template: any): any[] => template.spec.containers.flatMap((c: any) => c.ports ?? []);
   /** The port a Service port forwards to, resolved on a member pod like kube-proxy does. */
@@ -85,7 +86,7 @@ function portsOf(variant: ZooKeeperEnsembleProps) {
 
 /** The Services that expose each kind of traffic the policy lets in (the post-deploy check is a client and a scraper). */
 const SERVICES_OF = {
-  clients: ['clientService'], members: ['peerService'], metrics: ['metricsService'], 'post-deploy-check': ['clientService', 'metricsService'],
+  clients: ['clientService'], members: ['peerService'], metrics: ['metricsService'], backup: ['clientService'], 'post-deploy-check': ['clientService', 'metricsService'],
 } as const;
 
 describe.each(VARIANTS)('ports of %s', (_name, variant) => {
@@ -121,7 +122,7 @@ describe.each(VARIANTS)('ports of %s', (_name, variant) => {
     }
   });
 
-  test('every port let in is exposed by the Service of its traffic: clients by the client Service, members by the peer Service, scrapes by the metrics Service, the check by both', () => {
+  test('every port let in is exposed by the Service of its traffic: clients and the backup by the client Service, members by the peer Service, scrapes by the metrics Service, the check by both', () => {
     for (const { purpose, synthesized } of ingress) {
       const names: readonly string[] = SERVICES_OF[purpose as keyof typeof SERVICES_OF].map((role) => model.names[role]);
       const exposed = services.filter((s) => names.includes(s.metadata.name))

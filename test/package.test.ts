@@ -5,7 +5,7 @@ import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { readEnvironmentFiles, synthesizeAtomically, synthesizeEnvironments } from '../lib';
 import { build as paymentsApp } from '../examples/consumer/main';
-import { readTree } from './support/default-app';
+import { FIXTURE_ENVIRONMENTS_DIR, readTree } from './support/default-app';
 import { copyProject, ROOT } from './support/project-copy';
 
 // The library as another project gets it: packed from a clean copy of the sources (`npm pack` runs
@@ -33,7 +33,8 @@ beforeAll(() => {
   fs.mkdirSync(consumer);
   fs.writeFileSync(path.join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
   for (const file of fs.readdirSync(EXAMPLES)) fs.copyFileSync(path.join(EXAMPLES, file), path.join(consumer, file));
-  fs.cpSync(path.join(ROOT, 'environments'), path.join(consumer, 'environments'), { recursive: true });
+  // The tests' own environments: the project's environments/ is the user's, and may hold anything.
+  fs.cpSync(FIXTURE_ENVIRONMENTS_DIR, path.join(consumer, 'environments'), { recursive: true });
   execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball, pinned('cdk8s'), pinned('constructs'), pinned('typescript'), pinned('@types/node')],
     { cwd: consumer, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }, 600_000);

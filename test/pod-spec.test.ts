@@ -126,6 +126,10 @@ describe('probes', () => {
   test('readiness tolerates one missed answer', () => {
     expect(c.readinessProbe.failureThreshold).toBeGreaterThanOrEqual(2);
   });
+
+  test('a member that stops serving is NotReady at most 4 s later (kubelet: failureThreshold misses, periodSeconds apart)', () => {
+    expect(c.readinessProbe.periodSeconds * c.readinessProbe.failureThreshold).toBeLessThanOrEqual(4);
+  });
 });
 
 describe('security context', () => {

@@ -43,9 +43,11 @@ describe('the synth from the startup snapshot', () => {
     try {
       // WHEN the app command runs
       const result = synth(work);
-      // THEN the scripts ConfigMap carries the copy's script
+      // THEN every environment's scripts ConfigMap carries the copy's script
       expect(result.status).toBe(0);
-      expect(fs.readFileSync(path.join(work, 'dist', 'prod', 'zookeeper.k8s.yaml'), 'utf8')).toContain('# edited in the copy');
+      const manifests = Object.entries(readTree(path.join(work, 'dist'))).filter(([file]) => /^(?!argocd\/)[^/]+\/zookeeper\.k8s\.yaml$/.test(file));
+      expect(manifests.length).toBeGreaterThan(0);
+      expect(manifests.filter(([, text]) => !text.includes('# edited in the copy')).map(([file]) => file)).toEqual([]);
     } finally {
       fs.writeFileSync(probe, original);
     }

@@ -75,8 +75,8 @@ export interface TrafficPort {
 
 /** One kind of traffic the NetworkPolicy lets through; anything no rule names is dropped. */
 export interface TrafficRule {
-  /** What the traffic is for: clients, the members among themselves, scrapes, name lookups. */
-  readonly purpose: 'clients' | 'members' | 'metrics' | 'dns' | 'post-deploy-check';
+  /** What the traffic is for: clients, the members among themselves, scrapes, name lookups, the backup, the post-deploy check. */
+  readonly purpose: 'clients' | 'members' | 'metrics' | 'dns' | 'backup' | 'post-deploy-check';
   /** Sources (ingress) or destinations (egress); undefined admits any address, in the cluster or outside it. */
   readonly peers?: readonly k8s.NetworkPolicyPeer[];
   readonly ports: readonly TrafficPort[];
@@ -106,6 +106,52 @@ export interface PostDeployCheckModel {
   readonly sourceDir: string;
   /** The client user the check logs in as, with client SASL. */
   readonly saslUser?: string;
+}
+
+/**
+ * The scheduled backup and the restore Job: a logical dump over the client protocol, written by
+ * lib/scripts/ZooKeeperBackup.java, which the server image's JVM runs from a ConfigMap.
+ */
+export interface BackupModel {
+  /** The CronJob's schedule. */
+  readonly schedule: string;
+  /** Complete backups kept. */
+  readonly retention: number;
+  /** The existing claim the backups live on. */
+  readonly claimName: string;
+  /** The Secret whose key `digest` holds the digest user the tool authenticates as. */
+  readonly digestSecret?: string;
+  /** activeDeadlineSeconds of the backup and restore Jobs. */
+  readonly timeoutSeconds: number;
+  /** Age of the last successful backup that raises ZooKeeperBackupTooOld. */
+  readonly maxAgeHours: number;
+  /** The backup the restore Job restores (`latest` or a name), or undefined for no restore Job. */
+  readonly restore?: string;
+  /** `host:port` of the client Service. */
+  readonly connect: string;
+  /** Walks tried for one that saw no transaction. */
+  readonly attempts: number;
+  /** The backup and restore pods' labels; no Service or member selector matches them. */
+  readonly labels: Readonly<Record<string, string>>;
+  readonly names: {
+    readonly cronJob: string;
+    readonly restoreJob: string;
+    /** Holds the tool's source. */
+    readonly configMap: string;
+    /** Isolates the backup and restore pods. */
+    readonly networkPolicy: string;
+    readonly container: string;
+  };
+  readonly paths: {
+    readonly toolDir: string;
+    readonly tool: string;
+    /** Where the claim is mounted. */
+    readonly backupDir: string;
+    /** The digest Secret's volume. */
+    readonly digestDir: string;
+    readonly tmpDir: string;
+  };
+  readonly resources: { readonly cpuRequestMillicores: number; readonly memoryMiB: number; readonly heapPercent: number };
 }
 
 /**
@@ -228,6 +274,15 @@ export interface EnsembleModel {
     readonly dnsCacheSeconds: { readonly resolved: number; readonly unresolved: number };
   };
 
+  readonly leaderElection: {
+    /**
+     * The longest wait between the election rounds of a member that finds no leader, rendered as
+     * the JVM property zookeeper.fastleader.maxNotificationInterval: it bounds how long a member
+     * takes to notice that its peers are reachable again.
+     */
+    readonly maxNotificationIntervalMs: number;
+  };
+
   readonly resources: {
     readonly cpuRequestMillicores: number;
     readonly cpuLimitMillicores?: number;
@@ -323,6 +378,9 @@ export interface EnsembleModel {
 
   /** The post-deploy check, or undefined when postDeployCheck is off. */
   readonly postDeployCheck?: PostDeployCheckModel;
+
+  /** The scheduled backup and the restore Job, or undefined when backup is off. */
+  readonly backup?: BackupModel;
 
   /** The Grafana dashboard ConfigMap, or undefined when grafanaDashboard is off. */
   readonly dashboard?: {

@@ -1,4 +1,5 @@
 import { CREDENTIAL_ADVICE, CREDENTIAL_KEY } from './credential-keys';
+import { MAX_NOTIFICATION_INTERVAL_PROPERTY } from './resolve-timing';
 import { ModePreset } from './resolve-topology';
 import { SettingsReader } from './settings-reader';
 import { ZOO_CFG_KEY_OWNERS } from './zoo-cfg-entries';
@@ -43,6 +44,7 @@ export function readHeap(s: SettingsReader, preset: ModePreset, paths: { readonl
     }
     const property = /^-D([^=]+)=/.exec(option)?.[1];
     if (property && CREDENTIAL_KEY.test(property)) return `would put a secret into the jvm.options ConfigMap (${CREDENTIAL_ADVICE})`;
+    if (property === MAX_NOTIFICATION_INTERVAL_PROPERTY) return 'is managed by the construct: use maxNotificationIntervalMs';
     // ZooKeeper turns zoo.cfg keys into zookeeper.* properties after the JVM has started, so such
     // a flag for a managed key would be silently overwritten by zoo.cfg.
     const zooCfgKey = /^zookeeper\.(.+)$/.exec(property ?? '')?.[1];

@@ -26,6 +26,8 @@ export interface NetworkPolicyInputs {
   readonly memberPorts: EnsembleModel['memberPorts'];
   /** The post-deploy check's pod labels, when the check is on. */
   readonly checkPods?: Labels;
+  /** The backup and restore pods' labels, when backup is on: they reach the plaintext client port. */
+  readonly backupPods?: Labels;
 }
 
 /**
@@ -65,6 +67,8 @@ export function readNetworkPolicy(s: SettingsReader, inputs: NetworkPolicyInputs
       ...(inputs.checkPods === undefined ? [] : [{
         purpose: 'post-deploy-check' as const, peers: [{ podSelector: byLabels(inputs.checkPods) }], ports: tcp(...inputs.clientPorts, ports.metrics),
       }]),
+      // Its own rule, so narrowing clientAccess or clientPodLabels never cuts the backup off.
+      ...(inputs.backupPods ? [{ purpose: 'backup' as const, peers: [{ podSelector: byLabels(inputs.backupPods) }], ports: tcp(ports.client) }] : []),
     ],
     // Nothing else goes out: ZooKeeper and the exporter call no API and no outside service.
     egress: [

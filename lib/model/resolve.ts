@@ -6,6 +6,7 @@ import { EnsembleModel } from './ensemble-model';
 import { ZooKeeperSettingsError } from './errors';
 import { checkImageProfile } from './image-profile-checks';
 import { readLabels } from './resolve-labels';
+import { readBackup } from './resolve-backup';
 import { readMonitoring } from './resolve-monitoring';
 import { readNetworkPolicy } from './resolve-network-policy';
 import { readPostDeployCheck } from './resolve-post-deploy-check';
@@ -13,6 +14,7 @@ import { resolveSasl } from './resolve-sasl';
 import { readTlsSettings, resolveTls } from './resolve-tls';
 import { readAdditionalConfig } from './resolve-additional-config';
 import { readHeap } from './resolve-jvm';
+import { readTiming } from './resolve-timing';
 import { readTolerations } from './resolve-tolerations';
 import { readTopology, resolveMemberGroups, resolveMembers } from './resolve-topology';
 import { NameFormat, settingsObject, SettingsReader } from './settings-reader';
@@ -31,7 +33,7 @@ const EXPORTER_FOUR_LETTER_WORDS = ['mntr'];
  * Secret keys of credentials, where a user may have pasted the credential itself.
  */
 const SECRET_BEARING_SETTINGS = [
-  'additionalConfig', 'jvmOptions', 'saslClientUsers', 'saslQuorumPasswordKey', 'saslSuperDigestKey', 'tlsPasswordSecret',
+  'additionalConfig', 'jvmOptions', 'saslClientUsers', 'saslQuorumPasswordKey', 'saslSuperDigestKey', 'tlsPasswordSecret', 'backupDigestSecret',
 ];
 
 const PATHS = {
@@ -85,12 +87,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
   // A single server runs standalone (no server list): it binds neither member port.
   const memberPorts = topology.replicas === 1 ? [] : [ports.quorum, ports.election];
 
-  const tickTime = s.int('tickTime', 2000, { min: 100, max: 60000 });
-  const minSessionTimeout = s.int('minSessionTimeout', 2 * tickTime, { min: 1, max: 2147483647 });
-  const maxSessionTimeout = s.int('maxSessionTimeout', 180000, { min: 1, max: 2147483647 });
-  if (minSessionTimeout > maxSessionTimeout) {
-    s.fail('minSessionTimeout', `must not exceed maxSessionTimeout (${minSessionTimeout} > ${maxSessionTimeout})`);
-  }
+  const { maxNotificationIntervalMs, ...timing } = readTiming(s);
 
   const jvmSecurity = `${PATHS.configDir}/java.security`;
   const heap = readHeap(s, preset, { tmpDir: PATHS.tmpDir, jvmSecurity });
@@ -121,9 +118,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
 
   const fourLetterWords = image.nativePrometheusMetrics ? PROBE_FOUR_LETTER_WORDS : [...PROBE_FOUR_LETTER_WORDS, ...EXPORTER_FOUR_LETTER_WORDS];
   const zooCfg = managedZooCfgEntries({
-    tickTime,
-    initLimit: s.int('initLimit', 10, { min: 1, max: 1000 }),
-    syncLimit: s.int('syncLimit', 5, { min: 1, max: 1000 }),
+    ...timing,
     dataDir: paths.dataDir,
     dataLogDir: storage.txnLogGiB === undefined ? undefined : paths.txnLogDir,
     clientPort: ports.client.port,
@@ -131,8 +126,6 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     electionPort: ports.election.port,
     adminPort: ports.admin.port,
     maxClientCnxns: s.int('maxClientCnxns', 300, { min: 0, max: 100000 }),
-    minSessionTimeout,
-    maxSessionTimeout,
     globalOutstandingLimit: s.int('globalOutstandingLimit', 1000, { min: 1, max: 1000000 }),
     snapCount: s.int('snapCount', 100000, { min: 2, max: 100000000 }),
     preAllocSizeKb: s.int('preAllocSizeKb', 65536, { min: 1, max: 1048576 }),
@@ -171,8 +164,11 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
       : undefined), () => undefined);
   const podDisruptionBudget = s.bool('podDisruptionBudget', preset.podDisruptionBudget);
   const monitoring = readMonitoring(s, image, labels.common);
+  const backup = readBackup(s, {
+    name, clientServiceFqdn: `${name}.${namespace}.svc.${clusterDomain}`, clientPort: ports.client.port, clientTls: tlsSettings.client, clientSasl: sasl?.client ?? false,
+  });
   const postDeployCheck = readPostDeployCheck(s, name, labels.common, sasl);
-  const networkPolicy = readNetworkPolicy(s, { namespace, anyMember: labels.anyMember, ports, clientPorts, memberPorts, checkPods: postDeployCheck?.selector });
+  const networkPolicy = readNetworkPolicy(s, { namespace, anyMember: labels.anyMember, ports, clientPorts, memberPorts, backupPods: backup?.labels, checkPods: postDeployCheck?.selector });
 
   if (s.issues.length > 0) throw new ZooKeeperSettingsError(name, s.issues);
 
@@ -223,6 +219,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     fourLetterWords,
     logLevel,
     jvm: heap.jvm,
+    leaderElection: { maxNotificationIntervalMs },
     resources: heap.resources,
     storage,
     paths,
@@ -232,14 +229,17 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
       // Loading a large snapshot takes time: allow up to 5 minutes before liveness takes over.
       startup: { periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 60 },
       liveness: { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
-      // Tolerate one miss: an empty reply was seen right after a quorum formed.
-      readiness: { periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 2 },
+      // Tolerate one miss: an empty reply was seen right after a quorum formed. Asked every 2 s,
+      // a member that stops serving (cut off from its quorum) is NotReady 2-4 s later, so the
+      // client Service stops sending it new connections.
+      readiness: { periodSeconds: 2, timeoutSeconds: 5, failureThreshold: 2 },
     },
     scheduling,
     podDisruptionBudget,
     ...monitoring,
     networkPolicy,
     postDeployCheck,
+    backup,
   };
 }
 

@@ -228,6 +228,8 @@ export const ZOO_CFG_KEY_OWNERS: Readonly<Record<string, string>> = {
   'standaloneEnabled': 'replicas',
   'peerType': 'observers (observers run with peerType=observer, voters with the default)',
   'dynamicConfigFile': 'nothing: zoo.cfg is a read-only ConfigMap, so dynamic reconfiguration is off',
+  // An unknown zoo.cfg key becomes the property zookeeper.<key>, and would override the JVM flag.
+  'fastleader.maxNotificationInterval': 'maxNotificationIntervalMs',
   'jute.maxbuffer': 'jvmOptions (-Djute.maxbuffer=...): ZooKeeper reads it only as a JVM flag',
   ...TLS_KEY_OWNERS,
   ...SASL_KEY_OWNERS,

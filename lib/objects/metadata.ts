@@ -6,9 +6,9 @@ import { EnsembleModel, MemberGroup } from '../model/ensemble-model';
 /**
  * Sync waves by role: the Namespace, then what the pods mount and run as, then the Services and
  * members, then what watches them (the monitoring CRDs' objects fail without the operator, and
- * should not hold up the ensemble).
+ * should not hold up the ensemble) and what needs the members serving (the restore Job).
  */
-export const SYNC_WAVES = { namespace: -1, configuration: 0, workload: 1, monitoring: 2 } as const;
+export const SYNC_WAVES = { namespace: -1, configuration: 0, workload: 1, monitoring: 2, restore: 2 } as const;
 export type SyncWave = keyof typeof SYNC_WAVES;
 
 /**

@@ -39,14 +39,7 @@ export function podTemplate(model: EnsembleModel, group: MemberGroup, configChec
       // A Service named like the ensemble would otherwise inject ZOOKEEPER_PORT=tcp://... variables.
       enableServiceLinks: false,
       terminationGracePeriodSeconds: model.terminationGracePeriodSeconds,
-      securityContext: {
-        ...(model.podUser && { runAsUser: model.podUser.userId, runAsGroup: model.podUser.groupId, fsGroup: model.podUser.groupId }),
-        runAsNonRoot: true,
-        // Kept when the platform assigns the fsGroup (OpenShift sets one from the namespace's
-        // range): a large data volume is then not re-chowned file by file on every pod start.
-        fsGroupChangePolicy: 'OnRootMismatch',
-        seccompProfile: { type: 'RuntimeDefault' },
-      },
+      securityContext: podSecurityContext(model),
       imagePullSecrets: model.imagePullSecrets.length > 0 ? model.imagePullSecrets.map((name) => ({ name })) : undefined,
       initContainers: [initContainer(model, group)],
       containers: [mainContainer(model, group)],
@@ -65,7 +58,23 @@ export function podTemplate(model: EnsembleModel, group: MemberGroup, configChec
   };
 }
 
-function containerSecurityContext(): k8s.SecurityContext {
+/**
+ * The pod's security context under the restricted Pod Security Standard, as the image profile's
+ * user (or the platform's, with platformAssignedUser): the members' and the backup's pods.
+ */
+export function podSecurityContext(model: EnsembleModel): k8s.PodSecurityContext {
+  return {
+    ...(model.podUser && { runAsUser: model.podUser.userId, runAsGroup: model.podUser.groupId, fsGroup: model.podUser.groupId }),
+    runAsNonRoot: true,
+    // Kept when the platform assigns the fsGroup (OpenShift sets one from the namespace's
+    // range): a large data volume is then not re-chowned file by file on every pod start.
+    fsGroupChangePolicy: 'OnRootMismatch',
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}
+
+/** Every container's security context: the restricted Pod Security Standard's and a read-only root. */
+export function containerSecurityContext(): k8s.SecurityContext {
   return {
     allowPrivilegeEscalation: false,
     readOnlyRootFilesystem: true,

@@ -1,6 +1,7 @@
 import { EnsembleModel } from '../model/ensemble-model';
 import { PrometheusMonitor } from '../monitoring-settings';
 import { RuleGroup } from './alert-rules-types';
+import { backupAlertRules } from './backup-alert-rules';
 import { memberPodPattern } from './member-pods';
 
 type Rule = RuleGroup['rules'][number];
@@ -209,6 +210,6 @@ export function renderAlertRules(model: EnsembleModel): RuleGroup[] {
   return [{
     name: `zookeeper-${ns}-${name}`,
     ...(evaluationIntervalSeconds === undefined ? {} : { interval: `${evaluationIntervalSeconds}s` }),
-    rules: [...availability, ...leadership, ...performance, ...resources, ...restarts],
+    rules: [...availability, ...leadership, ...performance, ...resources, ...restarts, ...backupAlertRules(model, rule)],
   }];
 }

@@ -12,6 +12,14 @@ export const TLS_SYNC_SCRIPT = 'sync-tls-stores.sh';
 /** Builds the JAAS file from the SASL Secret, shipped only when SASL is on. */
 export const SASL_CONFIG_SCRIPT = 'write-sasl-config.sh';
 
+/** The backup and restore tool (Java source, run by the server image's JVM), in the backup ConfigMap. */
+export const BACKUP_TOOL = 'ZooKeeperBackup.java';
+
+/** The backup tool's source, by file name, as it goes into the backup ConfigMap. */
+export function loadBackupTool(): Record<string, string> {
+  return { [BACKUP_TOOL]: fs.readFileSync(path.join(packageRoot(), 'lib', 'scripts', BACKUP_TOOL), 'utf8') };
+}
+
 /**
  * Reads the scripts from lib/scripts (kept as real files so editors, tests, shellcheck and python
  * see them). The exporter, the TLS sync script and the SASL script are included when the pod runs them.

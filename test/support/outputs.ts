@@ -30,6 +30,9 @@ export const CHART_VARIANTS: Readonly<Record<string, ZooKeeperChartProps>> = {
   'TLS for clients beside plaintext, from an existing Secret, on the debian image': {
     clientTls: ClientTls.ON, tlsSecretName: 'zookeeper-certs', tlsPasswordSecret: { name: 'zookeeper-certs', key: 'store-password' }, image: ImageProfile.debian(),
   },
+  'scheduled backup with a digest user, and a restore Job': {
+    backup: true, backupClaimName: 'zookeeper-backups', backupDigestSecret: 'zookeeper-backup-digest', restoreBackup: 'latest',
+  },
   'no monitor, alerts or dashboard': { prometheusMonitor: PrometheusMonitor.NONE, alertRules: false, grafanaDashboard: false },
   'every optional pod setting': {
     txnLogStorageGiB: 5, storageClassName: 'fast', imagePullSecrets: ['registry'], cpuLimitMillicores: 2000,

@@ -1,0 +1,191 @@
+// Scenario 20: network partitions on dist/prod. One member at a time is cut off from its peers
+// (quorum and election ports) while clients can still reach every member, under two writers: one
+// with every member in its connection string, one that can reach only the cut member. Per case it
+// asserts that no acknowledged write is lost, that the cut member acknowledges nothing, and that
+// the cut member serves again soon after the network heals, whatever the cut's length; it
+// measures the time to a new leader, to "not serving" and to NotReady (the manifest's readiness
+// probe, played as the kubelet plays it), the longest write gap and the cut member's log volume.
+import { StoppableWriter } from './client';
+import { ExpandedPod } from './expand';
+import { CutDirection, heal, partition } from './network-partition';
+import { sleep, waitFor } from './podman';
+import { Context, PREFIX } from './scenarios';
+
+export interface PartitionCase {
+  readonly name: string;
+  /** Which member loses its peers. */
+  readonly cut: 'leader' | 'follower';
+  readonly direction: CutDirection;
+  readonly seconds: number;
+}
+
+/** The cases, in the order they run; 150 s is well past ZooKeeper's own 60 s back-off cap. */
+export const PARTITION_CASES: readonly PartitionCase[] = [
+  { name: 'the leader cut off for 15 s', cut: 'leader', direction: 'both', seconds: 15 },
+  { name: 'a follower cut off for 75 s', cut: 'follower', direction: 'both', seconds: 75 },
+  { name: 'one-way for 30 s: the leader sends but receives nothing', cut: 'leader', direction: 'inbound', seconds: 30 },
+  { name: 'the leader cut off for 150 s, past ZooKeeper\'s default back-off cap', cut: 'leader', direction: 'both', seconds: 150 },
+];
+
+/**
+ * How soon a healed member must serve again: its next election round (at most the back-off cap,
+ * 2 s) and a sync take a few seconds; to that, TCP adds the wait for its next retransmission on
+ * the election connections that lived through the cut. Those back off like ZooKeeper's rounds
+ * did, doubling up to 120 s (Linux's maximum): about the cut's own length, for cuts under 2
+ * minutes. Measured (docs/partitions.md): 1.4-3.7 s after cuts of 15-75 s, 10 s and 70 s after
+ * leader cuts of 100 and 150 s.
+ */
+export const serveAgainBoundMs = (cutSeconds: number) => 10_000 + Math.min(cutSeconds, 120) * 1000;
+/**
+ * The longest a writer with every member in its connection string may go without an ack: the
+ * cut-off leader steps down after at most (syncLimit + 1) x tickTime (6 s), the others elect at
+ * once, and the client's 6 s session gives up on a silent server after 4 s.
+ */
+export const WRITE_GAP_BOUND_MS = 12_000;
+/**
+ * The longest a cut-off member may stay Ready: it stops serving after at most (syncLimit + 1) x
+ * tickTime (6 s), the readiness probe needs two failures 2 s apart, plus one period of phase and
+ * the probes' own run time. With the old defaults (syncLimit 5, every 5 s) it was 16-21 s.
+ */
+export const NOT_READY_BOUND_MS = 14_000;
+/** An ack the client receives this soon after the rules are in place may have left the server before. */
+const IN_FLIGHT_MS = 500;
+
+const expect = (ok: boolean, message: string) => { if (!ok) throw new Error(message); };
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+interface Timeline {
+  newLeaderMs?: number;
+  notServingMs: number;
+  notReadyMs: number;
+  serveAgainMs: number;
+  readyAgainMs: number;
+  rejoinedAs?: string;
+  /** Lines the cut member logged while cut off: all of them, and those of leader election. */
+  logLines: number;
+  electionLogLines: number;
+  electionRounds: number;
+  /** The longest wait between two election rounds the cut member logged while cut off. */
+  longestRoundMs: number;
+  /** The back-off cap the server reported when it started (it logs the property it read). */
+  backoffCapMs?: number;
+}
+
+/** Runs one case on the running ensemble and returns its figures for the summary. */
+export async function partitionCase(ctx: Context, c: PartitionCase, index: number): Promise<string> {
+  const { ensemble } = ctx;
+  await ensemble.waitForQuorum(60_000);
+  const leader = await ensemble.leader();
+  const target = c.cut === 'leader' ? leader : ensemble.members.find((m) => m !== leader)!;
+  const prefix = `${PREFIX}/partition-${index}`;
+  const writerSeconds = c.seconds + serveAgainBoundMs(c.seconds) / 1000 + 60;
+  const everyone = ctx.client.stoppableWriteLoop(ensemble.hosts(), `${prefix}-all`, writerSeconds);
+  const minority = ctx.client.stoppableWriteLoop(ensemble.hosts([target]), `${prefix}-cut`, writerSeconds);
+  try {
+    for (const writer of [everyone, minority]) await waitFor('a writer to get going', 30_000, 100, async () => acks(writer).length >= 20 || undefined);
+    const { timeline, cutAt, healAt } = await cutAndHeal(ctx, c, target, leader);
+    await waitFor('acks through the healed member', 60_000, 200, async () => acks(minority).filter((t) => t > healAt).length >= 5 || undefined);
+    await waitFor('acks after the heal', 30_000, 100, async () => acks(everyone).filter((t) => t > healAt).length >= 5 || undefined);
+    const [all, cut] = [await everyone.stop(), await minority.stop()];
+
+    const fromMinority = acks(minority).filter((t) => t > cutAt + IN_FLIGHT_MS && t < healAt);
+    expect(fromMinority.length === 0, `the cut-off ${target.name} acknowledged ${fromMinority.length} writes while it was cut off`);
+    const lost = await lostWrites(ctx, `${prefix}-all`, all) + await lostWrites(ctx, `${prefix}-cut`, cut);
+    expect(lost === 0, `${lost} acknowledged writes are missing after the heal`);
+    const bound = serveAgainBoundMs(c.seconds);
+    expect(timeline.serveAgainMs <= bound, `${target.name} served again only ${s(timeline.serveAgainMs)} after the heal (bound ${s(bound)})`);
+    // ZooKeeper's own back-off: the server runs with the manifest's cap, and no election round of
+    // the cut member waited longer (with ZooKeeper's default, waits grow to 60 s within a minute).
+    const capMs = manifestBackoffCapMs(ctx);
+    expect(timeline.backoffCapMs === capMs, `the server reports a back-off cap of ${timeline.backoffCapMs} ms, the manifest sets ${capMs}`);
+    expect(capMs !== undefined && timeline.longestRoundMs <= capMs, `the cut member waited ${timeline.longestRoundMs} ms between election rounds (cap ${capMs} ms)`);
+    expect(timeline.notReadyMs <= NOT_READY_BOUND_MS, `${target.name} stayed Ready for ${s(timeline.notReadyMs)} after the cut (bound ${s(NOT_READY_BOUND_MS)})`);
+    const gapMs = longestGap(acks(everyone), cutAt);
+    expect(gapMs <= WRITE_GAP_BOUND_MS, `writers went ${s(gapMs)} without an ack (bound ${s(WRITE_GAP_BOUND_MS)})`);
+    return figures(c, target, leader, timeline, gapMs, acks(everyone).length + acks(minority).length);
+  } finally {
+    await Promise.all([everyone.stop(), minority.stop()]).catch(() => undefined);
+  }
+}
+
+/** Cuts the member off, watches it and the others, heals after the case's length, watches it come back. */
+async function cutAndHeal(ctx: Context, c: PartitionCase, target: ExpandedPod, leader: ExpandedPod) {
+  const { ensemble, cluster } = ctx;
+  const ports = [ensemble.containerPort('quorum')!, ensemble.containerPort('election')!];
+  const others = ensemble.members.filter((m) => m !== target);
+  const logBefore = await cluster.logs(target.name);
+  await partition(cluster, target.name, ports, c.direction);
+  const cutAt = Date.now();
+  const watch = Math.max(c.seconds * 1000, 30_000);
+  const [notServingMs, notReady, newLeaderMs] = await Promise.all([
+    waitFor(`${target.name} to stop serving`, watch, 200, async () => (await ensemble.role(target)) === undefined ? Date.now() - cutAt : undefined),
+    cluster.probeUntil(target, 'readinessProbe', false, watch),
+    c.cut === 'leader'
+      ? waitFor('a new leader among the others', watch, 200, async () => ((await ensemble.roles(others)).includes('leader') ? Date.now() - cutAt : undefined))
+      : Promise.resolve(undefined),
+  ]);
+  if (c.cut === 'follower') expect((await ensemble.role(leader)) === 'leader', `${leader.name} stopped leading when a follower was cut off`);
+  await sleep(Math.max(0, cutAt + c.seconds * 1000 - Date.now()));
+  const logCut = await cluster.logs(target.name);
+  await heal(cluster, target.name, ports, c.direction);
+  const healAt = Date.now();
+  const [serveAgainMs, readyAgain] = await Promise.all([
+    waitFor(`${target.name} to serve again`, serveAgainBoundMs(c.seconds) + 30_000, 200, async () => ((await ensemble.role(target)) !== undefined ? Date.now() - healAt : undefined)),
+    cluster.probeUntil(target, 'readinessProbe', true, serveAgainBoundMs(c.seconds) + 30_000),
+  ]);
+  const cutLog = logCut.slice(logBefore.length);
+  const rounds = [...cutLog.matchAll(/Notification time out: (\d+) ms/g)].map((m) => Number(m[1]));
+  const timeline: Timeline = {
+    newLeaderMs, notServingMs, notReadyMs: notReady.ms, serveAgainMs, readyAgainMs: readyAgain.ms,
+    rejoinedAs: await ensemble.role(target),
+    logLines: cutLog.split('\n').filter((line) => line.trim()).length,
+    electionLogLines: cutLog.split('\n').filter((line) => /FastLeaderElection|QuorumCnxManager/.test(line)).length,
+    electionRounds: rounds.length,
+    longestRoundMs: Math.max(0, ...rounds),
+    backoffCapMs: [...logBefore.matchAll(/zookeeper\.fastleader\.maxNotificationInterval = (\d+) ms/g)].map((m) => Number(m[1])).pop(),
+  };
+  return { timeline, cutAt, healAt };
+}
+
+/** The election back-off cap dist/prod's jvm.options sets, or undefined when it sets none. */
+function manifestBackoffCapMs(ctx: Context): number | undefined {
+  const options = ctx.ensemble.configMaps.map((c) => c.data?.['jvm.options']).find((text) => text !== undefined) ?? '';
+  const value = /^-Dzookeeper\.fastleader\.maxNotificationInterval=(\d+)$/m.exec(options)?.[1];
+  return value === undefined ? undefined : Number(value);
+}
+
+/** Ack times in ms, in the order the writer printed them. */
+function acks(writer: StoppableWriter): number[] {
+  return writer.events.filter((e) => e.acked !== undefined).map((e) => e.t * 1000);
+}
+
+/** The longest silence between two acks, from the last ack before the cut on. */
+function longestGap(times: number[], cutAt: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  const first = Math.max(0, sorted.findIndex((t) => t > cutAt) - 1);
+  let longest = 0;
+  for (let i = first + 1; i < sorted.length; i++) longest = Math.max(longest, sorted[i] - sorted[i - 1]);
+  return longest;
+}
+
+/** Reads the prefix back through every member; records the acks for the later scenarios. */
+async function lostWrites(ctx: Context, prefix: string, events: { acked?: number }[]): Promise<number> {
+  const acked = events.filter((e) => e.acked !== undefined).map((e) => e.acked!);
+  ctx.acked.set(prefix, acked);
+  const stored = new Set(await ctx.client.read(ctx.ensemble.hosts(), prefix));
+  return acked.filter((seq) => !stored.has(seq)).length;
+}
+
+function figures(c: PartitionCase, target: ExpandedPod, leader: ExpandedPod, t: Timeline, gapMs: number, acked: number): string {
+  const perMinute = (n: number) => (n / (c.seconds / 60)).toFixed(0);
+  return [
+    `${target.name} (${target === leader ? 'leader' : 'follower'}) cut ${c.direction === 'both' ? 'both ways' : 'inbound only'} for ${c.seconds} s`,
+    t.newLeaderMs === undefined ? `${leader.name} kept leading` : `new leader after ${s(t.newLeaderMs)}`,
+    `cut member not serving after ${s(t.notServingMs)}, NotReady (kubelet) after ${s(t.notReadyMs)}`,
+    `longest write gap ${s(gapMs)}`,
+    `healed: serving again after ${s(t.serveAgainMs)} (as ${t.rejoinedAs}), Ready after ${s(t.readyAgainMs)}`,
+    `back-off cap ${t.backoffCapMs ?? '?'} ms (server log); while cut: ${t.electionRounds} election rounds timed out (longest wait ${t.longestRoundMs} ms), `
+      + `${t.electionLogLines} election log lines (${perMinute(t.electionLogLines)}/min) of ${t.logLines} in all (the rest: refused client connections)`,
+    `${acked} writes acked, 0 lost, 0 acked by the cut member`,
+  ].join('; ');
+}
