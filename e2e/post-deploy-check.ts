@@ -32,6 +32,12 @@ export function checkPod(objects: Manifest[]): ExpandedPod & { readonly containe
   };
 }
 
+/** What the Job tells the check about the ensemble: the voters' host names and the quorum size. */
+export function checkTopology(objects: Manifest[]): { voters: string[]; quorum: number } {
+  const env = Object.fromEntries(checkPod(objects).pod.spec.containers[0].env.map((e: any) => [e.name, e.value]));
+  return { voters: String(env.ZK_CHECK_VOTERS).split(' '), quorum: Number(env.ZK_CHECK_QUORUM) };
+}
+
 /** Starts the check's pod; `finished` resolves once it exited (or its deadline passed, as the Job's would). */
 export async function startCheck(cluster: PodmanCluster, ensemble: Ensemble): Promise<{ finished: Promise<CheckRun>; log: () => Promise<string> }> {
   const pod = checkPod(ensemble.objects);
