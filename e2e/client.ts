@@ -114,6 +114,14 @@ export class ZooKeeperClient {
     return result.seqs;
   }
 
+  /** Whether the znode `path` exists, as `hosts` see it after a sync. */
+  public async exists(hosts: string[], path: string): Promise<boolean> {
+    const out = await podman(this.args(['read', '--hosts', hosts.join(','), '--prefix', path]), 60_000);
+    const [result] = jsonLines(out).filter((e) => typeof e.exists === 'boolean');
+    if (!result) throw new Error(`the client printed no read result:\n${out}`);
+    return result.exists;
+  }
+
   /**
    * One bounded command that is allowed to fail, e.g. a write while the ensemble has no quorum:
    * the client gets `seconds` to find a server that takes a session and as long again for its

@@ -136,6 +136,7 @@ export class PodmanCluster {
   /** Deletes a member's pod and its emptyDirs but keeps its claims, as deleting a StatefulSet pod does. */
   public async deletePod(name: string): Promise<void> {
     await podman(['pod', 'rm', '--force', '--time', '30', name], 90_000);
+    this.pods.delete(name);
     await this.removeEmptyDirs(name);
     this.secretVolumes.delete(name);
     if (this.reverseDns.delete(name)) this.refreshReverseDns();

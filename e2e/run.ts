@@ -14,7 +14,9 @@ import { PARTITION_CASES, partitionCase } from './scenario-partitions';
 import { arbitraryUid } from './scenario-arbitrary-uid';
 import { BackupDrill } from './scenario-backup';
 import { adminServerLoopbackOnly, loggingQuietUnderProbes, metricNamesLive } from './scenario-observability';
+import { checkFailsWithoutQuorum, checkPasses, checkPassesOn, checkPassesWithMemberDown, checkSurvivesLeaderKill } from './scenario-post-deploy-check';
 import { saslEndToEnd } from './scenario-sasl';
+import { zkCliWalkthrough } from './zkcli-walkthrough';
 import { tlsEndToEnd } from './scenario-tls';
 import * as s from './scenarios';
 import { monitoringUnderTest, ScrapedEnsemble } from './scrape';
@@ -77,10 +79,19 @@ async function main(): Promise<number> {
     await backupAndRestore({ cluster, client, workdir, run, figures: figures[0] });
     await run('8. every other environment of the app serves', () => s.otherEnvironmentsServe(cluster, client));
     await run('10. Prometheus: targets, alerts fire and resolve', () => alertsFireAndResolve(cluster, workdir));
-    await run('11. observers: serve reads, no vote in the quorum', () => observersServeReadsWithoutVoting(cluster, client));
-    await run('12. TLS: quorum, clients, renewal, rejected members', () => tlsEndToEnd(cluster, client, workdir));
+    await run('11. observers: serve reads, no vote in the quorum', () => observersServeReadsWithoutVoting(cluster, client,
+      (ensemble) => run('21.10 post-deploy check passes with 5 voters and 2 observers (scenario 11\'s ensemble)', () => checkPassesOn(cluster, ensemble))));
+    await run('12. TLS: quorum, clients, renewal, rejected members', () => tlsEndToEnd(cluster, client, workdir,
+      async (ensemble) => {
+        await run('21.5 post-deploy check passes with quorum TLS and TLS-only clients (scenario 12\'s ensemble)', () => checkPassesOn(cluster, ensemble));
+        await run('21.8 README\'s zkCli walkthrough with TLS-only clients (scenario 12\'s ensemble)', () => zkCliWalkthrough(cluster, ensemble));
+      }));
     await run('13. arbitrary uid in group 0, admitted as OpenShift does', () => arbitraryUid(cluster, client));
-    await run('14. SASL: quorum, clients, wrong quorum password', () => saslEndToEnd(cluster, client));
+    await run('14. SASL: quorum, clients, wrong quorum password', () => saslEndToEnd(cluster, client,
+      async (ensemble) => {
+        await run('21.6 post-deploy check passes with client and quorum SASL (scenario 14\'s ensemble)', () => checkPassesOn(cluster, ensemble, ['anonymous-refused']));
+        await run('21.9 README\'s zkCli walkthrough with client SASL (scenario 14\'s ensemble)', () => zkCliWalkthrough(cluster, ensemble));
+      }));
     await otherFlavour({ cluster, client, workdir, run, figures: figures[1] }, '18', FLAVOURS.zookeeper39, 'zk39', 'native');
     await otherFlavour({ cluster, client, workdir, run, figures: figures[2] }, '19', FLAVOURS.debian, 'zkdeb', 'exporter');
     for (const [i, flavour] of [FLAVOURS.default, FLAVOURS.zookeeper39, FLAVOURS.debian].entries()) {
@@ -136,6 +147,11 @@ async function defaultProfile(bed: Bed): Promise<void> {
       scraped = await ScrapedEnsemble.start(ensemble, cluster, path.join(bed.workdir, 'scrape-prod'), monitoring);
     }
     await run('3. writes visible from every member', () => s.writesVisibleEverywhere(ctx));
+    await run('21.1 post-deploy check Job passes against the live ensemble', () => checkPasses(ctx));
+    await run('21.2 post-deploy check passes with one member down', () => checkPassesWithMemberDown(ctx));
+    await run('21.3 post-deploy check fails clearly without a quorum', () => checkFailsWithoutQuorum(ctx));
+    await run('21.4 post-deploy check passes with the leader killed mid-run', () => checkSurvivesLeaderKill(ctx));
+    await run('21.7 README\'s zkCli walkthrough, as written', () => zkCliWalkthrough(cluster, ensemble));
     await run('4. leader SIGKILL under writes', () => s.leaderFailover(ctx, FAILOVER_RUNS));
     await run('5. killed member rejoins the quorum', () => s.rejoinFigures(ctx.figures.failovers));
     await run('15. native metrics, live: every name of the alerts and dashboard', () => metricNamesLive(ensemble, scraped!, client, '/metrics-load'));

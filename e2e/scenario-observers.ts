@@ -34,7 +34,9 @@ const ackedSeqs = (events: WriteEvent[]) => events.filter((e) => e.acked !== und
 
 interface Server { readonly id: number; readonly observer: boolean }
 
-export async function observersServeReadsWithoutVoting(cluster: PodmanCluster, client: ZooKeeperClient): Promise<string> {
+/** `whileServing` runs once voters and observers serve (scenario 21.10 runs the post-deploy check there). */
+export async function observersServeReadsWithoutVoting(cluster: PodmanCluster, client: ZooKeeperClient,
+  whileServing?: (ensemble: Ensemble) => Promise<unknown>): Promise<string> {
   const objects = synthesizeToYaml(PROPS);
   const ensemble = new Ensemble(objects, cluster);
   // Roles as ZooKeeper assigns them: from each member's own line in the rendered server list.
@@ -71,6 +73,7 @@ export async function observersServeReadsWithoutVoting(cluster: PodmanCluster, c
     expect(voterRoles.filter((r) => r === 'leader').length === 1 && voterRoles.filter((r) => r === 'follower').length === VOTERS - 1,
       `voters report ${JSON.stringify(voterRoles)}: expected 1 leader and ${VOTERS - 1} followers`);
     expect(observerRoles.every((r) => r === 'observer'), `observers report ${JSON.stringify(observerRoles)} (srvr Mode), expected observer`);
+    await whileServing?.(ensemble);
     const leaderView = await leaderCountsObserversApart(ensemble, await ensemble.leader(voters));
     for (const observer of observers) {
       const mntr = await ensemble.mntr(observer);

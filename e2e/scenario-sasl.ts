@@ -31,7 +31,8 @@ const secretData = (quorumPassword: string) => ({
   'super-digest': Buffer.from(SUPER_DIGEST),
 });
 
-export async function saslEndToEnd(cluster: PodmanCluster, client: ZooKeeperClient): Promise<string> {
+/** `whileServing` runs once authenticated clients are served (scenario 21.6 runs the post-deploy check there). */
+export async function saslEndToEnd(cluster: PodmanCluster, client: ZooKeeperClient, whileServing?: (ensemble: Ensemble) => Promise<unknown>): Promise<string> {
   const ensemble = new Ensemble(synthesizeToYaml(PROPS), cluster);
   const hosts = ensemble.hosts();
   const authenticated = ['--sasl-user', USER, '--sasl-password', PASSWORDS.app];
@@ -69,6 +70,7 @@ export async function saslEndToEnd(cluster: PodmanCluster, client: ZooKeeperClie
       const seen = read.events.find((e) => Array.isArray(e.seqs))?.seqs.length;
       expect(seen === 50, `${member.name} serves ${seen} of 50 znodes to the authenticated client`);
     }
+    await whileServing?.(ensemble);
 
     // Unauthenticated and wrongly authenticated clients get nothing done. Each writes to its own
     // prefix through one member, whose log must say why it closed the session.

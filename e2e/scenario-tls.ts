@@ -23,7 +23,8 @@ const REJECT_WATCH_MS = 30_000;
 const expect = (ok: boolean, message: string) => { if (!ok) throw new Error(message); };
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-export async function tlsEndToEnd(cluster: PodmanCluster, client: ZooKeeperClient, workdir: string): Promise<string> {
+/** `whileServing` runs once the TLS ensemble serves TLS clients (scenario 21.5 runs the post-deploy check there). */
+export async function tlsEndToEnd(cluster: PodmanCluster, client: ZooKeeperClient, workdir: string, whileServing?: (ensemble: Ensemble) => Promise<unknown>): Promise<string> {
   const objects = synthesizeToYaml(PROPS);
   const ensemble = new Ensemble(objects, cluster, 'cluster.local', { reverseDns: true });
   const [certificate] = find(objects, 'Certificate');
@@ -78,6 +79,7 @@ export async function tlsEndToEnd(cluster: PodmanCluster, client: ZooKeeperClien
       const seen = await client.read(ensemble.hosts([member], securePort), '/tls', tls);
       expect(seen.length === 50, `${member.name} serves ${seen.length} of 50 znodes over TLS`);
     }
+    await whileServing?.(ensemble);
 
     // Plaintext clients are refused: nothing listens on the member's address at the plaintext
     // port (it is bound to 127.0.0.1), and the TLS port does not speak plaintext.

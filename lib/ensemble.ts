@@ -14,6 +14,7 @@ import { addMetricsService } from './objects/metrics-service';
 import { addMonitor } from './objects/monitor';
 import { addNetworkPolicy } from './objects/network-policy';
 import { addPeerService } from './objects/peer-service';
+import { addPostDeployCheckConfigMap, addPostDeployCheckJob } from './objects/post-deploy-check';
 import { addPrometheusRule } from './objects/prometheus-rule';
 import { addServiceAccount } from './objects/service-account';
 import { addStatefulSet } from './objects/stateful-set';
@@ -51,6 +52,8 @@ export class ZooKeeperEnsemble extends Construct {
     addMonitor(this, this.model);
     if (this.model.alerts) addPrometheusRule(this, this.model, renderAlertRules(this.model));
     addDashboardConfigMap(this, this.model);
+    addPostDeployCheckConfigMap(this, this.model);
+    addPostDeployCheckJob(this, this.model);
     addBackup(this, this.model);
 
     const duplicate = duplicateObjects(this, 'name', `give each ensemble of the namespace '${this.model.namespace}' its own name (or put it in another namespace)`);

@@ -26,7 +26,8 @@ describe('backup off (the default)', () => {
   test('adds no CronJob, Job, tool ConfigMap or NetworkPolicy, and opens nothing for a backup', () => {
     const synth = synthEnsemble({ name: 'zk' });
     expect(synth.all('CronJob')).toEqual([]);
-    expect(synth.all('Job')).toEqual([]);
+    // The one Job by default is the post-deploy check's.
+    expect(synth.all('Job').map((j) => j.metadata.name)).toEqual(['zk-post-deploy-check']);
     expect(synth.all('ConfigMap').map((c) => c.metadata.name)).not.toContain('zk-backup');
     expect(synth.all('NetworkPolicy').map((p) => p.metadata.name)).toEqual(['zk']);
   });
@@ -66,7 +67,7 @@ describe('no credential in a manifest', () => {
   const synth = synthEnsemble({ name: 'zk', ...BACKUP, backupDigestSecret: 'zk-backup-digest', restoreBackup: 'latest' });
 
   test('the digest user reaches the tool as a file of a Secret volume, readable by the pod\'s group only', () => {
-    for (const owner of [synth.one('CronJob'), synth.one('Job')]) {
+    for (const owner of [synth.one('CronJob'), synth.one('Job', 'zk-restore')]) {
       const spec = podOf(owner).spec;
       expect(envOf(owner).ZK_BACKUP_DIGEST_FILE).toBe('/run/zookeeper-backup-digest/digest');
       expect(spec.volumes).toContainEqual({ name: 'digest', secret: { secretName: 'zk-backup-digest', defaultMode: 0o440, items: [{ key: 'digest', path: 'digest' }] } });
@@ -83,7 +84,7 @@ describe('no credential in a manifest', () => {
 
 describe('the restore Job', () => {
   test('exists only with restoreBackup, restores that backup after the members, and cannot write the backups', () => {
-    expect(synthEnsemble({ name: 'zk', ...BACKUP }).all('Job')).toEqual([]);
+    expect(synthEnsemble({ name: 'zk', ...BACKUP }).all('Job').map((j) => j.metadata.name)).toEqual(['zk-post-deploy-check']);
     const synth = synthEnsemble({ name: 'zk', ...BACKUP, restoreBackup: 'zookeeper-20261203T023000Z-1a2b' });
     const job = synth.one('Job', 'zk-restore');
     const [container] = podOf(job).spec.containers;

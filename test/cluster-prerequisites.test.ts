@@ -36,7 +36,8 @@ describe.each<[string, () => AppDefinition]>([
 
   describe.each(app.environments.map((env) => [env.name, env] as const))('environment %s', (name, env) => {
     const files = Object.keys(folderOf(tree, name)).map((file) => file.slice(name.length + 1));
-    const core = files.filter((file) => file.endsWith('.k8s.yaml') && !file.endsWith('.monitoring.k8s.yaml'));
+    const check = files.filter((file) => file.endsWith('.post-deploy-check.k8s.yaml'));
+    const core = files.filter((file) => file.endsWith('.k8s.yaml') && !file.endsWith('.monitoring.k8s.yaml') && !check.includes(file));
     const monitoring = files.filter((file) => file.endsWith('.monitoring.k8s.yaml'));
     const objectsOf = (file: string) => objectsOfTree({ [file]: tree[`${name}/${file}`] });
 
@@ -55,6 +56,13 @@ describe.each<[string, () => AppDefinition]>([
       const wantsOperator = env.settings.prometheusMonitor !== PrometheusMonitor.NONE || env.settings.alertRules !== false;
       expect(monitoring).toHaveLength(wantsOperator ? 1 : 0);
       expect([...core, ...monitoring].sort()).toEqual([...core, ...monitoring]);
+    });
+
+    test('puts the post-deploy check\'s Job, an Argo CD hook needing no CRD, alone in its own manifest', () => {
+      expect(check).toHaveLength(env.settings.postDeployCheck === false ? 0 : 1);
+      const objects = check.flatMap(objectsOf);
+      expect(objects.map((o) => `${o.kind}/${o.metadata.annotations?.['argocd.argoproj.io/hook']}`)).toEqual(check.length ? ['Job/PostSync'] : []);
+      expect(validateObjects(objects)).toEqual([]);
     });
 
     test('kubectl kustomize of the folder, the full path, renders the core and the monitoring objects', () => {

@@ -25,11 +25,18 @@ describe('kubectl kustomize over each environment folder', () => {
     expect(ENVIRONMENTS.sort()).toEqual(userApp().environments.map((e) => e.name).sort());
   });
 
-  test.each(ENVIRONMENTS)('%s renders exactly the objects of its manifests, unchanged', (env) => {
-    const manifests = objectsOfTree(folderOf(tree, env));
+  test.each(ENVIRONMENTS)('%s renders exactly the objects of its manifests, unchanged, but the post-deploy check\'s hook Job', (env) => {
+    const folder = folderOf(tree, env);
+    const isCheck = (file: string) => file.endsWith('.post-deploy-check.k8s.yaml');
+    const manifests = objectsOfTree(Object.fromEntries(Object.entries(folder).filter(([file]) => !isCheck(file))));
     const rendered = kustomize(path.join(DIST, env));
     expect(rendered).toHaveLength(manifests.length);
     expect(byIdentity(rendered)).toEqual(byIdentity(manifests));
+    // `kubectl apply -k` would start the check before the members are ready, and fail on the next
+    // apply (a Job's pod template is immutable): Argo CD alone reads that file, as a PostSync hook.
+    const hooks = objectsOfTree(Object.fromEntries(Object.entries(folder).filter(([file]) => isCheck(file))));
+    expect(hooks.map((o) => o.kind)).toEqual(['Job']);
+    expect(rendered.filter((o) => o.kind === 'Job')).toEqual([]);
   });
 
   test('an overlay elsewhere in the repository can patch an environment: the patch lands and everything else stays', () => {

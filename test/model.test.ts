@@ -176,8 +176,8 @@ describe('names', () => {
   test('every object name is derived from the ensemble name', () => {
     const synth = synthEnsemble({ name: 'coord' });
     expect(synth.objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
-      'ConfigMap/coord-config', 'ConfigMap/coord-dashboard', 'ConfigMap/coord-logging', 'ConfigMap/coord-scripts', 'ConfigMap/coord-supervisord',
-      'NetworkPolicy/coord', 'PodDisruptionBudget/coord', 'PrometheusRule/coord', 'Service/coord', 'Service/coord-headless', 'Service/coord-metrics',
+      'ConfigMap/coord-config', 'ConfigMap/coord-dashboard', 'ConfigMap/coord-logging', 'ConfigMap/coord-post-deploy-check', 'ConfigMap/coord-scripts',
+      'ConfigMap/coord-supervisord', 'Job/coord-post-deploy-check', 'NetworkPolicy/coord', 'PodDisruptionBudget/coord', 'PrometheusRule/coord', 'Service/coord', 'Service/coord-headless', 'Service/coord-metrics',
       'ServiceAccount/coord', 'ServiceMonitor/coord', 'StatefulSet/coord',
     ]);
     expect(synth.objects.every((o) => o.metadata.namespace === 'zk')).toBe(true);

@@ -154,6 +154,23 @@ describe('write-sasl-config.sh against a Secret volume laid out like the kubelet
     expect(fs.readFileSync(copy, 'utf8')).toBe(`-XX:+UseG1GC\n-Dzookeeper.DigestAuthenticationProvider.superDigest=${SUPER}\n`);
   });
 
+  test('a client login for zk-cli.sh holds one client user\'s password exactly, only its owner can read it, and no other user gets one', () => {
+    secret(PASSWORDS);
+    const client = (user: string) => spawnSync('bash', [SCRIPT, 'client', user], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, ZK_SASL_SOURCE_DIR: path.join(dir, 'secret'), ZK_SASL_DIR: path.join(dir, 'run'), ZK_SASL_CLIENT_USERS: 'app kafka' },
+    });
+    const result = client('kafka');
+    expect(result.status).toBe(0);
+    const file = result.stdout.trim();
+    expect(file).toBe(path.join(dir, 'run', 'client-kafka.jaas.conf'));
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(parseJaas(file, ['Client'])).toEqual({ Client: { username: 'kafka', password: PASSWORDS['client-kafka'] } });
+    const refused = client('quorum');
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/quorum is not a client user of this ensemble \(app kafka\)/);
+  });
+
   test.each([
     ['a password with a trailing newline', { ...PASSWORDS, 'client-app': 'secret\n' }, {}, /client-app contains a line break/],
     ['an empty password', { ...PASSWORDS, 'quorum-password': '' }, {}, /quorum-password is empty/],
@@ -169,7 +186,7 @@ describe('write-sasl-config.sh against a Secret volume laid out like the kubelet
 });
 
 /** The JAAS file as Java's own parser (the JDK's ConfigFile) reads it: section -> option -> value. */
-function parseJaas(file: string): Record<string, Record<string, string>> {
+function parseJaas(file: string, sections = ['Server', 'QuorumServer', 'QuorumLearner']): Record<string, Record<string, string>> {
   const source = path.join(path.dirname(file), 'ReadJaas.java');
   fs.writeFileSync(source, `
 import javax.security.auth.login.*;
@@ -195,5 +212,5 @@ public class ReadJaas {
   }
 }
 `);
-  return JSON.parse(execFileSync('java', [source, file, 'Server', 'QuorumServer', 'QuorumLearner'], { encoding: 'utf8' }));
+  return JSON.parse(execFileSync('java', [source, file, ...sections], { encoding: 'utf8' }));
 }

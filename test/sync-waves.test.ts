@@ -26,8 +26,11 @@ describe('Argo CD sync waves', () => {
       prometheusMonitor: PrometheusMonitor.POD_MONITOR, txnLogStorageGiB: 5, annotations: { 'example.com/owner': 'sre' },
     }],
   ])('%s: every object has a wave, and each role comes strictly after the one it depends on', (_what, props) => {
-    // GIVEN the objects of a chart
-    const objects = synthChart(props).objects;
+    // GIVEN the objects of a chart; Argo CD runs hooks (the post-deploy check) after the sync's waves
+    const all = synthChart(props).objects;
+    const isHook = (o: KubeObject) => o.metadata.annotations?.['argocd.argoproj.io/hook'] !== undefined;
+    expect(all.filter(isHook).map((o) => `${o.kind}/${o.metadata.annotations['argocd.argoproj.io/hook']}`)).toEqual(['Job/PostSync']);
+    const objects = all.filter((o) => !isHook(o));
     // WHEN their waves are read by role
     const waves = new Map<string, Set<number>>();
     for (const o of objects) {

@@ -9,7 +9,7 @@ import { newApp, OwnedEntry, writeAtomically } from '../synth';
 import { addApplication } from './application';
 import { GitOpsSettings } from './gitops-settings';
 import { GENERATED_HEADER, renderKustomization } from './kustomization';
-import { writeManifests } from './manifest-files';
+import { postDeployCheckManifest, writeManifests } from './manifest-files';
 import { ARGOCD_FOLDER, checkEnvironmentNames, EnvironmentTarget, resolveApplications } from './resolve-delivery';
 
 /**
@@ -37,7 +37,7 @@ export function synthesizeEnvironments(environments: readonly Environment[], git
     for (const { folder, target, objects } of built) {
       fs.mkdirSync(folder, { recursive: true });
       const manifests = writeManifests(folder, target.ensemble, objects);
-      fs.writeFileSync(path.join(folder, 'kustomization.yaml'), renderKustomization(manifests));
+      fs.writeFileSync(path.join(folder, 'kustomization.yaml'), renderKustomization(manifests.filter((file) => file !== postDeployCheckManifest(target.ensemble))));
     }
     if (applications.length > 0) {
       const argocd = newApp(path.join(scratch, ARGOCD_FOLDER));

@@ -75,11 +75,37 @@ export interface TrafficPort {
 
 /** One kind of traffic the NetworkPolicy lets through; anything no rule names is dropped. */
 export interface TrafficRule {
-  /** What the traffic is for: clients, the members among themselves, scrapes, name lookups, the backup. */
-  readonly purpose: 'clients' | 'members' | 'metrics' | 'dns' | 'backup';
+  /** What the traffic is for: clients, the members among themselves, scrapes, name lookups, the backup, the post-deploy check. */
+  readonly purpose: 'clients' | 'members' | 'metrics' | 'dns' | 'backup' | 'post-deploy-check';
   /** Sources (ingress) or destinations (egress); undefined admits any address, in the cluster or outside it. */
   readonly peers?: readonly k8s.NetworkPolicyPeer[];
   readonly ports: readonly TrafficPort[];
+}
+
+/**
+ * The post-deploy check: a Job (an Argo CD PostSync hook) whose pod runs PostDeployCheck.java from
+ * a ConfigMap with the server image's JVM and classpath, as a client of the ensemble.
+ */
+export interface PostDeployCheckModel {
+  readonly job: string;
+  /** Holds the Java source and the logging config of the check's JVM. */
+  readonly configMap: string;
+  readonly container: string;
+  /** The check pod's own labels, by which the NetworkPolicy admits it; no member carries them. */
+  readonly selector: Readonly<Record<string, string>>;
+  /** On the Job, the ConfigMap and the pod: the common labels with the check's selector and component. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** The most one step may take, its retries included. */
+  readonly stepSeconds: number;
+  /** The Job's activeDeadlineSeconds. */
+  readonly deadlineSeconds: number;
+  /** The znode under which each run creates (and removes) its own. */
+  readonly znodeRoot: string;
+  readonly heapMiB: number;
+  /** Where the ConfigMap is mounted in the check's pod. */
+  readonly sourceDir: string;
+  /** The client user the check logs in as, with client SASL. */
+  readonly saslUser?: string;
 }
 
 /**
@@ -349,6 +375,9 @@ export interface EnsembleModel {
     /** Traffic out of the members. */
     readonly egress: readonly TrafficRule[];
   };
+
+  /** The post-deploy check, or undefined when postDeployCheck is off. */
+  readonly postDeployCheck?: PostDeployCheckModel;
 
   /** The scheduled backup and the restore Job, or undefined when backup is off. */
   readonly backup?: BackupModel;

@@ -24,6 +24,8 @@ export interface NetworkPolicyInputs {
   readonly clientPorts: EnsembleModel['clientPorts'];
   /** The quorum and election ports; none for a single server. */
   readonly memberPorts: EnsembleModel['memberPorts'];
+  /** The post-deploy check's pod labels, when the check is on. */
+  readonly checkPods?: Labels;
   /** The backup and restore pods' labels, when backup is on: they reach the plaintext client port. */
   readonly backupPods?: Labels;
 }
@@ -60,6 +62,11 @@ export function readNetworkPolicy(s: SettingsReader, inputs: NetworkPolicyInputs
       { purpose: 'clients', peers: clients, ports: tcp(...inputs.clientPorts) },
       ...members,
       { purpose: 'metrics', peers: [scrapers], ports: tcp(ports.metrics) },
+      // The check's pod by its own labels, whatever clientAccess admits: it dials every member's
+      // client port and reads the leader's synced_followers on the metrics port.
+      ...(inputs.checkPods === undefined ? [] : [{
+        purpose: 'post-deploy-check' as const, peers: [{ podSelector: byLabels(inputs.checkPods) }], ports: tcp(...inputs.clientPorts, ports.metrics),
+      }]),
       // Its own rule, so narrowing clientAccess or clientPodLabels never cuts the backup off.
       ...(inputs.backupPods ? [{ purpose: 'backup' as const, peers: [{ podSelector: byLabels(inputs.backupPods) }], ports: tcp(ports.client) }] : []),
     ],

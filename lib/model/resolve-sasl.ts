@@ -11,6 +11,11 @@ const PATHS = {
  */
 const USER_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 const USER_NAME_MESSAGE = 'must be a user name: a letter, then up to 63 letters, digits, \'-\' and \'_\'';
+/** The file a client user's password is mounted as, in the members' pods and in a tool's. */
+export function clientPasswordFile(user: string): string {
+  return `client-${user}`;
+}
+
 const SASL_ONLY = ['saslSecretName', 'saslQuorumUser', 'saslQuorumPasswordKey', 'saslClientUsers', 'saslSuperDigestKey'];
 
 /**
@@ -56,7 +61,7 @@ export function resolveSasl(s: SettingsReader, replicas: number): SaslModel | un
   // Each key gets a fixed file name in the volume: the script reads files, not key names.
   const items = [
     ...(quorum ? [{ key: quorumPasswordKey, path: 'quorum-password' }] : []),
-    ...users.map((user) => ({ key: clientUsers[user], path: `client-${user}` })),
+    ...users.map((user) => ({ key: clientUsers[user], path: clientPasswordFile(user) })),
     ...(client && superDigestKey !== undefined ? [{ key: superDigestKey, path: 'super-digest' }] : []),
   ];
   return {

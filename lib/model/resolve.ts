@@ -9,6 +9,7 @@ import { readLabels } from './resolve-labels';
 import { readBackup } from './resolve-backup';
 import { readMonitoring } from './resolve-monitoring';
 import { readNetworkPolicy } from './resolve-network-policy';
+import { readPostDeployCheck } from './resolve-post-deploy-check';
 import { resolveSasl } from './resolve-sasl';
 import { readTlsSettings, resolveTls } from './resolve-tls';
 import { readAdditionalConfig } from './resolve-additional-config';
@@ -166,7 +167,8 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
   const backup = readBackup(s, {
     name, clientServiceFqdn: `${name}.${namespace}.svc.${clusterDomain}`, clientPort: ports.client.port, clientTls: tlsSettings.client, clientSasl: sasl?.client ?? false,
   });
-  const networkPolicy = readNetworkPolicy(s, { namespace, anyMember: labels.anyMember, ports, clientPorts, memberPorts, backupPods: backup?.labels });
+  const postDeployCheck = readPostDeployCheck(s, name, labels.common, sasl);
+  const networkPolicy = readNetworkPolicy(s, { namespace, anyMember: labels.anyMember, ports, clientPorts, memberPorts, backupPods: backup?.labels, checkPods: postDeployCheck?.selector });
 
   if (s.issues.length > 0) throw new ZooKeeperSettingsError(name, s.issues);
 
@@ -236,6 +238,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     podDisruptionBudget,
     ...monitoring,
     networkPolicy,
+    postDeployCheck,
     backup,
   };
 }

@@ -4,6 +4,7 @@ import { EnsembleModel } from '../model/ensemble-model';
 import { configChecksum } from '../render/checksum';
 import { renderJvmOptions } from '../render/jvm-options';
 import { renderJvmSecurity } from '../render/jvm-security';
+import { memberToolLoggingPath, renderToolLogging } from '../render/java-tool';
 import { renderLoggingConfig } from '../render/logging';
 import { loadScripts } from '../render/scripts';
 import { renderSupervisordConf } from '../render/supervisord-conf';
@@ -27,7 +28,11 @@ export function renderConfigFiles(model: EnsembleModel): ConfigFiles {
       [fileName(model.paths.jvmOptions)]: renderJvmOptions(model),
       [fileName(model.paths.jvmSecurity)]: renderJvmSecurity(model),
     },
-    logging: { [fileName(model.paths.loggingConfig)]: renderLoggingConfig(model) },
+    logging: {
+      [fileName(model.paths.loggingConfig)]: renderLoggingConfig(model),
+      // For zk-cli.sh: a client JVM in the member that prints only its own session, not the library's INFO lines.
+      [fileName(memberToolLoggingPath(model))]: renderToolLogging(model.image.logging).content,
+    },
     supervisord: { [fileName(model.paths.supervisordConf)]: renderSupervisordConf(model) },
     scripts: loadScripts({ exporter: model.monitoring.exporter === 'mntr-exporter', tls: model.tls !== undefined, sasl: model.sasl !== undefined }),
   };

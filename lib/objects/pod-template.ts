@@ -1,5 +1,6 @@
 import { k8s } from '../k8s';
 import { EnsembleModel, MemberGroup, ProbeTiming } from '../model/ensemble-model';
+import { memberToolLoggingPath, toolLoggingOption } from '../render/java-tool';
 import { AntiAffinity } from '../settings';
 import { selectGroup } from './metadata';
 
@@ -132,6 +133,8 @@ function mainContainer(model: EnsembleModel, group: MemberGroup): k8s.Container 
       { name: 'ZK_JVM_OPTIONS', value: paths.jvmOptions },
       { name: 'ZK_ZOO_CFG', value: group.zooCfgPath },
       { name: 'ZK_CLIENT_PORT', value: String(ports.client.port) },
+      // zk-cli.sh's JVM logs only warnings, from the logging ConfigMap.
+      { name: 'ZK_TOOL_LOGGING_OPTION', value: toolLoggingOption(model.image.logging, memberToolLoggingPath(model)) },
       ...tlsEnv(model),
       ...saslEnv(model),
     ],

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 /** The pod's shell scripts, by file name, as they go into the scripts ConfigMap. */
-export const SCRIPT_FILES = ['init-data.sh', 'start-zookeeper.sh', 'probe.sh', 'supervisor-watchdog.sh'] as const;
+export const SCRIPT_FILES = ['init-data.sh', 'start-zookeeper.sh', 'probe.sh', 'supervisor-watchdog.sh', 'zk-cli.sh'] as const;
 export type ScriptFile = (typeof SCRIPT_FILES)[number];
 /** The metrics exporter, shipped only to images without the native Prometheus provider. */
 export const EXPORTER_SCRIPT = 'zookeeper-exporter.py';
@@ -35,7 +35,7 @@ export function loadScripts(options: { readonly exporter: boolean; readonly tls?
  * ships, while this file runs from lib/render (sources, under jest or tsx) or build/lib/render
  * (compiled, in this project or installed in another).
  */
-function packageRoot(): string {
+export function packageRoot(): string {
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
     if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
     if (path.dirname(dir) === dir) throw new Error(`no package.json above ${__dirname}: the package is incomplete`);

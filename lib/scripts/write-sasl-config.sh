@@ -4,6 +4,9 @@
 #                                         the JAAS file (and the super digest's JVM option), then
 #                                         execs COMMAND (start-zookeeper.sh)
 #   write-sasl-config.sh once             writes them and exits (for tests)
+#   write-sasl-config.sh client USER      writes a client JAAS file (a `Client` section logging in
+#                                         as USER, one of ZK_SASL_CLIENT_USERS) for zk-cli.sh, and
+#                                         prints its path
 #
 # Run before every start of the JVM, so a (re)started server logs in with the Secret's current
 # passwords. The files go to an in-memory volume with mode 0600: passwords never reach a disk, a
@@ -84,7 +87,22 @@ write_config() {
   echo "write-sasl-config: JAAS configuration written${ZK_SASL_CLIENT_USERS:+ (client users: $ZK_SASL_CLIENT_USERS)}${ZK_SASL_QUORUM_USER:+ (quorum user: $ZK_SASL_QUORUM_USER)}${ZK_SASL_SUPER_DIGEST:+ (with a super user)}"
 }
 
+# A client's login, for a shell in the member (zk-cli.sh): the same Secret file, the same quoting.
+write_client_config() {
+  local user=$1 file
+  [[ " ${ZK_SASL_CLIENT_USERS:-} " == *" $user "* ]] || fail "$user is not a client user of this ensemble (${ZK_SASL_CLIENT_USERS:-none})"
+  quote_secret "client-$user"
+  file="$ZK_SASL_DIR/client-$user.jaas.conf"
+  printf 'Client {\n  org.apache.zookeeper.server.auth.DigestLoginModule required\n  username="%s"\n  password=%s;\n};\n' "$user" "$QUOTED" >"$file.$$"
+  mv -f "$file.$$" "$file"
+  printf '%s\n' "$file"
+}
+
 case ${1:-} in
+  client)
+    (($# == 2)) || fail "client needs a user name"
+    write_client_config "$2"
+    ;;
   once)
     write_config
     ;;
@@ -95,7 +113,7 @@ case ${1:-} in
     exec "$@"
     ;;
   *)
-    echo "usage: write-sasl-config.sh once|exec COMMAND..." >&2
+    echo "usage: write-sasl-config.sh once|exec COMMAND...|client USER" >&2
     exit 2
     ;;
 esac

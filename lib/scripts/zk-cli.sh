@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# ZooKeeper's command line client (zkCli) inside a member, as the README's walkthrough runs it:
+#   kubectl -n NS exec -it POD -c zookeeper -- bash /scripts/zk-cli.sh [COMMAND ARGS...]
+# Without a command it is an interactive session; with one it runs that command and exits.
+#
+# It connects to the member's own client port the way the ensemble's clients must: over TLS when
+# zoo.cfg has a TLS client port (with the member's stores and the password from its file, the same
+# zoo.cfg entries the server reads), and with client SASL as a client user (ZK_CLI_USER, by default
+# the first of ZK_SASL_CLIENT_USERS), whose JAAS file write-sasl-config.sh writes into the pod's
+# in-memory SASL directory. The release's zkCli.sh is not used: not every image ships bin/ (the
+# jars are enough), and its JVM would take a quarter of the container's memory next to the server.
+# Hostname verification is off for this loopback connection only: the certificate names the pod's
+# DNS names, not 127.0.0.1, and nothing stands between a process and its own pod's loopback.
+#
+# Environment (set by the pod spec): ZK_JAVA, ZK_CLASSPATH, ZK_ZOO_CFG, ZK_CLIENT_PORT,
+# ZK_TOOL_LOGGING_OPTION (the JVM option naming a warnings-only logging config), and with client
+# SASL ZK_SASL_CLIENT_USERS, ZK_SASL_SOURCE_DIR and ZK_SASL_DIR; ZK_CLI_USER (optional) picks the user.
+set -euo pipefail
+
+# A zoo.cfg value, or nothing (keys are literal; zoo.cfg has no continuation lines).
+cfg() {
+  local key=$1 line
+  while IFS= read -r line; do
+    [[ $line == "$key="* ]] && { printf '%s' "${line#*=}"; return; }
+  done <"$ZK_ZOO_CFG"
+  return 0
+}
+
+options=(-XX:-UsePerfData -XX:+UseSerialGC -Xmx64m "$ZK_TOOL_LOGGING_OPTION")
+server=127.0.0.1:$ZK_CLIENT_PORT
+secure_port=$(cfg secureClientPort)
+if [[ -n $secure_port ]]; then
+  server=127.0.0.1:$secure_port
+  options+=(-Dzookeeper.client.secure=true -Dzookeeper.clientCnxnSocket=org.apache.zookeeper.ClientCnxnSocketNetty
+    -Dzookeeper.ssl.hostnameVerification=false)
+  for key in ssl.keyStore.location ssl.keyStore.passwordPath ssl.keyStore.type ssl.trustStore.location ssl.trustStore.passwordPath ssl.trustStore.type; do
+    value=$(cfg "$key")
+    [[ -z $value ]] || options+=("-Dzookeeper.$key=$value")
+  done
+fi
+if [[ -n ${ZK_SASL_CLIENT_USERS:-} ]]; then
+  read -r -a users <<<"$ZK_SASL_CLIENT_USERS"
+  jaas=$(bash "$(dirname "$0")/write-sasl-config.sh" client "${ZK_CLI_USER:-${users[0]}}")
+  options+=("-Djava.security.auth.login.config=$jaas")
+fi
+exec "$ZK_JAVA" "${options[@]}" -cp "$ZK_CLASSPATH" org.apache.zookeeper.ZooKeeperMain -server "$server" "$@"
