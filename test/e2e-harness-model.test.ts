@@ -12,6 +12,7 @@ import { Ensemble, synthesizeToYaml } from '../e2e/ensemble';
 import { find, Manifest } from '../e2e/expand';
 import { choosePrimary, otherEnvironments, prodEnvironment, shapeOf } from '../e2e/flavours';
 import { partitionRules } from '../e2e/network-partition';
+import { manifestTiming, notReadyBoundMs, writeGapBoundMs } from '../e2e/scenario-partitions';
 import { monitoringUnderTest, usedMetricNames } from '../e2e/scrape';
 import { FIXTURE_ENVIRONMENTS_DIR } from './support/default-app';
 
@@ -157,5 +158,21 @@ describe('which of the app\'s environments the core scenarios play', () => {
   test('count voters and observers as the library resolves the settings', () => {
     expect(shapeOf({ mode: DeploymentMode.STANDALONE })).toEqual({ voters: 1, observers: 0, standalone: true });
     expect(shapeOf({ mode: DeploymentMode.CLUSTER, replicas: 5, observers: 2 })).toEqual({ voters: 5, observers: 2, standalone: false });
+  });
+});
+
+describe('the bounds scenario 20 holds a partition to', () => {
+  test('come from the played manifest: 12 s write gap (32 s one-way) and 14 s to NotReady with the defaults', () => {
+    const timing = manifestTiming(synthesizeToYaml(prod.settings));
+    expect(timing).toEqual({ tickTime: 2000, initLimit: 10, syncLimit: 2, readinessPeriodMs: 2000, readinessFailureThreshold: 2 });
+    expect(writeGapBoundMs(timing, 'both')).toBe(12_000);
+    expect(writeGapBoundMs(timing, 'inbound')).toBe(32_000);
+    expect(notReadyBoundMs(timing)).toBe(14_000);
+  });
+
+  test('follow an environment that keeps the old margin, so its own scenario 20 still holds', () => {
+    const timing = manifestTiming(synthesizeToYaml({ ...prod.settings, syncLimit: 5, tickTime: 3000 }));
+    expect(notReadyBoundMs(timing)).toBe(6 * 3000 + 3 * 2000 + 2000);
+    expect(writeGapBoundMs(timing, 'both')).toBe(6 * 3000 + 6000);
   });
 });
