@@ -39,8 +39,9 @@ export function checkTopology(objects: Manifest[]): { voters: string[]; quorum: 
 }
 
 /** Starts the check's pod; `finished` resolves once it exited (or its deadline passed, as the Job's would). */
-export async function startCheck(cluster: PodmanCluster, ensemble: Ensemble): Promise<{ finished: Promise<CheckRun>; log: () => Promise<string> }> {
+export async function startCheck(cluster: PodmanCluster, ensemble: Ensemble, extraEnv: Record<string, string> = {}): Promise<{ finished: Promise<CheckRun>; log: () => Promise<string> }> {
   const pod = checkPod(ensemble.objects);
+  pod.pod.spec.containers[0].env.push(...Object.entries(extraEnv).map(([name, value]) => ({ name, value })));
   const container = cluster.containerName(pod.name, pod.container);
   await cluster.deletePod(pod.name).catch(() => undefined);
   const start = Date.now();
@@ -60,8 +61,8 @@ export async function startCheck(cluster: PodmanCluster, ensemble: Ensemble): Pr
 }
 
 /** Runs the check to its end. */
-export async function runCheck(cluster: PodmanCluster, ensemble: Ensemble): Promise<CheckRun> {
-  return (await startCheck(cluster, ensemble)).finished;
+export async function runCheck(cluster: PodmanCluster, ensemble: Ensemble, extraEnv: Record<string, string> = {}): Promise<CheckRun> {
+  return (await startCheck(cluster, ensemble, extraEnv)).finished;
 }
 
 /** The steps every run must pass (the SASL one only where clients authenticate). */

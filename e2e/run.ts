@@ -14,7 +14,7 @@ import { PARTITION_CASES, partitionCase } from './scenario-partitions';
 import { arbitraryUid } from './scenario-arbitrary-uid';
 import { BackupDrill } from './scenario-backup';
 import { adminServerLoopbackOnly, loggingQuietUnderProbes, metricNamesLive } from './scenario-observability';
-import { checkFailsWithoutQuorum, checkPasses, checkPassesOn, checkPassesWithMemberDown, checkSurvivesLeaderKill } from './scenario-post-deploy-check';
+import { checkCleansUpAfterFailure, checkFailsWithoutQuorum, checkPasses, checkPassesOn, checkPassesWithMemberDown, checkSurvivesLeaderKill } from './scenario-post-deploy-check';
 import { saslEndToEnd } from './scenario-sasl';
 import { zkCliWalkthrough } from './zkcli-walkthrough';
 import { tlsEndToEnd } from './scenario-tls';
@@ -151,6 +151,7 @@ async function defaultProfile(bed: Bed): Promise<void> {
     await run('21.2 post-deploy check passes with one member down', () => checkPassesWithMemberDown(ctx));
     await run('21.3 post-deploy check fails clearly without a quorum', () => checkFailsWithoutQuorum(ctx));
     await run('21.4 post-deploy check passes with the leader killed mid-run', () => checkSurvivesLeaderKill(ctx));
+    await run('21.11 post-deploy check removes its znodes after a failed step', () => checkCleansUpAfterFailure(ctx));
     await run('21.7 README\'s zkCli walkthrough, as written', () => zkCliWalkthrough(cluster, ensemble));
     await run('4. leader SIGKILL under writes', () => s.leaderFailover(ctx, FAILOVER_RUNS));
     await run('5. killed member rejoins the quorum', () => s.rejoinFigures(ctx.figures.failovers));

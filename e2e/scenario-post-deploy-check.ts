@@ -61,6 +61,21 @@ export async function checkFailsWithoutQuorum(ctx: Context): Promise<string> {
   }
 }
 
+/**
+ * 21.11: a run that fails part-way (stopped on purpose after its leader-election step, with its
+ * run's znodes in place) still removes every znode it created, and exits 1 naming the step.
+ */
+export async function checkCleansUpAfterFailure(ctx: Context): Promise<string> {
+  const run = await runCheck(ctx.cluster, ctx.ensemble, { ZK_CHECK_FAIL_AFTER: 'leader-election' });
+  const cleanup = lineOf(run, 'PASS cleanup');
+  expect(run.code === 1 && /FAILED at step 'injected'/.test(run.log), `expected exit 1 at the injected step, got ${run.code}:\n${run.log}`);
+  expect(run.steps.includes('PASS leader-election') && !run.steps.some((step) => step.endsWith('service-discovery')), `the run did not stop after leader-election: ${run.steps.join(', ')}`);
+  const removed = Number(/removed (\d+) znodes/.exec(cleanup)?.[1] ?? 0);
+  expect(removed > 0, `the cleanup line names no znode removed: ${cleanup || run.log}`);
+  expect(!await ctx.client.exists(ctx.ensemble.hosts(), CHECK_ROOT), `the failed run left ${CHECK_ROOT} behind`);
+  return `exit 1 after ${run.steps.filter((step) => step.startsWith('PASS')).length} passed steps; ${cleanup.slice('post-deploy-check: PASS '.length)}; ${CHECK_ROOT} gone`;
+}
+
 /** 21.4: the leader's JVM is killed while the check runs its znode steps; the check still passes. */
 export async function checkSurvivesLeaderKill(ctx: Context): Promise<string> {
   const leader = await ctx.ensemble.leader();

@@ -15,6 +15,8 @@
 //   ZK_CHECK_STEP_SECONDS  the most one step may take, retries included
 //   ZK_CHECK_ROOT          the znode under which each run creates its own
 //   ZK_CHECK_SASL_USER, ZK_CHECK_SASL_PASSWORD_FILE  with client SASL: who the check logs in as
+//   ZK_CHECK_FAIL_AFTER    not in the pod spec: the e2e suite stops a run after this step, to
+//                          prove the cleanup of a failed run (scenario 21.11)
 // Client TLS comes from the zookeeper.* system properties on the command line, as for any client.
 import java.io.IOException;
 import java.net.URI;
@@ -90,6 +92,8 @@ public class PostDeployCheck {
     final String saslUser;
     final Path saslLoginFile;
     final boolean tls = Boolean.getBoolean("zookeeper.client.secure");
+    /** Never set by the Job: the end-to-end suite sets it to prove cleanup after a failed step. */
+    final String failAfter;
 
     Env(Map<String, String> e) {
       service = required(e, "ZK_CHECK_SERVICE");
@@ -102,6 +106,7 @@ public class PostDeployCheck {
       root = required(e, "ZK_CHECK_ROOT");
       saslUser = e.get("ZK_CHECK_SASL_USER");
       saslLoginFile = saslUser == null ? null : Path.of(required(e, "ZK_CHECK_SASL_PASSWORD_FILE"));
+      failAfter = e.get("ZK_CHECK_FAIL_AFTER");
     }
 
     static String required(Map<String, String> e, String key) {
@@ -154,6 +159,11 @@ public class PostDeployCheck {
       for (Map.Entry<String, Step> step : steps.entrySet()) {
         if (!runStep(step.getKey(), step.getValue())) {
           failed = step.getKey();
+          break;
+        }
+        if (step.getKey().equals(env.failAfter)) {
+          System.out.printf("post-deploy-check: FAIL injected: stopped after step '%s' as ZK_CHECK_FAIL_AFTER asks%n", step.getKey());
+          failed = "injected";
           break;
         }
       }
