@@ -304,7 +304,7 @@ public class PostDeployCheck {
       close(member);
     }
     retry("delete " + path, () -> { main.delete(path, 1); return null; });
-    if (main.exists(path, false) != null) throw new CheckFailure(path + " still exists after delete");
+    if (retry("exists " + path, () -> main.exists(path, false)) != null) throw new CheckFailure(path + " still exists after delete");
     return "created, read, updated (version 1) and deleted " + path + " through " + env.service
         + "; every serving member (" + serving.size() + ") read the update after a sync";
   }
@@ -314,11 +314,11 @@ public class PostDeployCheck {
     String path = runPath + "/ephemeral";
     create(owner, path, "owned", CreateMode.EPHEMERAL);
     Events events = new Events();
-    Stat stat = main.exists(path, events);
+    Stat stat = retry("exists " + path, () -> main.exists(path, events));
     if (stat == null || stat.getEphemeralOwner() != owner.getSessionId()) throw new CheckFailure(path + " is not owned by the session that created it");
     close(owner);
     events.await(Watcher.Event.EventType.NodeDeleted, path, env.stepMillis);
-    if (main.exists(path, false) != null) throw new CheckFailure(path + " outlived its session");
+    if (retry("exists " + path, () -> main.exists(path, false)) != null) throw new CheckFailure(path + " outlived its session");
     return path + " vanished when its session closed (the watch saw NodeDeleted)";
   }
 
@@ -338,7 +338,7 @@ public class PostDeployCheck {
     String path = runPath + "/watched";
     create(path, "before", CreateMode.PERSISTENT);
     Events events = new Events();
-    main.getData(path, events, null);
+    retry("getData " + path, () -> main.getData(path, events, null));
     ZooKeeper writer = connect(env.service);
     retry("setData " + path, () -> writer.setData(path, bytes("after"), -1));
     events.await(Watcher.Event.EventType.NodeDataChanged, path, env.stepMillis);
@@ -367,7 +367,7 @@ public class PostDeployCheck {
     if (!leader.equals(nodes.get(0))) throw new CheckFailure("the lowest sequence is " + leader + ", not the first contender's " + nodes.get(0));
     // The runner-up watches its predecessor only (no herd effect).
     Events runnerUp = new Events();
-    if (contenders.get(1).exists(nodes.get(0), runnerUp) == null) throw new CheckFailure(nodes.get(0) + " is gone before its session closed");
+    if (retry("exists " + nodes.get(0), () -> contenders.get(1).exists(nodes.get(0), runnerUp)) == null) throw new CheckFailure(nodes.get(0) + " is gone before its session closed");
     close(contenders.get(0));
     runnerUp.await(Watcher.Event.EventType.NodeDeleted, nodes.get(0), env.stepMillis);
     List<String> after = sortedChildren(parent);
@@ -404,7 +404,7 @@ public class PostDeployCheck {
     long deadline = System.currentTimeMillis() + env.stepMillis;
     while (true) {
       Events events = new Events();
-      List<String> children = new ArrayList<>(zk.getChildren(parent, events));
+      List<String> children = new ArrayList<>(retry("getChildren " + parent, () -> zk.getChildren(parent, events)));
       Collections.sort(children);
       if (children.equals(wanted)) return children;
       long left = deadline - System.currentTimeMillis();
@@ -444,19 +444,20 @@ public class PostDeployCheck {
     // A fresh session when the check's own one was lost (an expired session cannot delete).
     if (!main.getState().isAlive()) main = connect(env.service);
     int removed = 0;
-    if (main.exists(runPath, false) != null) {
-      List<String> tree = ZKUtil.listSubTreeBFS(main, runPath);
+    if (retry("exists " + runPath, () -> main.exists(runPath, false)) != null) {
+      List<String> tree = retry("list " + runPath, () -> ZKUtil.listSubTreeBFS(main, runPath));
       removed = tree.size();
-      ZKUtil.deleteRecursive(main, runPath);
+      // A retry after a lost connection finds part of the tree gone already: it deletes the rest.
+      retry("delete " + runPath, () -> { if (main.exists(runPath, false) != null) ZKUtil.deleteRecursive(main, runPath); return null; });
     }
     String root = "";
     try {
-      main.delete(env.root, -1);
+      retry("delete " + env.root, () -> { main.delete(env.root, -1); return null; });
       root = " and " + env.root;
     } catch (KeeperException.NotEmptyException | KeeperException.NoNodeException e) {
       root = " (" + env.root + " kept: " + (e instanceof KeeperException.NotEmptyException ? "another run's znodes are in it)" : "already gone)");
     }
-    if (main.exists(runPath, false) != null) throw new CheckFailure(runPath + " still exists");
+    if (retry("exists " + runPath, () -> main.exists(runPath, false)) != null) throw new CheckFailure(runPath + " still exists");
     close(main);
     return "removed " + removed + " znodes under " + runPath + root;
   }
