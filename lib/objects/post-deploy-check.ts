@@ -5,6 +5,7 @@ import { clientPasswordFile } from '../model/resolve-sasl';
 import { javaToolCommand, loadJavaSource, renderToolLogging, toolClientPort } from '../render/java-tool';
 import { clientSecurityVolumes } from './java-tool';
 import { objectMeta } from './metadata';
+import { containerSecurityContext } from './pod-template';
 
 /** The check's source file in lib/java and in its ConfigMap. */
 export const POST_DEPLOY_CHECK_SOURCE = 'PostDeployCheck.java';
@@ -66,13 +67,7 @@ function checkPodSpec(model: EnsembleModel, check: PostDeployCheckModel): k8s.Po
         requests: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('256Mi') },
         limits: { memory: k8s.Quantity.fromString('256Mi') },
       },
-      securityContext: {
-        allowPrivilegeEscalation: false,
-        readOnlyRootFilesystem: true,
-        runAsNonRoot: true,
-        capabilities: { drop: ['ALL'] },
-        seccompProfile: { type: 'RuntimeDefault' },
-      },
+      securityContext: containerSecurityContext(),
       // The pod's status then carries the log's end, where the failed step is named.
       terminationMessagePolicy: 'FallbackToLogsOnError',
       volumeMounts: [
