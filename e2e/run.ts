@@ -18,6 +18,7 @@ import { checkCleansUpAfterFailure, checkFailsWithoutQuorum, checkPasses, checkP
 import { saslEndToEnd } from './scenario-sasl';
 import { zkCliWalkthrough } from './zkcli-walkthrough';
 import { tlsEndToEnd } from './scenario-tls';
+import { UpgradeDrill } from './scenario-upgrade';
 import * as s from './scenarios';
 import { monitoringUnderTest, ScrapedEnsemble } from './scrape';
 
@@ -94,6 +95,7 @@ async function main(): Promise<number> {
       }));
     await otherFlavour({ cluster, client, workdir, run, figures: figures[1] }, '18', FLAVOURS.zookeeper39, 'zk39', 'native');
     await otherFlavour({ cluster, client, workdir, run, figures: figures[2] }, '19', FLAVOURS.debian, 'zkdeb', 'exporter');
+    await upgradeAndDowngrade({ cluster, client, workdir, run, figures: figures[0] });
     for (const [i, flavour] of [FLAVOURS.default, FLAVOURS.zookeeper39, FLAVOURS.debian].entries()) {
       figures[i].imageBytes = await imageBytes(flavour.profile.props.image);
     }
@@ -187,6 +189,20 @@ async function backupAndRestore(bed: Bed): Promise<void> {
     if (!await run('22.3 restore drill: volumes destroyed, the restore Job brings back exactly the backup point', () => drill.restoreDrill())) return;
     await run('22.4 retention: a backup with backupRetention 1 leaves itself alone on the claim', () => drill.retention());
     await run('22.5 backup under writes: every write acknowledged before it started is in it', () => drill.underWrites());
+  } finally {
+    await drill.destroy();
+  }
+}
+
+/** Scenario 25: the image profile changed 3.8.4 -> 3.9.4 and back, each rolled under writes. */
+async function upgradeAndDowngrade(bed: Bed): Promise<void> {
+  const { cluster, client, run } = bed;
+  if (!wanted('25')) return;
+  const drill = new UpgradeDrill(cluster, client);
+  console.log(`e2e: the upgrade scenarios play ${drill.label}`);
+  try {
+    if (!await run('25.1 upgrade 3.8.4 -> 3.9.4 by the image profile, rolled under writes', () => drill.upgrade())) return;
+    await run('25.2 downgrade 3.9.4 -> 3.8.4, rolled back the same way', () => drill.downgrade());
   } finally {
     await drill.destroy();
   }
