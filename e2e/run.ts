@@ -19,6 +19,7 @@ import { saslEndToEnd } from './scenario-sasl';
 import { zkCliWalkthrough } from './zkcli-walkthrough';
 import { tlsEndToEnd } from './scenario-tls';
 import { UpgradeDrill } from './scenario-upgrade';
+import { QuorumTlsSteps } from './scenario-quorum-tls-steps';
 import * as s from './scenarios';
 import { monitoringUnderTest, ScrapedEnsemble } from './scrape';
 
@@ -96,6 +97,7 @@ async function main(): Promise<number> {
     await otherFlavour({ cluster, client, workdir, run, figures: figures[1] }, '18', FLAVOURS.zookeeper39, 'zk39', 'native');
     await otherFlavour({ cluster, client, workdir, run, figures: figures[2] }, '19', FLAVOURS.debian, 'zkdeb', 'exporter');
     await upgradeAndDowngrade({ cluster, client, workdir, run, figures: figures[0] });
+    await quorumTlsInSteps({ cluster, client, workdir, run, figures: figures[0] });
     for (const [i, flavour] of [FLAVOURS.default, FLAVOURS.zookeeper39, FLAVOURS.debian].entries()) {
       figures[i].imageBytes = await imageBytes(flavour.profile.props.image);
     }
@@ -205,6 +207,19 @@ async function upgradeAndDowngrade(bed: Bed): Promise<void> {
     await run('25.2 downgrade 3.9.4 -> 3.8.4, rolled back the same way', () => drill.downgrade());
   } finally {
     await drill.destroy();
+  }
+}
+
+/** Scenario 26: quorum TLS turned on in a running ensemble, one roll per step. */
+async function quorumTlsInSteps(bed: Bed): Promise<void> {
+  const { cluster, client, run } = bed;
+  if (!wanted('26')) return;
+  const steps = new QuorumTlsSteps(cluster, client, bed.workdir);
+  const names = ['', 'step 1: members accept TLS, still dial in plaintext', 'step 2: members dial over TLS, still accept plaintext', 'step 3: TLS only'];
+  try {
+    await steps.run((step, body) => run(`26.${step} quorum TLS turned on under writes, ${names[step]}`, body));
+  } finally {
+    await steps.destroy();
   }
 }
 
