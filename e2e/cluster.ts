@@ -186,9 +186,14 @@ export class PodmanCluster {
   private refreshReverseDns(): void {
     const lines = [...this.reverseDns.values()].map(({ ip, fqdn }) => `${ip}\t${fqdn}`);
     for (const { hostsPath } of this.reverseDns.values()) {
-      const own = fs.readFileSync(hostsPath, 'utf8').split(REVERSE_DNS_MARKER)[0];
-      // One write in place: the file is bind-mounted into the container, so it must stay the same inode.
-      fs.writeFileSync(hostsPath, `${own}${REVERSE_DNS_MARKER}${lines.join('\n')}\n`);
+      try {
+        const own = fs.readFileSync(hostsPath, 'utf8').split(REVERSE_DNS_MARKER)[0];
+        // One write in place: the file is bind-mounted into the container, so it must stay the same inode.
+        fs.writeFileSync(hostsPath, `${own}${REVERSE_DNS_MARKER}${lines.join('\n')}\n`);
+      } catch (error) {
+        // A pod being deleted at the same moment (Ensemble.delete removes them together) has no file any more.
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
     }
   }
 

@@ -1,6 +1,7 @@
 export * from './settings';
 export * from './network-policy-settings';
 export * from './monitoring-settings';
+export * from './quorum-security-step';
 export * from './tls-settings';
 export * from './sasl-settings';
 export * from './backup-settings';

@@ -1,3 +1,5 @@
+import { QuorumSecurity } from './quorum-security-step';
+
 /**
  * SASL authentication (DIGEST-MD5) for clients and between members. Every credential comes from
  * one existing Secret in the ensemble's namespace (`saslSecretName`), which the construct never
@@ -17,10 +19,12 @@ export interface SaslProps {
   /**
    * Members authenticate each other with SASL DIGEST-MD5 before they take part in elections or
    * sync with the leader (zoo.cfg `quorum.auth.*`, required in both directions): a member without
-   * the quorum password cannot join. Needs more than one member.
+   * the quorum password cannot join. Needs more than one member. A running ensemble changes in
+   * steps, one rolling update each: `QuorumSecurityStep.ACCEPT` (SASL on, required by nobody),
+   * `QuorumSecurityStep.PREFER` (required by joining members), then `true`.
    * @default false
    */
-  readonly quorumSasl?: boolean;
+  readonly quorumSasl?: QuorumSecurity;
   /**
    * The existing Secret holding the passwords (keys: `saslQuorumPasswordKey`, the values of
    * `saslClientUsers`, and `saslSuperDigestKey`).

@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ClientTls, DeploymentMode, IssuerKind, ZooKeeperChartProps } from '../lib';
+import { ClientTls, DeploymentMode, IssuerKind, QuorumSecurityStep, ZooKeeperChartProps } from '../lib';
 import { writeSecretVolume } from '../e2e/secret-volume';
 import { parseIni } from './support/ini';
 import { parseZooCfg, synthChart, Synthesized } from './support/synth';
@@ -56,6 +56,24 @@ describe('zoo.cfg for each combination', () => {
     const entries = (cfg: Map<string, string>) => [...cfg].filter(([k]) => SASL_KEY.test(k));
     expect(entries(zooCfg(out, 'zoo-observer.cfg'))).toEqual(entries(zooCfg(out)));
     expect(entries(zooCfg(out))).toHaveLength(6);
+  });
+});
+
+describe('quorum SASL turned on or off in steps, one rolling update each', () => {
+  test.each([
+    // Neighbouring steps accept each other: nobody requires what a member of the step before lacks.
+    ['accept', QuorumSecurityStep.ACCEPT, 'false', 'false'],
+    ['prefer', QuorumSecurityStep.PREFER, 'true', 'false'],
+    ['true', true, 'true', 'true'],
+  ] as const)('%s: SASL enabled, learners require it: %s, the leader requires it: %s', (_name, quorumSasl, learner, server) => {
+    const out = saslChart({ quorumSasl, saslSecretName: SECRET });
+    const cfg = zooCfg(out);
+    expect(cfg.get('quorum.auth.enableSasl')).toBe('true');
+    expect(cfg.get('quorum.auth.learnerRequireSasl')).toBe(learner);
+    expect(cfg.get('quorum.auth.serverRequireSasl')).toBe(server);
+    // Every step has what a member needs to authenticate: the quorum password and the JAAS file.
+    expect(env(out).ZK_SASL_QUORUM_USER).toBe('quorum');
+    expect(out.file('zookeeper-config', 'jvm.options')).toMatch(/java\.security\.auth\.login\.config/);
   });
 });
 

@@ -3,7 +3,7 @@
  * port it names is what the pod mounts and exposes, that the Certificate names every name a member
  * is dialled or reverse-resolved by, and that no secret material reaches a ConfigMap.
  */
-import { ClientTls, DeploymentMode, IssuerKind, QuorumTlsStep, ZooKeeperChartProps } from '../lib';
+import { ClientTls, DeploymentMode, IssuerKind, QuorumSecurityStep, ZooKeeperChartProps } from '../lib';
 import { renderSupervisordConf } from '../lib/render/supervisord-conf';
 import { resolveEnsemble } from '../lib/model/resolve';
 import { certManagerCrds, publishedCertificateProblems, registerCertManagerSchemas } from './support/cert-manager-schemas';
@@ -94,15 +94,15 @@ describe('zoo.cfg for each combination', () => {
 });
 
 describe('quorum TLS turned on or off in steps, one rolling update each', () => {
-  const quorumEntries = (quorumTls: boolean | QuorumTlsStep) => {
+  const quorumEntries = (quorumTls: boolean | QuorumSecurityStep) => {
     const cfg = zooCfg(tlsChart({ tlsIssuer: ISSUER, quorumTls }));
     return { cfg, sslQuorum: cfg.get('sslQuorum'), portUnification: cfg.get('portUnification') };
   };
 
   test.each([
     // Neighbouring steps understand each other: every member accepts whatever its neighbours dial.
-    ['accept', QuorumTlsStep.ACCEPT, 'false', 'true'],
-    ['prefer', QuorumTlsStep.PREFER, 'true', 'true'],
+    ['accept', QuorumSecurityStep.ACCEPT, 'false', 'true'],
+    ['prefer', QuorumSecurityStep.PREFER, 'true', 'true'],
     ['true', true, 'true', undefined],
   ] as const)('%s: sslQuorum %s, portUnification %s, the quorum stores in place', (_name, quorumTls, sslQuorum, portUnification) => {
     const entries = quorumEntries(quorumTls);
@@ -114,7 +114,7 @@ describe('quorum TLS turned on or off in steps, one rolling update each', () => 
   });
 
   test('a step mounts the certificate and runs the store sync, as TLS does', () => {
-    const out = tlsChart({ tlsIssuer: ISSUER, quorumTls: QuorumTlsStep.ACCEPT });
+    const out = tlsChart({ tlsIssuer: ISSUER, quorumTls: QuorumSecurityStep.ACCEPT });
     expect(out.all('Certificate')).toHaveLength(1);
     expect(out.podSpec.volumes.filter((v: any) => v.secret).map((v: any) => v.secret.secretName)).toContain('zookeeper-tls');
     expect(parseIni(out.file('zookeeper-supervisord', 'supervisord.conf'))).toHaveProperty(['program:tls-sync']);

@@ -1,3 +1,5 @@
+import { QuorumSecurityStep } from '../quorum-security-step';
+import { readQuorumSecurity } from './quorum-security';
 import { SaslModel } from './security-model';
 import { NameFormat, SettingsReader } from './settings-reader';
 
@@ -25,7 +27,12 @@ const SASL_ONLY = ['saslSecretName', 'saslQuorumUser', 'saslQuorumPasswordKey', 
  */
 export function resolveSasl(s: SettingsReader, replicas: number): SaslModel | undefined {
   const client = s.bool('clientSasl', false);
-  const quorum = s.bool('quorumSasl', false);
+  const quorumStage = readQuorumSecurity(s, 'quorumSasl', {
+    [QuorumSecurityStep.ACCEPT]: 'members can authenticate, nobody asks for it',
+    [QuorumSecurityStep.PREFER]: 'members joining the leader authenticate, the leader requires it of nobody',
+  });
+  // From the first step on, members have the quorum password and can authenticate.
+  const quorum = quorumStage !== 'off';
   if (quorum && replicas === 1) {
     s.fail('quorumSasl', 'needs more than one member: a single server has no quorum to authenticate (use clientSasl for its clients)');
   }
@@ -70,6 +77,8 @@ export function resolveSasl(s: SettingsReader, replicas: number): SaslModel | un
     secretName: secretName ?? '',
     items,
     quorumUser: quorum ? quorumUser : undefined,
+    quorumLearnerRequiresSasl: quorumStage === QuorumSecurityStep.PREFER || quorumStage === 'on',
+    quorumServerRequiresSasl: quorumStage === 'on',
     clientUsers: users,
     superDigest: client && superDigestKey !== undefined,
     paths: {

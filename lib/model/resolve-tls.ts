@@ -1,5 +1,7 @@
-import { ClientTls, IssuerKind, QuorumTlsStep, SecretKeyRef } from '../tls-settings';
+import { QuorumSecurityStep } from '../quorum-security-step';
+import { ClientTls, IssuerKind, SecretKeyRef } from '../tls-settings';
 import { Member, NamedPort } from './ensemble-model';
+import { readQuorumSecurity } from './quorum-security';
 import { TlsModel } from './security-model';
 import { NameFormat, SettingsReader } from './settings-reader';
 
@@ -72,16 +74,16 @@ export function readTlsSettings(s: SettingsReader, name: string, replicas: numbe
   };
 }
 
-/** `quorumTls`: false, true, or one of the steps between them. */
+/** `quorumTls`: how members dial each other (sslQuorum), and whether they accept both (portUnification). */
 function readQuorumTls(s: SettingsReader): { quorum: boolean; portUnification: boolean } {
-  const value = s.value('quorumTls');
-  if (value === undefined || value === false) return { quorum: false, portUnification: false };
-  if (value === true) return { quorum: true, portUnification: false };
-  if (value === QuorumTlsStep.ACCEPT) return { quorum: false, portUnification: true };
-  if (value === QuorumTlsStep.PREFER) return { quorum: true, portUnification: true };
-  s.fail('quorumTls', `must be true or false, or a step of turning it on or off in a running ensemble: '${QuorumTlsStep.ACCEPT}' `
-    + `(members accept TLS, connect in plaintext) or '${QuorumTlsStep.PREFER}' (members connect over TLS, accept both)${s.got('quorumTls', value)}`);
-  return { quorum: false, portUnification: false };
+  const stage = readQuorumSecurity(s, 'quorumTls', {
+    [QuorumSecurityStep.ACCEPT]: 'members accept TLS, connect in plaintext',
+    [QuorumSecurityStep.PREFER]: 'members connect over TLS, accept both',
+  });
+  return {
+    quorum: stage === QuorumSecurityStep.PREFER || stage === 'on',
+    portUnification: stage === QuorumSecurityStep.ACCEPT || stage === QuorumSecurityStep.PREFER,
+  };
 }
 
 function readIssuer(s: SettingsReader): TlsSettings['issuer'] {

@@ -46,12 +46,17 @@ export interface TlsModel {
  */
 export interface SaslModel {
   readonly client: boolean;
+  /** Members have the quorum password and authenticate to each other (all steps but off). */
   readonly quorum: boolean;
   readonly secretName: string;
   /** Secret keys and the file names they are mounted as: `quorum-password`, `client-<user>`, `super-digest`. */
   readonly items: readonly { readonly key: string; readonly path: string }[];
   /** The user members log in to each other as, with quorum SASL. */
   readonly quorumUser?: string;
+  /** A member joining the leader refuses to go on without authenticating (`quorum.auth.learnerRequireSasl`). */
+  readonly quorumLearnerRequiresSasl: boolean;
+  /** The leader refuses members that do not authenticate (`quorum.auth.serverRequireSasl`). */
+  readonly quorumServerRequiresSasl: boolean;
   /** Client user names, sorted. */
   readonly clientUsers: readonly string[];
   /** Whether the Secret has a super user digest (a system property, from an @argfile in memory). */

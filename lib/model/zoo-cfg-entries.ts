@@ -158,10 +158,12 @@ function saslEntries(sasl: SaslModel): [string, string | boolean][] {
     ['enforce.auth.enabled', true],
     ['enforce.auth.schemes', 'sasl'],
   ];
+  // During the steps of turning quorum SASL on or off, SASL is enabled but not yet (or no longer)
+  // required on one or both sides.
   const quorum: [string, string | boolean][] = !sasl.quorum ? [] : [
     ['quorum.auth.enableSasl', true],
-    ['quorum.auth.learnerRequireSasl', true],
-    ['quorum.auth.serverRequireSasl', true],
+    ['quorum.auth.learnerRequireSasl', sasl.quorumLearnerRequiresSasl],
+    ['quorum.auth.serverRequireSasl', sasl.quorumServerRequiresSasl],
   ];
   return [...client, ...quorum];
 }
@@ -173,8 +175,8 @@ const SASL_KEY_OWNERS: Readonly<Record<string, string>> = {
   'enforce.auth.schemes': 'clientSasl',
   'sessionRequireClientSASLAuth': 'clientSasl',
   'quorum.auth.enableSasl': 'quorumSasl',
-  'quorum.auth.learnerRequireSasl': 'quorumSasl',
-  'quorum.auth.serverRequireSasl': 'quorumSasl',
+  'quorum.auth.learnerRequireSasl': 'quorumSasl (\'accept\' and \'prefer\', the steps of turning it on or off)',
+  'quorum.auth.serverRequireSasl': 'quorumSasl (\'accept\' and \'prefer\', the steps of turning it on or off)',
   'quorum.auth.learner.saslLoginContext': 'nothing: the JAAS file built at start uses the default section names',
   'quorum.auth.server.saslLoginContext': 'nothing: the JAAS file built at start uses the default section names',
   'DigestAuthenticationProvider.superDigest': 'saslSuperDigestKey (a digest is only ever read from the mounted Secret)',
