@@ -84,7 +84,7 @@ reason=''
 if [[ -d $set_aside_root ]]; then
   reason="its data was set aside (see $set_aside_root)"
 elif [[ -n ${ZK_RECOVER_FROM:-} ]]; then
-  survivor=$(awk -v pod="$ZK_RECOVER_FROM" 'index($2, pod ".") == 1 { print $1 }' <<<"$servers")
+  survivor=$(awk -v pod="$ZK_RECOVER_FROM" '$2 == pod || index($2, pod ".") == 1 { print $1; exit }' <<<"$servers")
   [[ -n $survivor ]] || { log "ZK_RECOVER_FROM=$ZK_RECOVER_FROM names no member of $zoo_cfg"; exit 1; }
   first=$(awk -v survivor="$survivor" '$1 != survivor { print $1 }' <<<"$servers" | sort -n | head -n 1)
   if ((myid == survivor)); then
