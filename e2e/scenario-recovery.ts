@@ -67,7 +67,7 @@ export class RecoveryDrill {
       const setAsideLines = log.split('\n').filter((line) => /recover-data: .*set aside into/.test(line));
       expect(setAsideLines.length === snapshots.length + 1, `expected ${snapshots.length} snapshots and the logs set aside, the log says:\n${setAsideLines.join('\n')}`);
       expect(/recover-data: .*leads \(its quorum port \d+ answers\)/.test(log), `${member.name} did not log the leader it waited for`);
-      const setAside = await this.files(member, /^(snapshot|log)\.[0-9a-f]+$/, 'set-aside');
+      const setAside = await this.files(member, /^(snapshot|log)\.[0-9a-f]+$/, true);
       const names = new Set(setAside.map((file) => path.basename(file)));
       expect(snapshots.every((file) => names.has(path.basename(file))) && setAside.some((file) => /\/log\.[0-9a-f]+$/.test(file)),
         `the set-aside folder holds ${[...names].join(', ')}, not every snapshot and the logs`);
@@ -154,20 +154,19 @@ export class RecoveryDrill {
     return BigInt(zxid!);
   }
 
-  /** Files on the member's data claim (a podman volume on this host) whose name matches, under `under`. */
-  private async files(member: ExpandedPod, name: RegExp, under = ''): Promise<string[]> {
+  /** Files on the member's data claim (a podman volume on this host) whose name matches: those set aside, or the others. */
+  private async files(member: ExpandedPod, name: RegExp, setAside = false): Promise<string[]> {
     const claim = member.claims[0].metadata.name;
-    const root = path.join((await podman(['volume', 'inspect', '--format', '{{.Mountpoint}}', claim])).trim(), under);
+    const root = (await podman(['volume', 'inspect', '--format', '{{.Mountpoint}}', claim])).trim();
     const found: string[] = [];
-    const walk = (dir: string) => {
-      if (!fs.existsSync(dir)) return;
+    const walk = (dir: string, inSetAside: boolean) => {
       for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
         const full = path.join(dir, entry.name);
-        if (entry.isDirectory() && (under || entry.name !== 'set-aside')) walk(full);
-        else if (entry.isFile() && name.test(entry.name)) found.push(full);
+        if (entry.isDirectory()) walk(full, inSetAside || entry.name === 'set-aside');
+        else if (entry.isFile() && inSetAside === setAside && name.test(entry.name)) found.push(full);
       }
     };
-    walk(root);
+    walk(root, false);
     return found;
   }
 }
