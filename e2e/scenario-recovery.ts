@@ -117,9 +117,10 @@ export class RecoveryDrill {
     const held = await this.cluster.logs(lostB.name);
     expect(/recover-data: .*waiting for a peer to lead/.test(held), `${lostB.name} did not hold back:\n${held.slice(-1500)}`);
     expect(!/QuorumPeerMain|LOOKING/.test(held), `${lostB.name} started its server before there was a leader`);
+    const heldMs = Date.now() - started;
     await play(lostA);
     await this.ensemble.waitForQuorum(180_000);
-    const quorumMs = Date.now() - started;
+    const quorumMs = Date.now() - started - heldMs;
     const leader = await this.ensemble.leader();
     expect(leader.name === survivor.name, `${leader.name} leads, not the survivor ${survivor.name}`);
     const zxidAfter = await this.zxid(survivor);
@@ -127,7 +128,7 @@ export class RecoveryDrill {
     const perMember = await this.everyAckedWritePresent(this.ensemble.members);
     return `writer running, ${lostA.name} and ${lostB.name} deleted with their claims: ${survivor.name} not ready after ${seconds(survivorNotReady.ms)} `
       + `("${survivorNotReady.output.slice(0, 70)}"), liveness still passing; ConfigMap survivor=${survivor.name}, both pods recreated on new volumes: `
-      + `${lostB.name} held back until ${survivor.name} led, ${lostA.name} started at once; quorum with ${survivor.name} leading ${seconds(quorumMs)} after the pods were created; `
+      + `${lostB.name} created first and held back (${seconds(heldMs)}, no server started) until ${survivor.name} led, ${lostA.name} started at once; all 3 serving, ${survivor.name} leading, ${seconds(quorumMs)} after ${lostA.name} was created; `
       + `zxid 0x${zxidBefore.toString(16)} before the loss, 0x${zxidAfter.toString(16)} after; all ${perMember} acknowledged writes (${acked.length} by the writer cut off by the loss) read from each member alone`;
   }
 
