@@ -64,6 +64,7 @@ export class RecoveryDrill {
       this.acked.set('/recovery-writes-1', events.filter((e) => e.acked !== undefined).map((e) => e.acked!));
 
       const log = await this.cluster.logs(member.name);
+      printRecoverLines(member, log);
       const setAsideLines = log.split('\n').filter((line) => /recover-data: .*set aside into/.test(line));
       expect(setAsideLines.length === snapshots.length + 1, `expected ${snapshots.length} snapshots and the logs set aside, the log says:\n${setAsideLines.join('\n')}`);
       expect(/recover-data: .*leads \(its quorum port \d+ answers\)/.test(log), `${member.name} did not log the leader it waited for`);
@@ -126,6 +127,7 @@ export class RecoveryDrill {
     const zxidAfter = await this.zxid(survivor);
     expect(zxidAfter > zxidBefore, `the zxid went from 0x${zxidBefore.toString(16)} to 0x${zxidAfter.toString(16)}`);
     const perMember = await this.everyAckedWritePresent(this.ensemble.members);
+    for (const member of [lostB, lostA]) printRecoverLines(member, await this.cluster.logs(member.name));
     return `writer running, ${lostA.name} and ${lostB.name} deleted with their claims: ${survivor.name} not ready after ${seconds(survivorNotReady.ms)} `
       + `("${survivorNotReady.output.slice(0, 70)}"), liveness still passing; ConfigMap survivor=${survivor.name}, both pods recreated on new volumes: `
       + `${lostB.name} created first and held back (${seconds(heldMs)}, no server started) until ${survivor.name} led, ${lostA.name} started at once; all 3 serving, ${survivor.name} leading, ${seconds(quorumMs)} after ${lostA.name} was created; `
@@ -170,4 +172,9 @@ export class RecoveryDrill {
     walk(root, false);
     return found;
   }
+}
+
+/** The script's own lines from a member's container log, for the run's output (the runbook quotes them). */
+function printRecoverLines(member: ExpandedPod, log: string): void {
+  for (const line of log.split('\n').filter((l) => l.startsWith('recover-data: '))) console.log(`e2e: ${member.name}: ${line}`);
 }
