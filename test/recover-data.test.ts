@@ -18,13 +18,17 @@ const SEAL = Buffer.from([0, 0, 0, 0, 0, 0, 0, 42, 0, 0, 0, 1, 0x2f]);
 let bash: string;
 let tmp: string;
 let servers: net.Server[];
+/** Leaders still to appear: a test that fails early must not leave one listening after it. */
+let timers: NodeJS.Timeout[];
 
 beforeAll(() => { bash = requireTool('bash'); });
 beforeEach(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'zk-recover-'));
   servers = [];
+  timers = [];
 });
 afterEach(async () => {
+  timers.forEach(clearTimeout);
   await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
   fs.rmSync(tmp, { recursive: true, force: true });
 });
@@ -87,11 +91,11 @@ async function unusedPorts(count: number): Promise<number[]> {
 
 /** A leader, as far as the script can tell: something accepting connections on a quorum port. */
 function leadAfter(ms: number, myid: number, port: number): void {
-  setTimeout(() => {
+  timers.push(setTimeout(() => {
     const server = net.createServer((socket) => socket.destroy());
     server.listen(port, `127.0.0.${myid}`);
     servers.push(server);
-  }, ms);
+  }, ms));
 }
 
 describe('recover-data.sh (before every start of the server)', () => {
@@ -201,4 +205,37 @@ describe('recover-data.sh (before every start of the server)', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
   });
+
+  test('logs on their own volume (dataLogDir) are set aside on that volume, not copied onto the data volume', async () => {
+    const ports = await unusedPorts(3);
+    const m = member(2, ports);
+    const txnLogDir = path.join(tmp, 'txnlog');
+    fs.mkdirSync(path.join(txnLogDir, 'version-2'), { recursive: true });
+    fs.writeFileSync(path.join(txnLogDir, 'version-2', 'log.1'), 'x');
+    fs.appendFileSync(m.zooCfg, `dataLogDir=${txnLogDir}\n`);
+    m.put({ 'snapshot.0': 'truncated' });
+    leadAfter(500, 1, ports[0]);
+
+    const result = await m.run();
+
+    expect(result.code).toBe(0);
+    const [stamp] = fs.readdirSync(path.join(txnLogDir, 'set-aside'));
+    expect(fs.readdirSync(path.join(txnLogDir, 'set-aside', stamp))).toEqual(['log.1']);
+    expect(m.setAside()).toEqual([`${stamp}/snapshot.0`]);
+  });
+
+  test('rebuilding from a survivor, an observer is never the member that starts first: it cannot vote for a quorum', async () => {
+    const ports = await unusedPorts(4);
+    // GIVEN observer 1 (the lowest id, to tell the rule apart from "lowest id") and voters 2..4; member 3 survives
+    const m = member(1, ports.slice(0, 3));
+    fs.writeFileSync(m.zooCfg, `dataDir=${m.dataDir}\n${ports.map((p, i) => `server.${i + 1}=127.0.0.${i + 1}:${p}:3888${i === 0 ? ':observer' : ''}`).join('\n')}\n`);
+    leadAfter(1000, 3, ports[2]);
+
+    const observer = await m.run({ ZK_RECOVER_FROM: '127.0.0.3' });
+
+    expect(observer.code).toBe(0);
+    expect(observer.stderr).toContain('and member 2 joins it first');
+    expect(observer.elapsedMs).toBeGreaterThanOrEqual(900);
+  });
 });
+

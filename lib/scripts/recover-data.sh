@@ -10,11 +10,12 @@
 #    transaction logs after it.
 # 2. With no readable snapshot left but transaction logs present, ZooKeeper 3.8 refuses to start
 #    ("No snapshot found, but there are log entries"); the logs are set aside too, and the member
-#    starts empty and takes a full copy from the leader.
+#    starts empty and takes a full copy from the leader. Logs on their own volume (dataLogDir) are
+#    set aside on that volume: moving them would copy gigabytes onto the data volume.
 # 3. An empty member waits until a peer leads (a leader is the only member listening on the
 #    quorum port) before its server starts, when its data was set aside (it may not help form a
 #    quorum with no history) or when ZK_RECOVER_FROM names a survivor (see docs/recovery.md): then
-#    only the lowest-numbered other member starts empty at once, so any quorum formed before there
+#    only the lowest-numbered other voter starts empty at once, so any quorum formed before there
 #    is a leader holds the survivor, whose vote only goes to a member with all it has.
 #
 # Argument: the zoo.cfg to run with. Environment: ZK_RECOVER_FROM (optional), the pod name of the
@@ -31,8 +32,8 @@ txnlog_dir=$(setting dataLogDir)
 txnlog_dir=${txnlog_dir:-$data_dir}
 [[ -n $data_dir ]] || { log "$zoo_cfg sets no dataDir"; exit 1; }
 myid=$(<"$data_dir/myid")
-set_aside_root="$data_dir/set-aside"
-set_aside_dir=''
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+set_aside_roots=("$data_dir/set-aside" "$txnlog_dir/set-aside")
 
 # ZooKeeper's own test of a plain snapshot file (SnapStream.isValidSnapshot): at least 10 bytes,
 # ending with the 4-byte length 1 and "/", the seal written after the checksum.
@@ -42,12 +43,11 @@ sealed() {
   ((size >= 10)) && [[ $(tail -c 5 "$1" | od -An -tx1 | tr -d ' \n') == 000000012f ]]
 }
 
+# set_aside DIR FILE...: moves the files into DIR/set-aside/<stamp>/, on the volume that holds them.
 set_aside() {
-  if [[ -z $set_aside_dir ]]; then
-    set_aside_dir="$set_aside_root/$(date -u +%Y%m%dT%H%M%SZ)"
-    mkdir -p "$set_aside_dir"
-  fi
-  mv "$@" "$set_aside_dir/"
+  set_aside_dir="$1/set-aside/$stamp"
+  mkdir -p "$set_aside_dir"
+  mv "${@:2}" "$set_aside_dir/"
 }
 
 # Newest first: the zxid in the name is hexadecimal.
@@ -64,14 +64,14 @@ while IFS= read -r snapshot; do
     readable=$snapshot
     break
   fi
-  set_aside "$snapshot"
+  set_aside "$data_dir" "$snapshot"
   log "member $myid: snapshot $(basename "$snapshot") is truncated (no seal at its end), ZooKeeper cannot load it; set aside into $set_aside_dir"
 done < <(snapshots)
 
 shopt -s nullglob
 logs=("$txnlog_dir"/version-2/log.*)
 if [[ -z $readable && ${#logs[@]} -gt 0 ]]; then
-  set_aside "${logs[@]}"
+  set_aside "$txnlog_dir" "${logs[@]}"
   log "member $myid: no readable snapshot left for ${#logs[@]} transaction log(s); logs set aside into $set_aside_dir: this member starts empty and takes a full copy from the leader"
   logs=()
 fi
@@ -79,14 +79,17 @@ fi
 [[ -z $readable && ${#logs[@]} -eq 0 ]] || exit 0
 
 # An empty member from here on.
-servers=$(sed -n 's/^server\.\([0-9]*\)=\([^:]*\):\([0-9]*\):.*/\1 \2 \3/p' "$zoo_cfg")
+# "<myid> <host> <quorum port> <role>" per server; the role is participant unless the line says observer.
+servers=$(sed -n 's/^server\.\([0-9]*\)=\([^:]*\):\([0-9]*\):[0-9]*\(.*\)/\1 \2 \3 \4/p' "$zoo_cfg" |
+  awk '{ print $1, $2, $3, ($4 ~ /^:observer/ ? "observer" : "participant") }')
 reason=''
-if [[ -d $set_aside_root ]]; then
-  reason="its data was set aside (see $set_aside_root)"
-elif [[ -n ${ZK_RECOVER_FROM:-} ]]; then
+for root in "${set_aside_roots[@]}"; do
+  [[ -d $root ]] && reason="its data was set aside (see $root)"
+done
+if [[ -z $reason && -n ${ZK_RECOVER_FROM:-} ]]; then
   survivor=$(awk -v pod="$ZK_RECOVER_FROM" '$2 == pod || index($2, pod ".") == 1 { print $1; exit }' <<<"$servers")
   [[ -n $survivor ]] || { log "ZK_RECOVER_FROM=$ZK_RECOVER_FROM names no member of $zoo_cfg"; exit 1; }
-  first=$(awk -v survivor="$survivor" '$1 != survivor { print $1 }' <<<"$servers" | sort -n | head -n 1)
+  first=$(awk -v survivor="$survivor" '$1 != survivor && $4 == "participant" { print $1 }' <<<"$servers" | sort -n | head -n 1)
   if ((myid == survivor)); then
     log "member $myid: ZK_RECOVER_FROM names this member, but its volume is empty: refusing to start; name the member that holds the data"
     exit 1
@@ -101,7 +104,7 @@ fi
 log "member $myid: empty and $reason; waiting for a peer to lead before starting, so that it syncs from it"
 waited=0
 while true; do
-  while read -r id host port; do
+  while read -r id host port _; do
     [[ $id == "$myid" ]] && continue
     if timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2"' leader-check "$host" "$port" 2>/dev/null; then
       log "member $myid: member $id leads (its quorum port $port answers) after ${waited} s; starting to sync from it"
