@@ -84,6 +84,9 @@ export function expandStatefulSet(objects: Manifest[], name: string, clusterDoma
 /** An env entry with its valueFrom replaced by the value the kubelet would inject. */
 function resolveEnv(env: any, meta: { name: string; namespace: string }, podSpec: any): any {
   if (!env.valueFrom) return env;
+  // podman kube play resolves these itself from the ConfigMaps it is given (an optional one it is
+  // not given leaves the variable unset, as the kubelet does).
+  if (env.valueFrom.configMapKeyRef) return env;
   const { fieldRef, resourceFieldRef } = env.valueFrom;
   if (fieldRef) {
     const fields: Record<string, string> = { 'metadata.name': meta.name, 'metadata.namespace': meta.namespace };

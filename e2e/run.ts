@@ -13,6 +13,7 @@ import { observersServeReadsWithoutVoting } from './scenario-observers';
 import { PARTITION_CASES, partitionCase } from './scenario-partitions';
 import { arbitraryUid } from './scenario-arbitrary-uid';
 import { BackupDrill } from './scenario-backup';
+import { RecoveryDrill } from './scenario-recovery';
 import { adminServerLoopbackOnly, loggingQuietUnderProbes, metricNamesLive } from './scenario-observability';
 import { checkCleansUpAfterFailure, checkFailsWithoutQuorum, checkPasses, checkPassesOn, checkPassesWithMemberDown, checkSurvivesLeaderKill } from './scenario-post-deploy-check';
 import { saslEndToEnd } from './scenario-sasl';
@@ -79,6 +80,7 @@ async function main(): Promise<number> {
     await cluster.pinBridgeAddress();
     await defaultProfile({ cluster, client, workdir, run, figures: figures[0] });
     await backupAndRestore({ cluster, client, workdir, run, figures: figures[0] });
+    await recovery({ cluster, client, workdir, run, figures: figures[0] });
     await run('8. every other environment of the app serves', () => s.otherEnvironmentsServe(cluster, client));
     await run('10. Prometheus: targets, alerts fire and resolve', () => alertsFireAndResolve(cluster, workdir));
     await run('11. observers: serve reads, no vote in the quorum', () => observersServeReadsWithoutVoting(cluster, client,
@@ -223,6 +225,23 @@ async function quorumSecurityInSteps(bed: Bed, number: string, kind: QuorumSecur
     await steps.run((step, body) => run(`${number}.${step} quorum ${kind.toUpperCase()} turned on under writes, ${names[step]}`, body));
   } finally {
     await steps.destroy();
+  }
+}
+
+/**
+ * Recovery from damaged and lost volumes on a fresh ensemble of the production environment (its
+ * cases damage and destroy volumes). Runs after backupAndRestore, whose ensemble has the same names.
+ */
+async function recovery(bed: Bed): Promise<void> {
+  const { cluster, client, run } = bed;
+  if (!wanted('24')) return;
+  const drill = new RecoveryDrill(cluster, client);
+  console.log(`e2e: the recovery scenarios play ${drill.label}`);
+  try {
+    if (!await run('24.1 a follower\'s snapshots truncated: set aside, it syncs from the leader by itself, nothing lost', () => drill.truncatedSnapshots())) return;
+    await run('24.2 two of three volumes lost: rebuilt from the survivor with the recovery ConfigMap, nothing lost', () => drill.majorityLost());
+  } finally {
+    await drill.destroy();
   }
 }
 

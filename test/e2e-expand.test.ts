@@ -23,7 +23,10 @@ describe('expanding the StatefulSet for podman', () => {
     const [, second] = expandStatefulSet(objects({ memoryLimitMiB: 1536 }), 'zk', 'cluster.local');
     expect(env(second.pod.spec.initContainers[0]).POD_NAME).toBe('zk-1');
     expect(env(second.pod.spec.containers[0]).ZK_MEMORY_LIMIT_MIB).toBe('1536');
-    expect(second.pod.spec.containers[0].env.every((e: any) => e.valueFrom === undefined)).toBe(true);
+    // Only the recovery ConfigMap's key is left to podman, which reads it from the ConfigMaps it is given.
+    expect(second.pod.spec.containers[0].env.filter((e: any) => e.valueFrom !== undefined)).toEqual([
+      { name: 'ZK_RECOVER_FROM', valueFrom: { configMapKeyRef: { name: 'zk-recovery', key: 'survivor', optional: true } } },
+    ]);
   });
 
   test('keeps everything else from the manifest', () => {

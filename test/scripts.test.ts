@@ -312,6 +312,12 @@ describe('start-zookeeper.sh (the zookeeper program under supervisord)', () => {
     fs.mkdirSync(libDir, { recursive: true });
     fs.writeFileSync(path.join(libDir, 'zookeeper-3.8.4.jar'), '');
     fs.writeFileSync(path.join(libDir, 'logback-classic-1.2.13.jar'), '');
+    // The member's volume as the init container leaves it, and the zoo.cfg naming it.
+    const dataDir = path.join(tmp, 'data');
+    fs.mkdirSync(path.join(dataDir, 'version-2'), { recursive: true });
+    fs.writeFileSync(path.join(dataDir, 'myid'), '1\n');
+    fs.mkdirSync(path.join(tmp, 'config'), { recursive: true });
+    fs.writeFileSync(path.join(tmp, 'config', 'zoo.cfg'), `dataDir=${dataDir}\nserver.1=127.0.0.1:2888:3888\n`);
     const env = {
       ZK_JAVA: java,
       ZK_CLASSPATH: `${libDir}/*`,
@@ -325,7 +331,7 @@ describe('start-zookeeper.sh (the zookeeper program under supervisord)', () => {
     };
     const argv = () => fs.readFileSync(record, 'utf8').split('\0').slice(0, -1);
     const javaPid = () => Number(fs.readFileSync(`${record}.pid`, 'utf8').trim());
-    return { env, record, argv, javaPid, run: () => runScript('start-zookeeper.sh', [], env) };
+    return { env, record, argv, javaPid, dataDir, run: () => runScript('start-zookeeper.sh', [], env) };
   }
 
   test.each([
@@ -370,6 +376,21 @@ describe('start-zookeeper.sh (the zookeeper program under supervisord)', () => {
 
     expect(result.code).toBe(0);
     expect(zk.argv().slice(0, 2)).toEqual(['-Xms1792m', '-Xmx1792m']);
+  });
+
+  test('a truncated snapshot is set aside before the JVM starts, so the server never reads it', async () => {
+    const zk = startZooKeeper(1024, 2048);
+    const version2 = path.join(zk.dataDir, 'version-2');
+    fs.writeFileSync(path.join(version2, 'snapshot.0'), Buffer.concat([Buffer.alloc(32), Buffer.from([0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0x2f])]));
+    fs.writeFileSync(path.join(version2, 'snapshot.2'), Buffer.alloc(32));
+    fs.writeFileSync(path.join(version2, 'log.1'), Buffer.alloc(32));
+
+    const result = await zk.run();
+
+    expect(result.code).toBe(0);
+    expect(fs.readdirSync(version2).sort()).toEqual(['log.1', 'snapshot.0']);
+    expect(result.stderr).toContain('snapshot snapshot.2 is truncated');
+    expect(zk.argv()).toContain('org.apache.zookeeper.server.quorum.QuorumPeerMain');
   });
 
   test("java's exit status reaches supervisord unchanged", async () => {

@@ -130,6 +130,14 @@ function prepareSandbox(standIn: string) {
   const terminationLog = path.join(root, 'termination-log');
   fs.writeFileSync(terminationLog, '');
   if (RUN_AS) fs.chownSync(terminationLog, RUN_AS.uid, RUN_AS.gid);
+  // The member's volume as the init container leaves it (with myid), and a zoo.cfg naming it:
+  // recover-data.sh reads both before every start.
+  const dataDir = path.join(root, 'data');
+  fs.mkdirSync(path.join(dataDir, 'version-2'), { recursive: true });
+  fs.writeFileSync(path.join(dataDir, 'myid'), '1\n');
+  if (RUN_AS) for (const owned of [dataDir, path.join(dataDir, 'version-2')]) fs.chownSync(owned, RUN_AS.uid, RUN_AS.gid);
+  const zooCfg = path.join(root, 'zoo.cfg');
+  fs.writeFileSync(zooCfg, `dataDir=${dataDir}\nserver.1=127.0.0.1:2888:3888\n`, { mode: 0o644 });
   const conf = path.join(root, 'supervisord.conf');
   fs.writeFileSync(conf, withSandboxPaths(renderSupervisordConf(MODEL), dirs), { mode: 0o644 });
   const java = path.join(root, 'java');
@@ -143,7 +151,7 @@ function prepareSandbox(standIn: string) {
     ZK_MEMORY_LIMIT_MIB: String(MODEL.resources.memoryLimitMiB),
     TERMINATION_LOG: terminationLog,
     ZK_JVM_OPTIONS: MODEL.paths.jvmOptions,
-    ZK_ZOO_CFG: MODEL.paths.zooCfg,
+    ZK_ZOO_CFG: zooCfg,
     ZK_CLIENT_PORT: String(MODEL.ports.client.port),
     ZK_TEST_SANDBOX: root,
   };
@@ -296,7 +304,7 @@ test.concurrent('supervisord runs ZooKeeper, is controlled only through its priv
   expect(standInLine).toHaveLength(1);
   expect(standInLine[0].text).toBe(
     `stand-in: started pid ${pid} with -Xms${MODEL.jvm.heapMiB}m -Xmx${MODEL.jvm.heapMiB}m @${MODEL.paths.jvmOptions} `
-    + `-cp /opt/zookeeper/lib/* org.apache.zookeeper.server.quorum.QuorumPeerMain ${MODEL.paths.zooCfg}`,
+    + `-cp /opt/zookeeper/lib/* org.apache.zookeeper.server.quorum.QuorumPeerMain ${box.env.ZK_ZOO_CFG}`,
   );
   // AND only supervisord's own user may use the control socket
   const socket = fs.statSync(box.socket);

@@ -195,6 +195,11 @@ export interface EnsembleModel {
       readonly scripts: string;
       readonly logging: string;
     };
+    /**
+     * The ConfigMap a user creates by hand (never the chart) to rebuild the ensemble from one
+     * surviving member; its key `survivor` reaches the members as ZK_RECOVER_FROM (docs/recovery.md).
+     */
+    readonly recoveryConfigMap: string;
   };
 
   readonly labels: {

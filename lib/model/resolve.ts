@@ -199,6 +199,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
         scripts: `${name}-scripts`,
         logging: `${name}-logging`,
       },
+      recoveryConfigMap: `${name}-recovery`,
     },
     labels,
     annotations,

@@ -133,6 +133,8 @@ function mainContainer(model: EnsembleModel, group: MemberGroup): k8s.Container 
       { name: 'ZK_JVM_OPTIONS', value: paths.jvmOptions },
       { name: 'ZK_ZOO_CFG', value: group.zooCfgPath },
       { name: 'ZK_CLIENT_PORT', value: String(ports.client.port) },
+      // Read at each container start, so a ConfigMap created during a recovery reaches the new pods.
+      { name: 'ZK_RECOVER_FROM', valueFrom: { configMapKeyRef: { name: model.names.recoveryConfigMap, key: 'survivor', optional: true } } },
       // zk-cli.sh's JVM logs only warnings, from the logging ConfigMap.
       { name: 'ZK_TOOL_LOGGING_OPTION', value: toolLoggingOption(model.image.logging, memberToolLoggingPath(model)) },
       ...tlsEnv(model),

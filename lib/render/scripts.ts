@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 /** The pod's shell scripts, by file name, as they go into the scripts ConfigMap. */
-export const SCRIPT_FILES = ['init-data.sh', 'start-zookeeper.sh', 'probe.sh', 'supervisor-watchdog.sh', 'zk-cli.sh'] as const;
+export const SCRIPT_FILES = ['init-data.sh', 'start-zookeeper.sh', 'recover-data.sh', 'probe.sh', 'supervisor-watchdog.sh', 'zk-cli.sh'] as const;
 export type ScriptFile = (typeof SCRIPT_FILES)[number];
 /** The metrics exporter, shipped only to images without the native Prometheus provider. */
 export const EXPORTER_SCRIPT = 'zookeeper-exporter.py';

@@ -10,6 +10,7 @@
 #   ZK_MEMORY_LIMIT_MIB      the container's memory limit as the kubelet sees it (resourceFieldRef)
 #   ZK_JVM_OPTIONS           file with the other JVM options, one per line
 #   ZK_ZOO_CFG               the zoo.cfg to run with
+#   ZK_RECOVER_FROM          (optional) see recover-data.sh
 set -euo pipefail
 
 # The heap was sized for the memory limit at synth time; if someone lowered the limit later (a
@@ -19,6 +20,9 @@ if ((ZK_HEAP_MIB + ZK_NON_HEAP_RESERVE_MIB > ZK_MEMORY_LIMIT_MIB)); then
   echo "start-zookeeper: heap ${ZK_HEAP_MIB} MiB plus ${ZK_NON_HEAP_RESERVE_MIB} MiB for the rest of the JVM does not fit the container memory limit ${ZK_MEMORY_LIMIT_MIB} MiB; re-synthesize with the new limit" >&2
   exit 1
 fi
+
+# Sets aside what the server could not load, and holds an empty member until it can sync from a leader.
+"${BASH:-bash}" "${BASH_SOURCE[0]%/*}/recover-data.sh" "$ZK_ZOO_CFG"
 
 exec "$ZK_JAVA" "-Xms${ZK_HEAP_MIB}m" "-Xmx${ZK_HEAP_MIB}m" "@${ZK_JVM_OPTIONS}" \
   -cp "$ZK_CLASSPATH" org.apache.zookeeper.server.quorum.QuorumPeerMain "$ZK_ZOO_CFG"
