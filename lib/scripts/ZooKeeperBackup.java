@@ -66,6 +66,8 @@ public class ZooKeeperBackup {
   static void backup(BackupStore store, int keep, int attempts) throws Exception {
     Path dir = store.scratch();
     Files.createDirectories(dir);
+    // Wrong credentials or a missing bucket fail here, before a walk that could take minutes.
+    store.files();
     try (Session zk = Session.open()) {
       String name = null;
       Map<String, String> manifest = null;
