@@ -4,8 +4,8 @@
  * their NetworkPolicy lets them reach, and the errors for a target that cannot work. The tool's
  * requests themselves are checked in test/s3-signing.test.ts and against a real server in e2e 22.6-22.8.
  */
-import { resolveEnsemble, ZooKeeperEnsembleProps, ZooKeeperSettingsError } from '../lib';
 import { isAllowed, PodEndpoint } from './support/network-policy';
+import { issuesOf } from './support/settings-issues';
 import { KubeObject, synthEnsemble } from './support/synth';
 
 const S3 = {
@@ -15,15 +15,6 @@ const S3 = {
   backupS3CredentialsSecret: 'zk-backup-s3',
 } as const;
 
-function issuesOf(props: Record<string, unknown>) {
-  try {
-    resolveEnsemble(props as ZooKeeperEnsembleProps, 'zk');
-  } catch (error) {
-    if (error instanceof ZooKeeperSettingsError) return error.issues;
-    throw error;
-  }
-  throw new Error(`settings were accepted: ${JSON.stringify(props)}`);
-}
 
 const podOf = (owner: KubeObject) => (owner.kind === 'CronJob' ? owner.spec.jobTemplate.spec.template : owner.spec.template);
 const envOf = (owner: KubeObject) => Object.fromEntries(podOf(owner).spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
