@@ -48,19 +48,28 @@ final class S3Bucket {
   final String prefix;
   final String region;
   final boolean pathStyle;
-  final String accessKeyId;
-  final String secretAccessKey;
+  final Credentials credentials;
   final HttpClient http;
 
-  S3Bucket(URI endpoint, String bucket, String prefix, String region, boolean pathStyle, String accessKeyId, String secretAccessKey, HttpClient http) {
+  S3Bucket(URI endpoint, String bucket, String prefix, String region, boolean pathStyle, Credentials credentials, HttpClient http) {
     this.endpoint = endpoint;
     this.bucket = bucket;
     this.prefix = prefix;
     this.region = region;
     this.pathStyle = pathStyle;
-    this.accessKeyId = accessKeyId;
-    this.secretAccessKey = secretAccessKey;
+    this.credentials = credentials;
     this.http = http;
+  }
+
+  /** The access key id and its secret access key; neither is ever put in a message. */
+  static final class Credentials {
+    final String id;
+    final String key;
+
+    Credentials(String id, String key) {
+      this.id = id;
+      this.key = key;
+    }
   }
 
   /** The bucket the pod's environment names; a missing variable is a failure that names it. */
@@ -70,7 +79,7 @@ final class S3Bucket {
     if (ca != null && !ca.isEmpty()) client.sslContext(trusting(Path.of(ca)));
     String pathStyle = required("ZK_BACKUP_S3_PATH_STYLE");
     return new S3Bucket(URI.create(required("ZK_BACKUP_S3_ENDPOINT")), required("ZK_BACKUP_S3_BUCKET"), env("ZK_BACKUP_S3_PREFIX", ""),
-        required("ZK_BACKUP_S3_REGION"), Boolean.parseBoolean(pathStyle), required("AWS_ACCESS_KEY_ID"), required("AWS_SECRET_ACCESS_KEY"), client.build());
+        required("ZK_BACKUP_S3_REGION"), Boolean.parseBoolean(pathStyle), new Credentials(required("AWS_ACCESS_KEY_ID"), required("AWS_SECRET_ACCESS_KEY")), client.build());
   }
 
   /** Where an object is, for logs: s3://bucket/prefix+name. */
@@ -126,7 +135,7 @@ final class S3Bucket {
     headers.put("host", host);
     headers.put("x-amz-content-sha256", payloadSha256);
     headers.put("x-amz-date", AMZ_DATE.format(Instant.now()));
-    String authorization = authorization(method, canonicalUri, canonicalQuery, headers, payloadSha256, region, accessKeyId, secretAccessKey);
+    String authorization = authorization(method, canonicalUri, canonicalQuery, headers, payloadSha256, region, credentials);
     URI uri = URI.create(endpoint.getScheme() + "://" + host + canonicalUri + (canonicalQuery.isEmpty() ? "" : "?" + canonicalQuery));
     HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(10)).method(method, body)
         .header("x-amz-content-sha256", payloadSha256).header("x-amz-date", headers.get("x-amz-date")).header("Authorization", authorization);
@@ -167,7 +176,7 @@ final class S3Bucket {
    * sorted, host and x-amz-date among them), `canonicalUri` and `canonicalQuery` already encoded.
    */
   static String authorization(String method, String canonicalUri, String canonicalQuery, TreeMap<String, String> headers,
-      String payloadSha256, String region, String accessKeyId, String secretAccessKey) throws Exception {
+      String payloadSha256, String region, Credentials credentials) throws Exception {
     String amzDate = headers.get("x-amz-date");
     String day = amzDate.substring(0, 8);
     StringBuilder canonicalHeaders = new StringBuilder();
@@ -176,9 +185,9 @@ final class S3Bucket {
     String canonicalRequest = String.join("\n", method, canonicalUri, canonicalQuery, canonicalHeaders.toString(), signedHeaders, payloadSha256);
     String scope = day + "/" + region + "/s3/aws4_request";
     String stringToSign = String.join("\n", "AWS4-HMAC-SHA256", amzDate, scope, hex(sha256(canonicalRequest.getBytes(StandardCharsets.UTF_8))));
-    byte[] key = hmac(("AWS4" + secretAccessKey).getBytes(StandardCharsets.UTF_8), day);
+    byte[] key = hmac(("AWS4" + credentials.key).getBytes(StandardCharsets.UTF_8), day);
     for (String part : new String[] {region, "s3", "aws4_request"}) key = hmac(key, part);
-    return "AWS4-HMAC-SHA256 Credential=" + accessKeyId + "/" + scope + ",SignedHeaders=" + signedHeaders
+    return "AWS4-HMAC-SHA256 Credential=" + credentials.id + "/" + scope + ",SignedHeaders=" + signedHeaders
         + ",Signature=" + hex(hmac(key, stringToSign));
   }
 

@@ -21,7 +21,7 @@ public class SignRequests {
       for (String pair : f[3].split("\\|")) headers.put(pair.split("=", 2)[0].toLowerCase(), pair.split("=", 2)[1]);
       String payload = S3Bucket.hex(S3Bucket.sha256(f[4].getBytes(StandardCharsets.UTF_8)));
       headers.put("x-amz-content-sha256", payload);
-      System.out.println(S3Bucket.authorization(f[0], S3Bucket.encodePath(f[1]), S3Bucket.canonicalQuery(query), headers, payload, f[5], f[6], f[7]));
+      System.out.println(S3Bucket.authorization(f[0], S3Bucket.encodePath(f[1]), S3Bucket.canonicalQuery(query), headers, payload, f[5], new S3Bucket.Credentials(f[6], f[7])));
     }
   }
 }
