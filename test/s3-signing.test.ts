@@ -5,8 +5,9 @@
  * Payload in a Single Chunk"), computed with AWS's example credentials. A real S3 server checks the
  * rest in e2e scenario 22.6 to 22.8.
  */
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 
@@ -22,7 +23,8 @@ interface Example { method: string; path: string; query: string; headers: Record
 let classes: string;
 beforeAll(() => {
   classes = fs.mkdtempSync(path.join(os.tmpdir(), 's3-signing-'));
-  execFileSync('javac', ['-d', classes, path.join(ROOT, 'lib', 'scripts', 'S3Bucket.java'), path.join(ROOT, 'test', 'support', 'java', 'SignRequests.java')]);
+  execFileSync('javac', ['-d', classes, path.join(ROOT, 'lib', 'scripts', 'S3Bucket.java'),
+    ...['SignRequests.java', 'TlsListing.java'].map((file) => path.join(ROOT, 'test', 'support', 'java', file))]);
 }, 120_000);
 afterAll(() => fs.rmSync(classes, { recursive: true, force: true }));
 
@@ -62,4 +64,37 @@ describe('S3 request signing (Signature Version 4) against AWS\'s documented exa
       { ...base, headers: { 'x-amz-date': '20130524T000001Z' } }]);
     expect(new Set([reference, otherSecret, otherBody, otherDate].map(signatureOf)).size).toBe(4);
   });
+});
+
+describe('an https endpoint with a private CA (backupS3CaConfigMap)', () => {
+  /** A free port on the loopback, for the test's own HTTPS server. */
+  const freePort = () => new Promise<number>((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+
+  test('the tool trusts the CA file it is given, and without it refuses the server\'s certificate', async () => {
+    // GIVEN a server whose certificate no public CA signed, for 127.0.0.1
+    const keyStore = path.join(classes, 'server.p12');
+    const caFile = path.join(classes, 'ca.crt');
+    const keytool = (...args: string[]) => execFileSync('keytool', [...args, '-keystore', keyStore, '-storepass', 'test-store', '-storetype', 'PKCS12'], { stdio: 'pipe' });
+    keytool('-genkeypair', '-alias', 's3', '-keyalg', 'EC', '-dname', 'CN=s3.test', '-ext', 'san=ip:127.0.0.1', '-validity', '2');
+    keytool('-exportcert', '-rfc', '-alias', 's3', '-file', caFile);
+    const list = async (ca: string | undefined) => {
+      const port = await freePort();
+      const env = { ...process.env, ZK_BACKUP_S3_ENDPOINT: `https://127.0.0.1:${port}`, ZK_BACKUP_S3_BUCKET: 'b', ZK_BACKUP_S3_PREFIX: 'p/', ZK_BACKUP_S3_REGION: 'us-east-1',
+        ZK_BACKUP_S3_PATH_STYLE: 'true', AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET, ...(ca ? { ZK_BACKUP_S3_CA_FILE: ca } : {}) };
+      return spawnSync('java', ['-cp', classes, 'TlsListing', String(port), keyStore, 'test-store'], { env, encoding: 'utf8', timeout: 60_000 });
+    };
+    // WHEN the tool lists the bucket with the CA file, and without it
+    const trusted = await list(caFile);
+    const untrusted = await list(undefined);
+    // THEN only the first gets the listing; the second fails on the certificate, printing no credential
+    expect(trusted.stdout.trim()).toBe('[zookeeper-1.json]');
+    expect(untrusted.status).not.toBe(0);
+    expect(untrusted.stderr).toMatch(/PKIX|certification path|SSLHandshakeException/);
+    expect(untrusted.stderr + untrusted.stdout).not.toContain(SECRET);
+  }, 120_000);
 });
