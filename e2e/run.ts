@@ -21,6 +21,8 @@ import { checkCleansUpAfterFailure, checkFailsWithoutQuorum, checkPasses, checkP
 import { saslEndToEnd } from './scenario-sasl';
 import { zkCliWalkthrough } from './zkcli-walkthrough';
 import { tlsEndToEnd } from './scenario-tls';
+import { UpgradeDrill } from './scenario-upgrade';
+import { QuorumTlsSteps } from './scenario-quorum-tls-steps';
 import * as s from './scenarios';
 import { monitoringUnderTest, ScrapedEnsemble } from './scrape';
 
@@ -98,6 +100,8 @@ async function main(): Promise<number> {
       }));
     await otherFlavour({ cluster, client, workdir, run, figures: figures[1] }, '18', FLAVOURS.zookeeper39, 'zk39', 'native');
     await otherFlavour({ cluster, client, workdir, run, figures: figures[2] }, '19', FLAVOURS.debian, 'zkdeb', 'exporter');
+    await upgradeAndDowngrade({ cluster, client, workdir, run, figures: figures[0] });
+    await quorumTlsInSteps({ cluster, client, workdir, run, figures: figures[0] });
     for (const [i, flavour] of [FLAVOURS.default, FLAVOURS.zookeeper39, FLAVOURS.debian].entries()) {
       figures[i].imageBytes = await imageBytes(flavour.profile.props.image);
     }
@@ -193,6 +197,33 @@ async function backupAndRestore(bed: Bed): Promise<void> {
     await run('22.5 backup under writes: every write acknowledged before it started is in it', () => drill.underWrites());
   } finally {
     await drill.destroy();
+  }
+}
+
+/** Scenario 25: the image profile changed 3.8.4 -> 3.9.4 and back, each rolled under writes. */
+async function upgradeAndDowngrade(bed: Bed): Promise<void> {
+  const { cluster, client, run } = bed;
+  if (!wanted('25')) return;
+  const drill = new UpgradeDrill(cluster, client);
+  console.log(`e2e: the upgrade scenarios play ${drill.label}`);
+  try {
+    if (!await run('25.1 upgrade 3.8.4 -> 3.9.4 by the image profile, rolled under writes', () => drill.upgrade())) return;
+    await run('25.2 downgrade 3.9.4 -> 3.8.4, rolled back the same way', () => drill.downgrade());
+  } finally {
+    await drill.destroy();
+  }
+}
+
+/** Scenario 26: quorum TLS turned on in a running ensemble, one roll per step. */
+async function quorumTlsInSteps(bed: Bed): Promise<void> {
+  const { cluster, client, run } = bed;
+  if (!wanted('26')) return;
+  const steps = new QuorumTlsSteps(cluster, client, bed.workdir);
+  const names = ['', 'step 1: members accept TLS, still dial in plaintext', 'step 2: members dial over TLS, still accept plaintext', 'step 3: TLS only'];
+  try {
+    await steps.run((step, body) => run(`26.${step} quorum TLS turned on under writes, ${names[step]}`, body));
+  } finally {
+    await steps.destroy();
   }
 }
 

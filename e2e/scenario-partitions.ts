@@ -197,8 +197,8 @@ function acks(writer: StoppableWriter): number[] {
   return writer.events.filter((e) => e.acked !== undefined).map((e) => e.t * 1000);
 }
 
-/** The longest silence between two acks, from the last ack before the cut on. */
-function longestGap(times: number[], cutAt: number): number {
+/** The longest silence between two acks, from the last ack before `cutAt` on. */
+export function longestGap(times: number[], cutAt: number): number {
   const sorted = [...times].sort((a, b) => a - b);
   const first = Math.max(0, sorted.findIndex((t) => t > cutAt) - 1);
   let longest = 0;

@@ -149,7 +149,7 @@ function logTimes(log: string, states: string): number[] {
 }
 
 /** The client's CA file and certificate (ZooKeeper asks TLS clients for one), copied into the client container. */
-async function clientMaterial(material: TlsMaterial, ca: Ca, client: ZooKeeperClient): Promise<ClientTlsFiles> {
+export async function clientMaterial(material: TlsMaterial, ca: Ca, client: ZooKeeperClient): Promise<ClientTlsFiles> {
   const issued = material.issue(ca, 'client', ['e2e-client']);
   const other = material.ca('other-ca');
   const dir = material.file('client');
@@ -169,7 +169,7 @@ async function clientMaterial(material: TlsMaterial, ca: Ca, client: ZooKeeperCl
  * name (kazoo checks no names). ZooKeeper then wants a client certificate, which openssl does not
  * send, so the handshake ends there; the server's certificate has been seen by then.
  */
-async function servedCertificate(client: ZooKeeperClient, tls: ClientTlsFiles, host: string, port: number): Promise<{ verified: boolean; serial?: string }> {
+export async function servedCertificate(client: ZooKeeperClient, tls: ClientTlsFiles, host: string, port: number): Promise<{ verified: boolean; serial?: string }> {
   const script = `out=$(openssl s_client -connect ${host}:${port} -CAfile ${tls.ca} -verify_hostname ${host} </dev/null 2>&1); `
     + 'printf "%s\\n" "$out" | grep -E "Verify return code"; printf "%s\\n" "$out" | openssl x509 -noout -serial';
   const result = await client.run(['bash', '-c', script]);

@@ -33,10 +33,35 @@ function podmanExec(command: string, cluster: PodmanCluster, ensemble: Ensemble)
   return { interactive: m[1] !== undefined, args: ['exec', ...(m[1] ? ['-i'] : []), cluster.containerName(pod, m[3]), ...m[4].split(' ')] };
 }
 
+/**
+ * The session's output on one line (the summary shows a failure's first line only), the client's
+ * warnings after it.
+ */
+function sessionText(output: string, warnings: string): string {
+  return `${JSON.stringify(output.replace(/\r/g, ''))}${warnings.trim() ? `; stderr: ${JSON.stringify(warnings.trim())}` : ''}`;
+}
+
+/** Every member serving, and the leader's synced followers all the other voters. */
+async function waitForSyncedEnsemble(ensemble: Ensemble): Promise<void> {
+  await ensemble.waitForQuorum(120_000);
+  const roles = await ensemble.roles();
+  const leader = ensemble.members[roles.indexOf('leader')];
+  if (!leader) return;
+  const followers = roles.filter((role) => role === 'follower').length;
+  await waitFor(`${leader.name} to count ${followers} synced followers`, 60_000, 200, async () =>
+    (Number((await ensemble.mntr(leader)).get('zk_synced_followers')) === followers || undefined));
+}
+
 /** Runs the walkthrough against `ensemble`; returns what it saw. */
 export async function zkCliWalkthrough(cluster: PodmanCluster, ensemble: Ensemble): Promise<string> {
   const steps = readWalkthrough();
+  // The walkthrough is for a healthy ensemble: earlier scenarios kill and restart members, so wait
+  // until every member serves and the leader counts every voter as synced.
+  await waitForSyncedEnsemble(ensemble);
+  // stdout is the session as the user reads it; stderr (the client's warnings) arrives on its own
+  // stream, so it is kept apart rather than interleaved at random into the session.
   let output = '';
+  let warnings = '';
   let session: ReturnType<typeof spawn> | undefined;
   let exited: Promise<number | null> | undefined;
   let typed = 0;
@@ -48,7 +73,7 @@ export async function zkCliWalkthrough(cluster: PodmanCluster, ensemble: Ensembl
         if (interactive) {
           session = spawn('podman', args, { env: { ...process.env, CONTAINERS_CONF }, stdio: ['pipe', 'pipe', 'pipe'] });
           session.stdout!.on('data', (d) => { output += d; });
-          session.stderr!.on('data', (d) => { output += d; });
+          session.stderr!.on('data', (d) => { warnings += d; });
           exited = new Promise((resolve) => session!.on('close', resolve));
           // The first prompt may come before the session (a TLS handshake, a SASL login): wait for both.
           await waitFor('the zkCli session', 60_000, 100, async () =>
@@ -73,7 +98,7 @@ export async function zkCliWalkthrough(cluster: PodmanCluster, ensemble: Ensembl
     const code = await waitFor('the session to end after quit', 30_000, 100, () => Promise.race([exited!, new Promise<undefined>((r) => setTimeout(() => r(undefined), 50))]));
     expect(code === 0, `the zkCli session exited ${code}:\n${output}`);
   } catch (error) {
-    throw new Error(`${(error as Error).message}; the session so far:\n${output}`);
+    throw new Error(`${(error as Error).message}; the session so far: ${sessionText(output, warnings)}`);
   } finally {
     session?.kill();
   }
@@ -84,7 +109,7 @@ export async function zkCliWalkthrough(cluster: PodmanCluster, ensemble: Ensembl
   let at = 0;
   for (const wanted of order) {
     const found = wanted.exec(shown.slice(at));
-    expect(found !== null, `the session did not show ${wanted} after position ${at}:\n${shown}`);
+    expect(found !== null, `the session did not show ${wanted} after position ${at}: ${sessionText(output, warnings)}`);
     at += found!.index + found![0].length;
   }
   const after = await podmanRaw(podmanExec(`kubectl -n x exec zookeeper-0 -c zookeeper -- bash /scripts/zk-cli.sh ls /`, cluster, ensemble).args, 60_000);

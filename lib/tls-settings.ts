@@ -11,6 +11,18 @@ export enum ClientTls {
   ONLY = 'only',
 }
 
+/**
+ * The two steps between plaintext and TLS-only quorum traffic, for a running ensemble: each is one
+ * synthesis and one rolling update, and members of neighbouring steps always understand each
+ * other. On: `false` -> `accept` -> `prefer` -> `true`; off: the same steps backwards.
+ */
+export enum QuorumTlsStep {
+  /** Step 1: members accept TLS and plaintext on their quorum ports, and connect in plaintext. */
+  ACCEPT = 'accept',
+  /** Step 2: members connect over TLS, and still accept plaintext from members not yet rolled. */
+  PREFER = 'prefer',
+}
+
 /** cert-manager's issuer kinds. */
 export enum IssuerKind {
   /** An Issuer in the ensemble's namespace. */
@@ -45,10 +57,12 @@ export interface SecretKeyRef {
 export interface TlsProps {
   /**
    * Encrypt and mutually authenticate member-to-member traffic (quorum and election ports,
-   * zoo.cfg `sslQuorum`). Needs more than one member.
+   * zoo.cfg `sslQuorum`). Needs more than one member. A running ensemble changes in steps, one
+   * rolling update each: `QuorumTlsStep.ACCEPT`, then `QuorumTlsStep.PREFER`, then `true`
+   * (zoo.cfg `portUnification` during the steps); a new ensemble can start with `true`.
    * @default false
    */
-  readonly quorumTls?: boolean;
+  readonly quorumTls?: boolean | QuorumTlsStep;
   /**
    * TLS for client connections on `secureClientPort` (ZooKeeper's Netty connection factory).
    * Clients present a certificate signed by the same CA (ZooKeeper's `ssl.clientAuth=need`).

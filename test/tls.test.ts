@@ -3,7 +3,7 @@
  * port it names is what the pod mounts and exposes, that the Certificate names every name a member
  * is dialled or reverse-resolved by, and that no secret material reaches a ConfigMap.
  */
-import { ClientTls, DeploymentMode, IssuerKind, ZooKeeperChartProps } from '../lib';
+import { ClientTls, DeploymentMode, IssuerKind, QuorumTlsStep, ZooKeeperChartProps } from '../lib';
 import { renderSupervisordConf } from '../lib/render/supervisord-conf';
 import { resolveEnsemble } from '../lib/model/resolve';
 import { certManagerCrds, publishedCertificateProblems, registerCertManagerSchemas } from './support/cert-manager-schemas';
@@ -90,6 +90,39 @@ describe('zoo.cfg for each combination', () => {
     const tlsEntries = (cfg: Map<string, string>) => [...cfg].filter(([k]) => TLS_KEY.test(k));
     expect(tlsEntries(zooCfg(out, 'zoo-observer.cfg'))).toEqual(tlsEntries(zooCfg(out)));
     expect(tlsEntries(zooCfg(out)).length).toBeGreaterThan(10);
+  });
+});
+
+describe('quorum TLS turned on or off in steps, one rolling update each', () => {
+  const quorumEntries = (quorumTls: boolean | QuorumTlsStep) => {
+    const cfg = zooCfg(tlsChart({ tlsIssuer: ISSUER, quorumTls }));
+    return { cfg, sslQuorum: cfg.get('sslQuorum'), portUnification: cfg.get('portUnification') };
+  };
+
+  test.each([
+    // Neighbouring steps understand each other: every member accepts whatever its neighbours dial.
+    ['accept', QuorumTlsStep.ACCEPT, 'false', 'true'],
+    ['prefer', QuorumTlsStep.PREFER, 'true', 'true'],
+    ['true', true, 'true', undefined],
+  ] as const)('%s: sslQuorum %s, portUnification %s, the quorum stores in place', (_name, quorumTls, sslQuorum, portUnification) => {
+    const entries = quorumEntries(quorumTls);
+    expect(entries.sslQuorum).toBe(sslQuorum);
+    expect(entries.portUnification).toBe(portUnification);
+    expect(entries.cfg.get('ssl.quorum.keyStore.location')).toBe('/run/tls/keystore.p12');
+    expect(entries.cfg.get('ssl.quorum.hostnameVerification')).toBe('true');
+    expect(entries.cfg.get('sslQuorumReloadCertFiles')).toBe('true');
+  });
+
+  test('a step mounts the certificate and runs the store sync, as TLS does', () => {
+    const out = tlsChart({ tlsIssuer: ISSUER, quorumTls: QuorumTlsStep.ACCEPT });
+    expect(out.all('Certificate')).toHaveLength(1);
+    expect(out.podSpec.volumes.filter((v: any) => v.secret).map((v: any) => v.secret.secretName)).toContain('zookeeper-tls');
+    expect(parseIni(out.file('zookeeper-supervisord', 'supervisord.conf'))).toHaveProperty(['program:tls-sync']);
+  });
+
+  test('false writes no quorum TLS entry, even with client TLS on', () => {
+    const cfg = zooCfg(tlsChart({ tlsIssuer: ISSUER, quorumTls: false, clientTls: ClientTls.ON }));
+    expect([...cfg.keys()].filter((k) => /^(sslQuorum|portUnification|ssl\.quorum\.)/.test(k))).toEqual([]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { ClientTls, IssuerKind, SecretKeyRef } from '../tls-settings';
+import { ClientTls, IssuerKind, QuorumTlsStep, SecretKeyRef } from '../tls-settings';
 import { Member, NamedPort } from './ensemble-model';
 import { TlsModel } from './security-model';
 import { NameFormat, SettingsReader } from './settings-reader';
@@ -16,7 +16,10 @@ const SYNC_INTERVAL_SECONDS = 10;
 
 /** The TLS settings, read and checked against each other before the members are known. */
 export interface TlsSettings {
+  /** Members connect to each other over TLS (`sslQuorum`). */
   readonly quorum: boolean;
+  /** Members accept TLS and plaintext on their quorum ports (`portUnification`): the steps between. */
+  readonly quorumPortUnification: boolean;
   readonly client: ClientTls;
   /** The TLS client port, when client TLS is on. */
   readonly secureClientPort?: NamedPort;
@@ -31,10 +34,10 @@ export interface TlsSettings {
  * reported instead of silently leaving the ensemble in plaintext.
  */
 export function readTlsSettings(s: SettingsReader, name: string, replicas: number): TlsSettings {
-  const quorum = s.bool('quorumTls', false);
+  const { quorum, portUnification } = readQuorumTls(s);
   const client = s.oneOf('clientTls', ClientTls.OFF, ClientTls);
-  const enabled = quorum || client !== ClientTls.OFF;
-  if (quorum && replicas === 1) {
+  const enabled = quorum || portUnification || client !== ClientTls.OFF;
+  if ((quorum || portUnification) && replicas === 1) {
     s.fail('quorumTls', 'needs more than one member: a single server has no quorum traffic (use clientTls for its clients)');
   }
 
@@ -60,12 +63,25 @@ export function readTlsSettings(s: SettingsReader, name: string, replicas: numbe
 
   return {
     quorum,
+    quorumPortUnification: portUnification,
     client,
     secureClientPort: client === ClientTls.OFF ? undefined : { name: 'client-tls', port },
     issuer,
     existingSecret,
     passwordSecret,
   };
+}
+
+/** `quorumTls`: false, true, or one of the steps between them. */
+function readQuorumTls(s: SettingsReader): { quorum: boolean; portUnification: boolean } {
+  const value = s.value('quorumTls');
+  if (value === undefined || value === false) return { quorum: false, portUnification: false };
+  if (value === true) return { quorum: true, portUnification: false };
+  if (value === QuorumTlsStep.ACCEPT) return { quorum: false, portUnification: true };
+  if (value === QuorumTlsStep.PREFER) return { quorum: true, portUnification: true };
+  s.fail('quorumTls', `must be true or false, or a step of turning it on or off in a running ensemble: '${QuorumTlsStep.ACCEPT}' `
+    + `(members accept TLS, connect in plaintext) or '${QuorumTlsStep.PREFER}' (members connect over TLS, accept both)${s.got('quorumTls', value)}`);
+  return { quorum: false, portUnification: false };
 }
 
 function readIssuer(s: SettingsReader): TlsSettings['issuer'] {
@@ -101,10 +117,11 @@ export interface TlsNames {
 
 /** The TLS part of the model, or undefined when TLS is off. */
 export function resolveTls(settings: TlsSettings, names: TlsNames): TlsModel | undefined {
-  if (!settings.quorum && settings.client === ClientTls.OFF) return undefined;
+  if (!settings.quorum && !settings.quorumPortUnification && settings.client === ClientTls.OFF) return undefined;
   const certificateSecret = `${names.name}-tls`;
   return {
     quorum: settings.quorum,
+    quorumPortUnification: settings.quorumPortUnification,
     client: settings.client,
     secretName: settings.existingSecret ?? certificateSecret,
     secretKeys: SECRET_KEYS,

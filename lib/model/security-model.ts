@@ -7,7 +7,10 @@ import { ClientTls, IssuerKind, SecretKeyRef } from '../tls-settings';
  * mounted Secret file.
  */
 export interface TlsModel {
+  /** Members connect to each other over TLS (`sslQuorum`). */
   readonly quorum: boolean;
+  /** Members accept both TLS and plaintext on their quorum ports (`portUnification`). */
+  readonly quorumPortUnification: boolean;
   readonly client: ClientTls;
   /** The Secret holding the stores: the Certificate's, or the one named by tlsSecretName. */
   readonly secretName: string;

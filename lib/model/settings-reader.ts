@@ -116,7 +116,7 @@ export class SettingsReader {
   }
 
   /** ` (got <value>)` for an issue of `setting`, or nothing for a secret-bearing setting. */
-  private got(setting: string, value: unknown): string {
+  public got(setting: string, value: unknown): string {
     const name = `${this.prefix}${setting}`;
     const secret = this.secretBearing.some((s) => name === s || name.startsWith(`${s}.`) || name.startsWith(`${s}[`));
     return secret ? '' : ` (got ${describe(value)})`;

@@ -124,8 +124,11 @@ function tlsEntries(tls: TlsModel, secureClientPort: number | undefined): [strin
     [`${prefix}trustStore.passwordPath`, tls.paths.passwordFile],
     [`${prefix}hostnameVerification`, true],
   ];
-  const quorum: [string, string | number | boolean][] = !tls.quorum ? [] : [
-    ['sslQuorum', true],
+  // During the steps between plaintext and TLS-only quorum traffic (portUnification), the stores
+  // are in place and sslQuorum says which way a member connects.
+  const quorum: [string, string | number | boolean][] = !tls.quorum && !tls.quorumPortUnification ? [] : [
+    ['sslQuorum', tls.quorum],
+    ...(tls.quorumPortUnification ? [['portUnification', true] as [string, boolean]] : []),
     ['sslQuorumReloadCertFiles', true],
     ...stores('ssl.quorum.'),
   ];
@@ -180,6 +183,7 @@ const SASL_KEY_OWNERS: Readonly<Record<string, string>> = {
 /** The zoo.cfg keys of the TLS settings, with the setting to use instead. */
 const TLS_KEY_OWNERS: Readonly<Record<string, string>> = Object.fromEntries([
   ['sslQuorum', 'quorumTls'],
+  ['portUnification', `quorumTls ('accept' and 'prefer', the steps of turning quorum TLS on or off)`],
   ['sslQuorumReloadCertFiles', 'nothing: certificates are always reloaded'],
   ['secureClientPort', 'secureClientPort and clientTls'],
   ['secureClientPortAddress', 'clientTls (the TLS port listens on every address of the pod)'],
