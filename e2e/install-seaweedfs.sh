@@ -24,6 +24,15 @@ if [[ -x $BIN ]] && "$BIN" version >/dev/null 2>&1; then
   echo "$BIN"
   exit 0
 fi
+# One build at a time (setup.sh starts one in the background; the harness may call this too):
+# the second waits for the first and then finds the binary.
+mkdir -p "$(dirname "$BIN")"
+exec 8>"$(dirname "$BIN").lock"
+flock -w 3600 8 || { log "ERROR: another build of SeaweedFS has held $(dirname "$BIN").lock for an hour"; exit 1; }
+if [[ -x $BIN ]] && "$BIN" version >/dev/null 2>&1; then
+  echo "$BIN"
+  exit 0
+fi
 command -v go >/dev/null 2>&1 || { log "ERROR: Go is needed to build SeaweedFS $VERSION (https://go.dev/dl/)"; exit 1; }
 
 # The module and build caches live in the project's cache too, so nothing else of the machine changes.
@@ -34,7 +43,6 @@ src=$(go mod download -json "$MODULE@$VERSION" | sed -n 's/^[[:space:]]*"Dir": "
 [[ -d $src ]] || { log "ERROR: go mod download gave no source directory for $MODULE@$VERSION"; exit 1; }
 work=$CACHE/seaweedfs/$VERSION/src
 rm -rf "$work"
-mkdir -p "$(dirname "$work")"
 cp -r "$src" "$work"
 chmod -R u+w "$work"
 (cd "$work" && go build -o "$BIN.tmp" ./weed)

@@ -11,7 +11,8 @@
 # 5. builds the e2e client image (e2e/client/Containerfile) on top of the Debian image;
 # 6. unpacks the test tools into .tools/ (test/setup-tools.sh); scenario 10 runs its Prometheus on the host;
 # 7. builds SeaweedFS (e2e/install-seaweedfs.sh) into ~/.cache/cdk8s-zookeeper, the S3-compatible
-#    server of the backup's S3 scenarios (22.6 to 22.9), once: later runs find it there.
+#    server of the backup's S3 scenarios (22.6 to 22.9), once: later runs find it there. The build
+#    starts before step 1 and runs beside the others; step 7 waits for it.
 # Every step is cached: an image is rebuilt only when the hash of what it is built from (its build
 # context, build arguments and parent image) differs from the label on the existing image. A run
 # with everything in place takes a few seconds.
@@ -82,6 +83,12 @@ fi
 LOCK_FILE=${TMPDIR:-/tmp}/cdk8s-zookeeper-e2e-setup.$(id -u).lock
 exec 9>"$LOCK_FILE"
 flock -w 1800 9 || die "another e2e/setup.sh has held $LOCK_FILE for 30 minutes"
+
+# Step 7's SeaweedFS build takes many minutes on a cold machine (it compiles from source): it starts
+# now, beside steps 1 to 6, which mostly wait on the network, and step 7 waits for it.
+SEAWEEDFS_LOG=$(mktemp "${TMPDIR:-/tmp}/cdk8s-zookeeper-seaweedfs.XXXXXX")
+bash "$E2E_DIR/install-seaweedfs.sh" >/dev/null 2>"$SEAWEEDFS_LOG" &
+SEAWEEDFS_PID=$!
 
 step_begin "test tools (prometheus)"
 bash "$ROOT_DIR/test/setup-tools.sh" >&2
@@ -321,7 +328,9 @@ build_cached "$CLIENT_IMAGE" "$E2E_DIR/client" "$E2E_DIR/client/Containerfile" "
 step_end "step 6/7: client image"
 
 step_begin "step 7/7: SeaweedFS (S3-compatible server of scenarios 22.6-22.9)"
-bash "$E2E_DIR/install-seaweedfs.sh" >/dev/null
+wait "$SEAWEEDFS_PID" || { cat "$SEAWEEDFS_LOG" >&2; die "building SeaweedFS failed (its log is above)"; }
+cat "$SEAWEEDFS_LOG" >&2
+rm -f "$SEAWEEDFS_LOG"
 step_end "step 7/7: SeaweedFS (S3-compatible server of scenarios 22.6-22.9)"
 
 log "ready in $(seconds_since "$SETUP_START") s"
