@@ -147,14 +147,15 @@ final class S3Bucket {
     }
     if (response.statusCode() / 100 != 2) {
       String what = key.isEmpty() ? "s3://" + bucket + "/ (list " + query.get("prefix") + ")" : "s3://" + bucket + "/" + key;
-      throw new IOException(method + " " + what + " answered " + response.statusCode() + errorCode(response.body()) + hint(response.statusCode()));
+      String code = errorCode(response.body());
+      throw new IOException(method + " " + what + " answered " + response.statusCode() + code + hint(response.statusCode(), code));
     }
     return response;
   }
 
-  static String hint(int status) {
+  static String hint(int status, String code) {
     if (status == 403) return ": the credentials in the backup's S3 Secret were refused (a wrong key id or secret, or no permission on the bucket)";
-    if (status == 404) return ": check the bucket name and that it exists";
+    if (code.equals(" NoSuchBucket")) return ": check backupS3Bucket and that the bucket exists";
     return "";
   }
 
