@@ -57,7 +57,7 @@ for total in 10000 100000; do
   written=$total
   rm -f "$WORK"/backups/*
   start=$EPOCHREALTIME
-  manifest=$(tool zkbench-source backup | sed -n 's/.* written: //p')
+  manifest=$(tool zkbench-source backup | sed -n 's/.* written to [^ ]*: //p')
   pod_ms=$(( (${EPOCHREALTIME/./} - ${start/./}) / 1000 ))
   fields=$(python3 -c 'import json,sys; m=json.loads(sys.argv[1]); print(m["znodes"], m["bytes"], m["dataBytes"], m["durationMs"], m["exact"])' "$manifest")
   read -r znodes bytes data_bytes backup_ms exact <<<"$fields"

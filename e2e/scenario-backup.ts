@@ -17,8 +17,8 @@ import { find, Manifest } from './expand';
 import { PlayedEnvironment, prodEnvironment } from './flavours';
 import { podman, waitFor } from './podman';
 
-const expect = (ok: boolean, message: string) => { if (!ok) throw new Error(message); };
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+export const expect = (ok: boolean, message: string) => { if (!ok) throw new Error(message); };
+export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 /** Where the tree program (e2e/backup/tree.py) is copied in the client container. */
 const TREE_DIR = '/tmp/backup-drill';
 const TREE = ['python3', `${TREE_DIR}/tree.py`];
@@ -27,24 +27,28 @@ const BACKUP_ON: ZooKeeperChartProps = { backup: true, backupClaimName: 'zookeep
 /** The most one backup or restore pod may take here (its Job allows backupTimeoutSeconds). */
 const JOB_LIMIT_MS = 600_000;
 
-interface TreeState { readonly count: number; readonly sha256: string; readonly ephemerals: number }
-interface JobRun { readonly code: number; readonly log: string; readonly ms: number }
+export interface TreeState { readonly count: number; readonly sha256: string; readonly ephemerals: number }
+export interface JobRun { readonly code: number; readonly log: string; readonly ms: number }
 
 /** One ensemble of dist/prod with its backup claim, and the steps of the drill in order. */
 export class BackupDrill {
   public readonly ensemble: Ensemble;
-  private readonly cronJob: Manifest;
+  protected readonly cronJob: Manifest;
   private runs = 0;
+  /** The Secrets the backup pods take env from (secretKeyRef), as the kubelet would find them. */
+  protected readonly secrets = new Map<string, Record<string, string>>();
   private atBackup?: { state: TreeState; manifest: any; acked: number[] };
   /** What is played: the production environment as committed, or its settings with backup on. */
   public readonly label: string;
-  private readonly settings: ZooKeeperChartProps;
+  protected readonly settings: ZooKeeperChartProps;
 
-  constructor(private readonly cluster: PodmanCluster, private readonly client: ZooKeeperClient, production: PlayedEnvironment = prodEnvironment()) {
+  /** `edited`: settings and a label that replace the environment's own (another backup target). */
+  constructor(protected readonly cluster: PodmanCluster, protected readonly client: ZooKeeperClient, production: PlayedEnvironment = prodEnvironment(),
+    edited?: { readonly label: string; readonly settings: ZooKeeperChartProps }) {
     const committed = production.objects();
-    const withBackup = find(committed, 'CronJob').length > 0;
-    this.settings = withBackup ? production.settings : { ...production.settings, ...BACKUP_ON };
-    this.label = withBackup ? production.label : `${production.label}'s settings with backup on`;
+    const withBackup = edited === undefined && find(committed, 'CronJob').length > 0;
+    this.settings = edited?.settings ?? (withBackup ? production.settings : { ...production.settings, ...BACKUP_ON });
+    this.label = edited?.label ?? (withBackup ? production.label : `${production.label}'s settings with backup on`);
     const objects = withBackup ? committed : this.synthesize({});
     [this.cronJob] = find(objects, 'CronJob');
     // The members answer to the client Service's name, which the backup pods connect to.
@@ -52,13 +56,32 @@ export class BackupDrill {
   }
 
   /** The played settings with `overrides`, synthesized, on the local image. */
-  private synthesize(overrides: ZooKeeperChartProps): Manifest[] {
+  protected synthesize(overrides: ZooKeeperChartProps): Manifest[] {
     const objects = synthesizeToYaml({ ...this.settings, ...overrides });
     return withImage(objects, standInImage(objects));
   }
 
   /** 22.1: a tree and acknowledged writes, then the CronJob's pod writes a backup that checks out. */
   public async backUp(): Promise<string> {
+    const { state, acked, run, manifest } = await this.treeAndBackup();
+    // Checked here too, not only by the tool: the files on the claim are what the manifest says.
+    const dir = await this.claimDir();
+    const dump = fs.readFileSync(path.join(dir, manifest.file));
+    const onDisk = JSON.parse(fs.readFileSync(path.join(dir, `${manifest.name}.json`), 'utf8'));
+    expect(crypto.createHash('sha256').update(dump).digest('hex') === manifest.sha256 && onDisk.sha256 === manifest.sha256 && dump.length === manifest.bytes,
+      'the dump on the claim does not match its manifest');
+    expect(fs.readdirSync(dir).every((file) => !file.endsWith('.tmp')), 'a temporary file was left on the claim');
+    this.atBackup = { state, manifest, acked };
+    return `${state.count} znodes (tree of 2000 with data and ACLs, 200 tracked writes): backup ${manifest.name} at zxid ${manifest.zxid} (exact), `
+      + `${manifest.bytes} bytes, sha256 checked on the claim; the tool took ${manifest.durationMs} ms, the pod ${seconds(run.ms)} (JVM start and compile included)`;
+  }
+
+  /**
+   * The start of 22.1 (and 22.6): the ensemble up, a tree of 2000 znodes with data and ACLs and 200
+   * tracked acknowledged writes, then the CronJob's pod once; its backup must be of one zxid, hold
+   * as many znodes as the ensemble and name the members' version.
+   */
+  protected async treeAndBackup(): Promise<{ state: TreeState; acked: number[]; run: JobRun; manifest: any }> {
     const connect = podTemplateOf(this.cronJob).spec.containers[0].env.find((e: any) => e.name === 'ZK_CONNECT').value as string;
     expect(this.ensemble.serviceNames(this.ensemble.members[0]).includes(connect.split(':')[0]), `the backup connects to ${connect}, which is no Service of the members`);
     await this.ensemble.start();
@@ -73,22 +96,12 @@ export class BackupDrill {
 
     const run = await this.runPod(this.cronJob, 'backup');
     expect(run.code === 0, `the backup pod exited ${run.code}:\n${run.log}`);
-    const manifest = JSON.parse(/backup \S+ written: (\{.*\})/.exec(run.log)?.[1] ?? 'null');
-    expect(manifest !== null, `the backup pod logged no manifest:\n${run.log}`);
+    const manifest = manifestOf(run);
     expect(manifest.exact === true, `the backup of a quiet ensemble is not of one zxid: ${JSON.stringify(manifest)}`);
     expect(manifest.znodes === state.count, `the backup holds ${manifest.znodes} znodes, the ensemble ${state.count}`);
     const version = find(this.ensemble.objects, 'StatefulSet')[0].spec.template.metadata.labels['app.kubernetes.io/version'];
     expect(manifest.serverVersion.startsWith(`${version}-`), `the manifest names server version ${manifest.serverVersion}, the members run ${version}`);
-    // Checked here too, not only by the tool: the files on the claim are what the manifest says.
-    const dir = await this.claimDir();
-    const dump = fs.readFileSync(path.join(dir, manifest.file));
-    const onDisk = JSON.parse(fs.readFileSync(path.join(dir, `${manifest.name}.json`), 'utf8'));
-    expect(crypto.createHash('sha256').update(dump).digest('hex') === manifest.sha256 && onDisk.sha256 === manifest.sha256 && dump.length === manifest.bytes,
-      'the dump on the claim does not match its manifest');
-    expect(fs.readdirSync(dir).every((file) => !file.endsWith('.tmp')), 'a temporary file was left on the claim');
-    this.atBackup = { state, manifest, acked };
-    return `${state.count} znodes (tree of 2000 with data and ACLs, 200 tracked writes): backup ${manifest.name} at zxid ${manifest.zxid} (exact), `
-      + `${manifest.bytes} bytes, sha256 checked on the claim; the tool took ${manifest.durationMs} ms, the pod ${seconds(run.ms)} (JVM start and compile included)`;
+    return { state, acked, run, manifest };
   }
 
   /** 22.2: a digest ACL the anonymous backup cannot read faithfully fails the backup, clearly, leaving nothing. */
@@ -118,6 +131,29 @@ export class BackupDrill {
   public async restoreDrill(): Promise<string> {
     expect(this.atBackup !== undefined, '22.1 made no backup');
     const { state, manifest, acked } = this.atBackup!;
+    const job = await this.writeMoreAndLoseEveryVolume(state, manifest.name);
+    // A damaged backup is refused before anything is written: one byte changed on the claim.
+    const dumpFile = path.join(await this.claimDir(), manifest.file);
+    const intact = fs.readFileSync(dumpFile);
+    const damaged = Buffer.from(intact);
+    damaged[damaged.length >> 1] ^= 0xff;
+    fs.writeFileSync(dumpFile, damaged);
+    const refused = await this.runPod(job, 'restore');
+    fs.writeFileSync(dumpFile, intact);
+    expect(refused.code !== 0 && /FAILED: backup \S+: checksum differs from its manifest/.test(refused.log), `the restore of a damaged backup did not fail clearly (exit ${refused.code}):\n${refused.log}`);
+    expect((await this.state()).count === 1, 'the refused restore wrote into the ensemble');
+    const run = await this.restoreAndCompare(job, state, acked);
+    const took = /in (\d+) ms; the ensemble equals the backup/.exec(run.log)?.[1];
+    return `100 writes after the backup; all 3 volumes destroyed, new ensemble empty; a backup with one byte changed refused, nothing written; restore Job: ${state.count} znodes restored in ${took} ms `
+      + `(pod ${seconds(run.ms)}), tree equal to the backup point (sha256 of paths, data, ACLs), all ${acked.length} tracked writes present, the later ones gone; `
+      + 'the Job run again changes nothing';
+  }
+
+  /**
+   * The middle of the restore drills: 100 writes after the backup, every member's pod and volume
+   * destroyed, new members forming a quorum on an empty tree; returns the Job restoreBackup adds.
+   */
+  protected async writeMoreAndLoseEveryVolume(state: TreeState, backupName: string): Promise<Manifest> {
     const after = await this.client.write(this.ensemble.hosts(), '/drill-after', 100);
     expect(after.length === 100, `${after.length} of 100 writes after the backup acknowledged`);
     expect((await this.state()).sha256 !== state.sha256, 'the writes after the backup did not change the tree');
@@ -131,19 +167,16 @@ export class BackupDrill {
 
     // The Job restoreBackup adds: the ensemble has others (the post-deploy check's).
     const others = new Set(find(this.synthesize({}), 'Job').map((j) => j.metadata.name));
-    const added = find(this.synthesize({ restoreBackup: manifest.name }), 'Job').filter((j) => !others.has(j.metadata.name));
+    const added = find(this.synthesize({ restoreBackup: backupName }), 'Job').filter((j) => !others.has(j.metadata.name));
     expect(added.length === 1, `restoreBackup added ${added.length} Jobs, expected 1`);
-    const [job] = added;
-    // A damaged backup is refused before anything is written: one byte changed on the claim.
-    const dumpFile = path.join(await this.claimDir(), manifest.file);
-    const intact = fs.readFileSync(dumpFile);
-    const damaged = Buffer.from(intact);
-    damaged[damaged.length >> 1] ^= 0xff;
-    fs.writeFileSync(dumpFile, damaged);
-    const refused = await this.runPod(job, 'restore');
-    fs.writeFileSync(dumpFile, intact);
-    expect(refused.code !== 0 && /FAILED: backup \S+: checksum differs from its manifest/.test(refused.log), `the restore of a damaged backup did not fail clearly (exit ${refused.code}):\n${refused.log}`);
-    expect((await this.state()).count === 1, 'the refused restore wrote into the ensemble');
+    return added[0];
+  }
+
+  /**
+   * The end of the restore drills: the restore Job's pod; the whole tree must equal the backup
+   * point, every tracked write acknowledged before the backup be there, and a second run change nothing.
+   */
+  protected async restoreAndCompare(job: Manifest, state: TreeState, acked: number[]): Promise<JobRun> {
     const run = await this.runPod(job, 'restore');
     expect(run.code === 0, `the restore pod exited ${run.code}:\n${run.log}`);
     const restored = await this.state();
@@ -154,10 +187,7 @@ export class BackupDrill {
     expect(lost.length === 0, `${lost.length} writes acknowledged before the backup are missing after the restore`);
     const again = await this.runPod(job, 'restore');
     expect(again.code === 0 && /already holds exactly backup/.test(again.log), `the restore Job run again did not leave the restored ensemble alone: ${again.log}`);
-    const took = /in (\d+) ms; the ensemble equals the backup/.exec(run.log)?.[1];
-    return `100 writes after the backup; all 3 volumes destroyed, new ensemble empty; a backup with one byte changed refused, nothing written; restore Job: ${state.count} znodes restored in ${took} ms `
-      + `(pod ${seconds(run.ms)}), tree equal to the backup point (sha256 of paths, data, ACLs), all ${acked.length} tracked writes present, the later ones gone; `
-      + 'the Job run again changes nothing';
+    return run;
   }
 
   /**
@@ -195,8 +225,7 @@ export class BackupDrill {
       await writer.stop();
     }
     expect(run.code === 0, `the backup under writes exited ${run.code}:\n${run.log}`);
-    const manifest = JSON.parse(/backup \S+ written: (\{.*\})/.exec(run.log)?.[1] ?? 'null');
-    expect(manifest !== null, `the backup pod logged no manifest:\n${run.log}`);
+    const manifest = manifestOf(run);
     const zxid = BigInt(manifest.zxid);
     const zxidEnd = BigInt(manifest.zxidEnd);
     expect(manifest.exact === (zxid === zxidEnd), `exact is ${manifest.exact} for zxids ${manifest.zxid}..${manifest.zxidEnd}`);
@@ -216,7 +245,16 @@ export class BackupDrill {
     await this.ensemble.destroy();
   }
 
-  private async state(): Promise<TreeState> {
+  /** An env entry with a secretKeyRef resolved from `secrets`, as the kubelet injects it. */
+  private fromSecret(env: any): any {
+    const ref = env.valueFrom?.secretKeyRef;
+    if (!ref) return env;
+    const value = this.secrets.get(ref.name)?.[ref.key];
+    if (value === undefined) throw new Error(`env ${env.name}: Secret ${ref.name} has no key ${ref.key} in this test bed`);
+    return { name: env.name, value };
+  }
+
+  protected async state(): Promise<TreeState> {
     const result = await this.client.run([...TREE, 'state', '--hosts', this.ensemble.hosts().join(',')], 300_000);
     const line = result.stdout.split('\n').find((l) => l.startsWith('{'));
     if (result.code !== 0 || !line) throw new Error(`reading the tree failed: ${result.stderr}`);
@@ -234,7 +272,7 @@ export class BackupDrill {
    * (the claim it mounts provisioned on first use, like the existing claim it names), and waits
    * for it to end.
    */
-  private async runPod(owner: Manifest, role: string): Promise<JobRun> {
+  protected async runPod(owner: Manifest, role: string): Promise<JobRun> {
     const template = podTemplateOf(owner);
     const name = `${owner.metadata.name}-${role}-${++this.runs}`;
     const pod: Manifest = {
@@ -243,6 +281,7 @@ export class BackupDrill {
       metadata: { name, namespace: owner.metadata.namespace, labels: { ...template.metadata.labels } },
       spec: structuredClone(template.spec),
     };
+    for (const container of pod.spec.containers) container.env = container.env?.map((e: any) => this.fromSecret(e));
     const claims = (pod.spec.volumes as any[]).filter((v) => v.persistentVolumeClaim)
       .map((v) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: v.persistentVolumeClaim.claimName } }));
     const start = Date.now();
@@ -256,6 +295,14 @@ export class BackupDrill {
   }
 }
 
-function podTemplateOf(owner: Manifest): any {
+/** The manifest a backup pod logs when its backup is written and verified. */
+export function manifestOf(run: JobRun): any {
+  const manifest = JSON.parse(/backup \S+ written to \S+: (\{.*\})/.exec(run.log)?.[1] ?? 'null');
+  expect(manifest !== null, `the backup pod logged no manifest:\n${run.log}`);
+  return manifest;
+}
+
+/** The template of a CronJob's or Job's pods. */
+export function podTemplateOf(owner: Manifest): any {
   return owner.kind === 'CronJob' ? owner.spec.jobTemplate.spec.template : owner.spec.template;
 }

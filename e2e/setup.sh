@@ -9,7 +9,10 @@
 # 4. builds the Apache release images (image/apache/Containerfile) of APACHE_RELEASES below, in the
 #    layout of ImageProfile.apacheRelease(), tagged localhost/cdk8s-zookeeper:<version>;
 # 5. builds the e2e client image (e2e/client/Containerfile) on top of the Debian image;
-# 6. unpacks the test tools into .tools/ (test/setup-tools.sh); scenario 10 runs its Prometheus on the host.
+# 6. unpacks the test tools into .tools/ (test/setup-tools.sh); scenario 10 runs its Prometheus on the host;
+# 7. builds SeaweedFS (e2e/install-seaweedfs.sh) into ~/.cache/cdk8s-zookeeper, the S3-compatible
+#    server of the backup's S3 scenarios (22.6 to 22.9), once: later runs find it there. The build
+#    starts before step 1 and runs beside the others; step 7 waits for it.
 # Every step is cached: an image is rebuilt only when the hash of what it is built from (its build
 # context, build arguments and parent image) differs from the label on the existing image. A run
 # with everything in place takes a few seconds.
@@ -80,6 +83,12 @@ fi
 LOCK_FILE=${TMPDIR:-/tmp}/cdk8s-zookeeper-e2e-setup.$(id -u).lock
 exec 9>"$LOCK_FILE"
 flock -w 1800 9 || die "another e2e/setup.sh has held $LOCK_FILE for 30 minutes"
+
+# Step 7's SeaweedFS build takes many minutes on a cold machine (it compiles from source): it starts
+# now, beside steps 1 to 6, which mostly wait on the network, and step 7 waits for it.
+SEAWEEDFS_LOG=$(mktemp "${TMPDIR:-/tmp}/cdk8s-zookeeper-seaweedfs.XXXXXX")
+bash "$E2E_DIR/install-seaweedfs.sh" >/dev/null 2>"$SEAWEEDFS_LOG" &
+SEAWEEDFS_PID=$!
 
 step_begin "test tools (prometheus)"
 bash "$ROOT_DIR/test/setup-tools.sh" >&2
@@ -244,11 +253,11 @@ build_cached() {
 # ---------------------------------------------------------------------------------------------
 log "CONTAINERS_CONF=$CONTAINERS_CONF"
 
-step_begin "step 1/6: Debian packages"
+step_begin "step 1/7: Debian packages"
 install_packages
-step_end "step 1/6: Debian packages"
+step_end "step 1/7: Debian packages"
 
-step_begin "step 2/6: what the image profiles expect"
+step_begin "step 2/7: what the image profiles expect"
 # Tags and layouts come from the profiles, and the client image's tag from the harness that runs
 # it, the release images' tags from e2e/dist.ts (single sources of truth); the builds check the
 # layouts. Loads only those files, not the whole library. One line per image: tag, classpath,
@@ -276,22 +285,22 @@ profile_image() { cut -f1 <<<"$1"; }
 PRODUCT_IMAGE=$(profile_image "${profile_lines[1]}")
 mapfile -t PROFILE_BUILD_ARGS < <(profile_build_args "${profile_lines[1]}")
 log "Debian image $PRODUCT_IMAGE; Apache release images for ${APACHE_RELEASES[*]}"
-step_end "step 2/6: what the image profiles expect"
+step_end "step 2/7: what the image profiles expect"
 
-step_begin "step 3/6: base image"
+step_begin "step 3/7: base image"
 make_base_image
-step_end "step 3/6: base image"
+step_end "step 3/7: base image"
 
 # The size a registry user pulls (uncompressed), so a change to an image shows in every run's log.
 log_size() { log "image $1: $(($(podman image inspect --format '{{.Size}}' "$1") / 1000000)) MB"; }
 
-step_begin "step 4/6: Debian image (ImageProfile.debian())"
+step_begin "step 4/7: Debian image (ImageProfile.debian())"
 product_hash=$(context_hash "$ROOT_DIR/image/debian" "$(image_id "$BASE_IMAGE")" "${PROFILE_BUILD_ARGS[@]}")
 build_cached "$PRODUCT_IMAGE" "$ROOT_DIR/image/debian" "$ROOT_DIR/image/debian/Containerfile" "$product_hash" "${PROFILE_BUILD_ARGS[@]}"
 log_size "$PRODUCT_IMAGE"
-step_end "step 4/6: Debian image (ImageProfile.debian())"
+step_end "step 4/7: Debian image (ImageProfile.debian())"
 
-step_begin "step 5/6: Apache release images (ImageProfile.apacheRelease())"
+step_begin "step 5/7: Apache release images (ImageProfile.apacheRelease())"
 # Maven in the build reaches Maven Central over TLS; where that goes through a proxy whose CA only
 # the host trusts, the host's Java truststore (a secret: not part of any layer) makes it work.
 truststore_args=()
@@ -310,13 +319,19 @@ for version in "${APACHE_RELEASES[@]}"; do
   log_size "$tag"
   release_images+=("$version=$tag")
 done
-step_end "step 5/6: Apache release images (ImageProfile.apacheRelease())"
+step_end "step 5/7: Apache release images (ImageProfile.apacheRelease())"
 
-step_begin "step 6/6: client image"
+step_begin "step 6/7: client image"
 client_hash=$(context_hash "$E2E_DIR/client" "$(image_id "$PRODUCT_IMAGE")" "$PRODUCT_IMAGE")
 build_cached "$CLIENT_IMAGE" "$E2E_DIR/client" "$E2E_DIR/client/Containerfile" "$client_hash" \
   --build-arg "BASE_IMAGE=$PRODUCT_IMAGE"
-step_end "step 6/6: client image"
+step_end "step 6/7: client image"
+
+step_begin "step 7/7: SeaweedFS (S3-compatible server of scenarios 22.6-22.9)"
+wait "$SEAWEEDFS_PID" || { cat "$SEAWEEDFS_LOG" >&2; die "building SeaweedFS failed (its log is above)"; }
+cat "$SEAWEEDFS_LOG" >&2
+rm -f "$SEAWEEDFS_LOG"
+step_end "step 7/7: SeaweedFS (S3-compatible server of scenarios 22.6-22.9)"
 
 log "ready in $(seconds_since "$SETUP_START") s"
 printf 'CONTAINERS_CONF=%s\nZK_E2E_IMAGE=%s\nZK_E2E_CLIENT_IMAGE=%s\n' "$CONTAINERS_CONF" "$PRODUCT_IMAGE" "$CLIENT_IMAGE"

@@ -3,21 +3,13 @@
  * mount, that no credential reaches the manifests, what their NetworkPolicy lets through
  * (evaluated as a network plugin would), and the errors for settings that cannot work.
  */
-import { ClientAccess, ClientTls, resolveEnsemble, ZooKeeperEnsembleProps, ZooKeeperSettingsError } from '../lib';
+import { ClientAccess, ClientTls, resolveEnsemble } from '../lib';
 import { isAllowed, PodEndpoint } from './support/network-policy';
+import { issuesOf } from './support/settings-issues';
 import { KubeObject, synthEnsemble } from './support/synth';
 
 const BACKUP = { backup: true, backupClaimName: 'zk-backups' } as const;
 
-function issuesOf(props: Record<string, unknown>) {
-  try {
-    resolveEnsemble(props as ZooKeeperEnsembleProps, 'zk');
-  } catch (error) {
-    if (error instanceof ZooKeeperSettingsError) return error.issues;
-    throw error;
-  }
-  throw new Error(`settings were accepted: ${JSON.stringify(props)}`);
-}
 
 const podOf = (owner: KubeObject) => (owner.kind === 'CronJob' ? owner.spec.jobTemplate.spec.template : owner.spec.template);
 const envOf = (owner: KubeObject) => Object.fromEntries(podOf(owner).spec.containers[0].env.map((e: any) => [e.name, e.value]));

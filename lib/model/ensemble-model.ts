@@ -117,8 +117,10 @@ export interface BackupModel {
   readonly schedule: string;
   /** Complete backups kept. */
   readonly retention: number;
-  /** The existing claim the backups live on. */
-  readonly claimName: string;
+  /** The existing claim the backups live on, when they are not in a bucket. */
+  readonly claimName?: string;
+  /** The bucket the backups live in, when they are not on a claim. */
+  readonly s3?: BackupS3Model;
   /** The Secret whose key `digest` holds the digest user the tool authenticates as. */
   readonly digestSecret?: string;
   /** activeDeadlineSeconds of the backup and restore Jobs. */
@@ -149,9 +151,33 @@ export interface BackupModel {
     readonly backupDir: string;
     /** The digest Secret's volume. */
     readonly digestDir: string;
+    /** The S3 CA ConfigMap's volume. */
+    readonly s3CaDir: string;
     readonly tmpDir: string;
   };
   readonly resources: { readonly cpuRequestMillicores: number; readonly memoryMiB: number; readonly heapPercent: number };
+}
+
+/** An S3-compatible bucket as the backup's target (lib/scripts/S3Bucket.java talks to it). */
+export interface BackupS3Model {
+  /** `scheme://host[:port]`, as the user wrote it, normalized. */
+  readonly endpoint: string;
+  readonly host: string;
+  /** The endpoint's port: the URL's, or 443/80 by its scheme. */
+  readonly port: number;
+  readonly bucket: string;
+  /** Empty or ending with '/'. */
+  readonly prefix: string;
+  readonly region: string;
+  readonly pathStyle: boolean;
+  /** The user's Secret with the access key id and secret access key. */
+  readonly credentialsSecret: string;
+  readonly secretKeys: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** The user's ConfigMap with the endpoint's CA (key ca.crt), and where the pod sees the file. */
+  readonly caConfigMap?: string;
+  readonly caFile?: string;
+  /** The address block the backup pods may reach the endpoint at; undefined for any. */
+  readonly cidr?: string;
 }
 
 /**

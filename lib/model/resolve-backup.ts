@@ -1,12 +1,21 @@
 import { BACKUP_SETTING_NAMES } from '../backup-settings';
 import { ClientTls } from '../tls-settings';
 import { BackupModel, EnsembleModel } from './ensemble-model';
+import { readBackupS3 } from './resolve-backup-s3';
 import { INSTANCE_LABEL_KEY } from './resolve-labels';
 import { NameFormat, SettingsReader } from './settings-reader';
 
 const CRON_MACROS = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];
 /** One field of a five-field cron line: numbers, names (JAN, MON), `*`, `?`, ranges, lists and steps. */
 const CRON_FIELD = /^[0-9A-Za-z*?]+([-/,][0-9A-Za-z*?]+)*$/;
+const PATHS = {
+  toolDir: '/opt/zookeeper-backup',
+  tool: '/opt/zookeeper-backup/ZooKeeperBackup.java',
+  backupDir: '/backup',
+  digestDir: '/run/zookeeper-backup-digest',
+  s3CaDir: '/run/zookeeper-backup-s3-ca',
+  tmpDir: '/tmp',
+};
 /** Backup names the tool writes: `zookeeper-<UTC time>-<zxid in hex>`. */
 const BACKUP_NAME = /^zookeeper-\d{8}T\d{6}Z-[0-9a-f]+$/;
 
@@ -26,15 +35,19 @@ export interface BackupInputs {
 export function readBackup(s: SettingsReader, inputs: BackupInputs): EnsembleModel['backup'] {
   if (!s.bool('backup', false)) {
     for (const key of BACKUP_SETTING_NAMES.filter((k) => k !== 'backup' && s.has(k))) {
-      s.fail(key, 'has no effect without backup: true; remove it, or turn the backup on (a restore needs its claim and tool too)');
+      s.fail(key, 'has no effect without backup: true; remove it, or turn the backup on (a restore needs its target and tool too)');
     }
     return undefined;
   }
   const schedule = s.string('backupSchedule', '30 2 * * *', cronFormat);
   const retention = s.int('backupRetention', 7, { min: 1, max: 1000 });
   const claimName = s.string('backupClaimName', undefined, NameFormat.dnsSubdomain);
-  if (claimName === undefined && !s.failed('backupClaimName')) {
-    s.fail('backupClaimName', 'is required with backup: true: name an existing PersistentVolumeClaim of the ensemble\'s namespace to keep the backups on');
+  const s3 = readBackupS3(s, PATHS.s3CaDir);
+  // Exactly one target: the claim or the bucket.
+  if (claimName !== undefined && s.has('backupS3Endpoint')) {
+    s.fail('backupClaimName', 'cannot be set together with backupS3Endpoint: a backup has one target, the claim or the bucket; remove one of them');
+  } else if (claimName === undefined && !s.has('backupS3Endpoint') && !s.failed('backupClaimName')) {
+    s.fail('backupClaimName', 'is required with backup: true: name an existing PersistentVolumeClaim of the ensemble\'s namespace to keep the backups on, or set backupS3Endpoint, backupS3Bucket and backupS3CredentialsSecret for object storage');
   }
   const digestSecret = s.string('backupDigestSecret', undefined, NameFormat.dnsSubdomain);
   const timeoutSeconds = s.int('backupTimeoutSeconds', 3600, { min: 60, max: 86400 });
@@ -49,7 +62,8 @@ export function readBackup(s: SettingsReader, inputs: BackupInputs): EnsembleMod
   const model: BackupModel = {
     schedule,
     retention,
-    claimName: claimName ?? '',
+    claimName: s3 === undefined ? claimName : undefined,
+    s3,
     digestSecret,
     timeoutSeconds,
     maxAgeHours,
@@ -65,7 +79,7 @@ export function readBackup(s: SettingsReader, inputs: BackupInputs): EnsembleMod
       networkPolicy: `${inputs.name}-backup`,
       container: 'backup',
     },
-    paths: { toolDir: '/opt/zookeeper-backup', tool: '/opt/zookeeper-backup/ZooKeeperBackup.java', backupDir: '/backup', digestDir: '/run/zookeeper-backup-digest', tmpDir: '/tmp' },
+    paths: PATHS,
     resources: { cpuRequestMillicores: 100, memoryMiB: 512, heapPercent: 60 },
   };
   return model;

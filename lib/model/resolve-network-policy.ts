@@ -129,7 +129,7 @@ function readSelectorLabels(s: SettingsReader, key: string, emptyWouldMean: stri
   return s.has(key) ? s.labelMap(key, emptyWouldMean) : undefined;
 }
 
-function cidrFormat(value: string): string | undefined {
+export function cidrFormat(value: string): string | undefined {
   const [address, bits, ...rest] = value.split('/');
   const maxBits = net.isIPv4(address) ? 32 : net.isIPv6(address) ? 128 : undefined;
   const ok = maxBits !== undefined && rest.length === 0 && /^\d{1,3}$/.test(bits ?? '') && Number(bits) <= maxBits;

@@ -34,6 +34,7 @@ const EXPORTER_FOUR_LETTER_WORDS = ['mntr'];
  */
 const SECRET_BEARING_SETTINGS = [
   'additionalConfig', 'jvmOptions', 'saslClientUsers', 'saslQuorumPasswordKey', 'saslSuperDigestKey', 'tlsPasswordSecret', 'backupDigestSecret',
+  'backupS3Endpoint', 'backupS3CredentialsSecret',
 ];
 
 const PATHS = {

@@ -6,7 +6,7 @@ import { containerSecurityContext, podSecurityContext, VOLUMES } from './pod-tem
 /** What the tool does in a pod: the CronJob's pods back up, the restore Job's restore. */
 export type BackupCommand = 'backup' | 'restore';
 
-const BACKUP_VOLUMES = { tool: 'tool', logging: VOLUMES.logging, backups: 'backups', tmp: VOLUMES.tmp, digest: 'digest' } as const;
+const BACKUP_VOLUMES = { tool: 'tool', logging: VOLUMES.logging, backups: 'backups', tmp: VOLUMES.tmp, digest: 'digest', s3Ca: 's3-ca' } as const;
 
 /**
  * The pod of a backup or restore: the server image's JVM runs the tool's source from its ConfigMap
@@ -39,7 +39,7 @@ export function backupPodSpec(model: EnsembleModel, backup: BackupModel, command
       command: java,
       env: [
         { name: 'ZK_CONNECT', value: backup.connect },
-        { name: 'ZK_BACKUP_DIR', value: paths.backupDir },
+        ...targetEnv(backup),
         { name: 'ZK_BACKUP_KEEP', value: String(backup.retention) },
         { name: 'ZK_BACKUP_ATTEMPTS', value: String(backup.attempts) },
         ...(backup.digestSecret ? [{ name: 'ZK_BACKUP_DIGEST_FILE', value: `${paths.digestDir}/digest` }] : []),
@@ -53,22 +53,44 @@ export function backupPodSpec(model: EnsembleModel, backup: BackupModel, command
         { name: BACKUP_VOLUMES.tool, mountPath: paths.toolDir, readOnly: true },
         { name: BACKUP_VOLUMES.logging, mountPath: model.paths.loggingDir, readOnly: true },
         // The restore only reads the backups; a mistake in it cannot touch them.
-        { name: BACKUP_VOLUMES.backups, mountPath: paths.backupDir, readOnly: command === 'restore' },
+        ...(backup.claimName ? [{ name: BACKUP_VOLUMES.backups, mountPath: paths.backupDir, readOnly: command === 'restore' }] : []),
         { name: BACKUP_VOLUMES.tmp, mountPath: paths.tmpDir },
         ...(backup.digestSecret ? [{ name: BACKUP_VOLUMES.digest, mountPath: paths.digestDir, readOnly: true }] : []),
+        ...(backup.s3?.caConfigMap ? [{ name: BACKUP_VOLUMES.s3Ca, mountPath: paths.s3CaDir, readOnly: true }] : []),
       ],
     }],
     volumes: [
       { name: BACKUP_VOLUMES.tool, configMap: { name: backup.names.configMap } },
       { name: BACKUP_VOLUMES.logging, configMap: { name: model.names.configMaps.logging } },
-      { name: BACKUP_VOLUMES.backups, persistentVolumeClaim: { claimName: backup.claimName } },
-      // The comparison after a restore writes the live tree's dump here, as large as the backup.
+      ...(backup.claimName ? [{ name: BACKUP_VOLUMES.backups, persistentVolumeClaim: { claimName: backup.claimName } }] : []),
+      // The comparison after a restore writes the live tree's dump here, as large as the backup; with
+      // a bucket, the new backup and the copy read back for verifying are here too.
       { name: BACKUP_VOLUMES.tmp, emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
       // Readable by the pod's group only, like the members' Secret volumes.
       ...(backup.digestSecret ? [{ name: BACKUP_VOLUMES.digest, secret: { secretName: backup.digestSecret, defaultMode: 0o440, items: [{ key: 'digest', path: 'digest' }] } }] : []),
+      ...(backup.s3?.caConfigMap ? [{ name: BACKUP_VOLUMES.s3Ca, configMap: { name: backup.s3.caConfigMap, items: [{ key: 'ca.crt', path: 'ca.crt' }] } }] : []),
     ],
     nodeSelector: Object.keys(model.scheduling.nodeSelector).length > 0 ? { ...model.scheduling.nodeSelector } : undefined,
     tolerations: model.scheduling.tolerations.length > 0 ? [...model.scheduling.tolerations] : undefined,
     priorityClassName: model.scheduling.priorityClassName,
   };
+}
+
+/**
+ * Where the tool keeps the backups: the claim's mount, or the bucket, with its credentials taken
+ * from the user's Secret by the kubelet (secretKeyRef), so they are in no manifest and no argument.
+ */
+function targetEnv(backup: BackupModel): k8s.EnvVar[] {
+  const s3 = backup.s3;
+  if (s3 === undefined) return [{ name: 'ZK_BACKUP_DIR', value: backup.paths.backupDir }];
+  return [
+    { name: 'ZK_BACKUP_S3_ENDPOINT', value: s3.endpoint },
+    { name: 'ZK_BACKUP_S3_BUCKET', value: s3.bucket },
+    { name: 'ZK_BACKUP_S3_PREFIX', value: s3.prefix },
+    { name: 'ZK_BACKUP_S3_REGION', value: s3.region },
+    { name: 'ZK_BACKUP_S3_PATH_STYLE', value: String(s3.pathStyle) },
+    ...(s3.caFile ? [{ name: 'ZK_BACKUP_S3_CA_FILE', value: s3.caFile }] : []),
+    { name: 'ZK_BACKUP_TMP_DIR', value: backup.paths.tmpDir },
+    ...Object.values(s3.secretKeys).map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: s3.credentialsSecret, key } } })),
+  ];
 }

@@ -51,8 +51,9 @@ function jobSpec(model: EnsembleModel, backup: BackupModel, command: BackupComma
 }
 
 /**
- * The backup and restore pods take no connections, and reach only the DNS and the members'
- * client port (the members' own policy has the matching ingress rule).
+ * The backup and restore pods take no connections, and reach only the DNS, the members' client
+ * port (the members' own policy has the matching ingress rule) and, with a bucket, the object
+ * storage's port.
  */
 function addBackupNetworkPolicy(scope: Construct, model: EnsembleModel, backup: BackupModel): void {
   const policy = model.networkPolicy;
@@ -70,6 +71,11 @@ function addBackupNetworkPolicy(scope: Construct, model: EnsembleModel, backup: 
           to: [{ podSelector: { matchLabels: { ...model.labels.anyMember } } }],
           ports: [{ port: k8s.IntOrString.fromNumber(model.ports.client.port), protocol: 'TCP' }],
         },
+        // The object storage: its port, at its address block when one is known.
+        ...(backup.s3 ? [{
+          to: backup.s3.cidr ? [{ ipBlock: { cidr: backup.s3.cidr } }] : undefined,
+          ports: [{ port: k8s.IntOrString.fromNumber(backup.s3.port), protocol: 'TCP' }],
+        }] : []),
       ],
     },
   });

@@ -26,7 +26,7 @@ export function backupAlertRules(model: EnsembleModel, rule: RuleBuilder): Alert
       `A backup of ZooKeeper ensemble ${ns}/${model.name} failed`,
       `Job {{ $labels.job_name }} of CronJob ${backup.names.cronJob} failed, and no backup has succeeded since it started.`,
       `${kubectl} logs job/{{ $labels.job_name }}: its last line says why ("zookeeper-backup: FAILED: ..."); `
-      + `${kubectl} describe job {{ $labels.job_name }} for a deadline or a pod that never started (claim ${backup.claimName}); `
+      + `${kubectl} describe job {{ $labels.job_name }} for a deadline or a pod that never started (${backup.s3 ? `Secret ${backup.s3.credentialsSecret}` : `claim ${backup.claimName}`}); `
       + `run one now: ${kubectl} create job --from=cronjob/${backup.names.cronJob} ${backup.names.cronJob}-now`),
     rule('ZooKeeperBackupTooOld', 'warning', `time() - (${lastSuccess}) > ${backup.maxAgeHours * 3600}`, undefined,
       `The last backup of ZooKeeper ensemble ${ns}/${model.name} is older than ${backup.maxAgeHours} hours`,

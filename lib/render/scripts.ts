@@ -15,9 +15,28 @@ export const SASL_CONFIG_SCRIPT = 'write-sasl-config.sh';
 /** The backup and restore tool (Java source, run by the server image's JVM), in the backup ConfigMap. */
 export const BACKUP_TOOL = 'ZooKeeperBackup.java';
 
+/** The sources of the backup tool, in lib/scripts: the program, its two targets, its S3 client. */
+export const BACKUP_TOOL_SOURCES = [BACKUP_TOOL, 'BackupStore.java', 'S3Bucket.java'] as const;
+
 /** The backup tool's source, by file name, as it goes into the backup ConfigMap. */
 export function loadBackupTool(): Record<string, string> {
-  return { [BACKUP_TOOL]: fs.readFileSync(path.join(packageRoot(), 'lib', 'scripts', BACKUP_TOOL), 'utf8') };
+  const dir = path.join(packageRoot(), 'lib', 'scripts');
+  return { [BACKUP_TOOL]: joinJavaSources(BACKUP_TOOL_SOURCES.map((file) => fs.readFileSync(path.join(dir, file), 'utf8'))) };
+}
+
+/**
+ * Several Java source files as one compilation unit, the first one's public class first: the
+ * JDK 11 launcher compiles a single source file, so a tool kept in several files for its readers
+ * ships as one. The imports of all files come first, each once, after the first file's header
+ * comment; each file's own comments and types follow in order.
+ */
+export function joinJavaSources(sources: readonly string[]): string {
+  const isImport = (line: string) => /^import\s[\w.*\s]+;\s*$/.test(line);
+  const lines = sources.map((source) => source.split('\n'));
+  const headerEnd = lines[0].findIndex((line) => !line.startsWith('//'));
+  const imports = [...new Set(lines.flatMap((file) => file.filter(isImport)))];
+  const bodies = lines.map((file, index) => file.slice(index === 0 ? headerEnd : 0).filter((line) => !isImport(line)).join('\n').trim());
+  return [...lines[0].slice(0, headerEnd), ...imports, '', bodies.join('\n\n'), ''].join('\n');
 }
 
 /**

@@ -3,9 +3,11 @@
 // (`java -cp '<zookeeper>/lib/*' ZooKeeperBackup.java backup|restore|verify`): the backup CronJob
 // and the restore Job call it. docs/backup.md explains the format and the consistency it gives.
 //
-// Environment: ZK_CONNECT (connection string), ZK_BACKUP_DIR (where backups are kept),
-// ZK_BACKUP_KEEP (backups kept after a new one succeeds), ZK_BACKUP_ATTEMPTS (walks tried for a
-// quiet one), ZK_BACKUP_DIGEST_FILE (optional `user:password` for digest auth, e.g. the super user).
+// Environment: ZK_CONNECT (connection string), ZK_BACKUP_DIR (where backups are kept on a claim)
+// or the ZK_BACKUP_S3_* variables (a bucket, see S3Bucket.java), ZK_BACKUP_KEEP (backups kept after
+// a new one succeeds), ZK_BACKUP_ATTEMPTS (walks tried for a quiet one), ZK_BACKUP_DIGEST_FILE
+// (optional `user:password` for digest auth, e.g. the super user). The chart appends
+// BackupStore.java and S3Bucket.java to this file: the launcher runs one source file.
 import java.io.*;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.*;
@@ -35,12 +37,12 @@ public class ZooKeeperBackup {
 
   public static void main(String[] args) throws Exception {
     String command = args.length > 0 ? args[0] : "";
-    Path dir = Paths.get(env("ZK_BACKUP_DIR", "/backup"));
     try {
+      BackupStore store = BackupStore.fromEnvironment();
       switch (command) {
-        case "backup": backup(dir, Integer.parseInt(env("ZK_BACKUP_KEEP", "7")), Integer.parseInt(env("ZK_BACKUP_ATTEMPTS", "3"))); break;
-        case "restore": restore(dir, args.length > 1 ? args[1] : "latest"); break;
-        case "verify": verify(dir, manifestNamed(dir, args.length > 1 ? args[1] : "latest")); break;
+        case "backup": backup(store, Integer.parseInt(env("ZK_BACKUP_KEEP", "7")), Integer.parseInt(env("ZK_BACKUP_ATTEMPTS", "3"))); break;
+        case "restore": restore(store, args.length > 1 ? args[1] : "latest"); break;
+        case "verify": verify(store, manifestNamed(store, args.length > 1 ? args[1] : "latest")); break;
         default: fail("usage: ZooKeeperBackup.java backup | restore [NAME|latest] | verify [NAME|latest]");
       }
     } catch (Failure f) {
@@ -61,8 +63,11 @@ public class ZooKeeperBackup {
    * its start and its end (then the dump is exactly the state at that zxid) or the attempts run out
    * (then it holds every write acknowledged before its start, and some made during the walk).
    */
-  static void backup(Path dir, int keep, int attempts) throws Exception {
+  static void backup(BackupStore store, int keep, int attempts) throws Exception {
+    Path dir = store.scratch();
     Files.createDirectories(dir);
+    // Wrong credentials or a missing bucket fail here, before a walk that could take minutes.
+    store.files();
     try (Session zk = Session.open()) {
       String name = null;
       Map<String, String> manifest = null;
@@ -104,15 +109,18 @@ public class ZooKeeperBackup {
       }
       writeAtomically(dir.resolve(name + MANIFEST), json(manifest).getBytes(StandardCharsets.UTF_8));
       try {
-        verify(dir, dir.resolve(name + MANIFEST));
+        // The manifest goes last: a dump without one is an incomplete backup.
+        store.put(name + DUMP, dir.resolve(name + DUMP));
+        store.put(name + MANIFEST, dir.resolve(name + MANIFEST));
+        verify(store, name + MANIFEST);
       } catch (Exception e) {
         // A backup that does not read back is no backup: it must not count towards retention.
-        Files.deleteIfExists(dir.resolve(name + MANIFEST));
-        Files.deleteIfExists(dir.resolve(name + DUMP));
+        store.delete(name + MANIFEST);
+        store.delete(name + DUMP);
         throw e;
       }
-      log("backup " + name + " written: " + json(manifest).replace("\n", ""));
-      prune(dir, keep);
+      log("backup " + name + " written to " + store.where() + ": " + json(manifest).replace("\n", ""));
+      prune(store, keep);
     }
   }
 
@@ -186,40 +194,48 @@ public class ZooKeeperBackup {
   }
 
   /** Keeps the newest `keep` complete backups; removes older ones and leftovers of interrupted runs. */
-  static void prune(Path dir, int keep) throws IOException {
-    List<Path> manifests = manifests(dir);
-    for (Path old : manifests.subList(0, Math.max(0, manifests.size() - keep))) {
+  static void prune(BackupStore store, int keep) throws Exception {
+    List<String> manifests = manifests(store);
+    for (String old : manifests.subList(0, Math.max(0, manifests.size() - keep))) {
       String name = baseName(old);
-      Files.deleteIfExists(dir.resolve(name + DUMP));
-      Files.delete(old);
+      store.delete(name + DUMP);
+      store.delete(old);
       log("retention: removed " + name);
     }
     // Leftovers of a run that was killed: temporary files, and a dump whose manifest was never written.
-    try (DirectoryStream<Path> tmp = Files.newDirectoryStream(dir, "*.tmp")) {
-      for (Path leftover : tmp) Files.delete(leftover);
-    }
-    try (DirectoryStream<Path> dumps = Files.newDirectoryStream(dir, "zookeeper-*" + DUMP)) {
-      for (Path dump : dumps) {
-        String file = dump.getFileName().toString();
-        Path manifest = dir.resolve(file.substring(0, file.length() - DUMP.length()) + MANIFEST);
-        if (!Files.exists(manifest)) { Files.delete(dump); log("removed " + file + ", left without a manifest by an interrupted run"); }
+    List<String> files = store.files();
+    for (String file : files) {
+      if (!file.startsWith("zookeeper-")) continue;
+      if (file.endsWith(".tmp")) store.delete(file);
+      else if (file.endsWith(DUMP) && !files.contains(file.substring(0, file.length() - DUMP.length()) + MANIFEST)) {
+        store.delete(file);
+        log("removed " + file + ", left without a manifest by an interrupted run");
       }
     }
   }
 
   // ---- verify and restore -------------------------------------------------------------------
 
-  /** Checks a backup against its manifest: checksum, size, format and every record readable. */
-  static void verify(Path dir, Path manifestFile) throws Exception {
-    Map<String, String> m = readManifest(manifestFile);
-    Path dump = dir.resolve(m.get("file"));
-    if (!Files.exists(dump)) fail("backup " + m.get("name") + ": " + m.get("file") + " is missing");
+  /**
+   * Checks a backup against its manifest, both read back from the store: checksum, size, format
+   * and every record readable. Returns the manifest and a local copy of the dump.
+   */
+  static Verified verify(BackupStore store, String manifestFile) throws Exception {
+    Map<String, String> m = readManifest(store.fetch(manifestFile));
+    if (!store.files().contains(m.get("file"))) fail("backup " + m.get("name") + ": " + m.get("file") + " is missing from " + store.where());
+    Path dump = store.fetch(m.get("file"));
     if (!sha256(dump).equals(m.get("sha256"))) fail("backup " + m.get("name") + ": checksum differs from its manifest (the file is damaged)");
     if (Files.size(dump) != Long.parseLong(m.get("bytes"))) fail("backup " + m.get("name") + ": size differs from its manifest");
     long[] znodes = {0};
     records(dump, r -> znodes[0]++);
     if (znodes[0] != Long.parseLong(m.get("znodes"))) fail("backup " + m.get("name") + ": holds " + znodes[0] + " znodes, its manifest says " + m.get("znodes"));
-    log("verified " + m.get("name") + ": " + znodes[0] + " znodes, sha256 " + m.get("sha256"));
+    log("verified " + m.get("name") + " in " + store.where() + ": " + znodes[0] + " znodes, sha256 " + m.get("sha256"));
+    return new Verified(m, dump);
+  }
+
+  static final class Verified {
+    final Map<String, String> manifest; final Path dump;
+    Verified(Map<String, String> manifest, Path dump) { this.manifest = manifest; this.dump = dump; }
   }
 
   /**
@@ -228,11 +244,10 @@ public class ZooKeeperBackup {
    * recorded ACLs, and finally compares the whole tree with the backup. An ensemble that already
    * holds exactly the backup is left as it is, so a re-run Job succeeds.
    */
-  static void restore(Path dir, String which) throws Exception {
-    Path manifestFile = manifestNamed(dir, which);
-    verify(dir, manifestFile);
-    Map<String, String> m = readManifest(manifestFile);
-    Path dump = dir.resolve(m.get("file"));
+  static void restore(BackupStore store, String which) throws Exception {
+    Verified backup = verify(store, manifestNamed(store, which));
+    Map<String, String> m = backup.manifest;
+    Path dump = backup.dump;
     try (Session zk = Session.open()) {
       zk.syncedZxid();
       List<String> top = new ArrayList<>(zk.zk.getChildren("/", false));
@@ -393,29 +408,26 @@ public class ZooKeeperBackup {
 
   // ---- files --------------------------------------------------------------------------------
 
-  static List<Path> manifests(Path dir) throws IOException {
-    List<Path> found = new ArrayList<>();
-    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, "zookeeper-*" + MANIFEST)) {
-      for (Path p : stream) found.add(p);
-    }
-    Collections.sort(found); // names start with the UTC time: oldest first
+  /** The manifests' file names, oldest first (names start with the UTC time). */
+  static List<String> manifests(BackupStore store) throws Exception {
+    List<String> found = new ArrayList<>();
+    for (String file : store.files()) if (file.startsWith("zookeeper-") && file.endsWith(MANIFEST)) found.add(file);
+    Collections.sort(found);
     return found;
   }
 
-  static Path manifestNamed(Path dir, String which) throws Exception {
-    List<Path> all = manifests(dir);
+  static String manifestNamed(BackupStore store, String which) throws Exception {
+    List<String> all = manifests(store);
     if (which.equals("latest")) {
-      if (all.isEmpty()) fail("no backup in " + dir);
+      if (all.isEmpty()) fail("no backup in " + store.where());
       return all.get(all.size() - 1);
     }
-    Path named = dir.resolve(which + MANIFEST);
-    if (!Files.exists(named)) fail("no backup named " + which + " in " + dir);
-    return named;
+    if (!all.contains(which + MANIFEST)) fail("no backup named " + which + " in " + store.where());
+    return which + MANIFEST;
   }
 
-  static String baseName(Path manifest) {
-    String file = manifest.getFileName().toString();
-    return file.substring(0, file.length() - MANIFEST.length());
+  static String baseName(String manifest) {
+    return manifest.substring(0, manifest.length() - MANIFEST.length());
   }
 
   /** The manifest's flat JSON object of strings, numbers and booleans (written by json() below). */

@@ -1,0 +1,12 @@
+import { resolveEnsemble, ZooKeeperEnsembleProps, ZooKeeperSettingsError } from '../../lib';
+
+/** The issues the library reports for settings it must refuse; a test fails when they are accepted. */
+export function issuesOf(props: Record<string, unknown>, chartNamespace = 'zk') {
+  try {
+    resolveEnsemble(props as ZooKeeperEnsembleProps, chartNamespace);
+  } catch (error) {
+    if (error instanceof ZooKeeperSettingsError) return error.issues;
+    throw error;
+  }
+  throw new Error(`settings were accepted: ${JSON.stringify(props)}`);
+}
