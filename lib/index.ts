@@ -4,6 +4,7 @@ export * from './monitoring-settings';
 export * from './tls-settings';
 export * from './sasl-settings';
 export * from './backup-settings';
+export * from './roll-settings';
 export * from './deployment-mode';
 export * from './image-profile';
 export * from './ensemble';
