@@ -13,6 +13,7 @@ import { observersServeReadsWithoutVoting } from './scenario-observers';
 import { PARTITION_CASES, partitionCase } from './scenario-partitions';
 import { arbitraryUid } from './scenario-arbitrary-uid';
 import { BackupDrill } from './scenario-backup';
+import { RollDrill } from './scenario-roll';
 import { adminServerLoopbackOnly, loggingQuietUnderProbes, metricNamesLive } from './scenario-observability';
 import { checkCleansUpAfterFailure, checkFailsWithoutQuorum, checkPasses, checkPassesOn, checkPassesWithMemberDown, checkSurvivesLeaderKill } from './scenario-post-deploy-check';
 import { saslEndToEnd } from './scenario-sasl';
@@ -77,6 +78,7 @@ async function main(): Promise<number> {
     await cluster.pinBridgeAddress();
     await defaultProfile({ cluster, client, workdir, run, figures: figures[0] });
     await backupAndRestore({ cluster, client, workdir, run, figures: figures[0] });
+    await rolls({ cluster, client, workdir, run, figures: figures[0] });
     await run('8. every other environment of the app serves', () => s.otherEnvironmentsServe(cluster, client));
     await run('10. Prometheus: targets, alerts fire and resolve', () => alertsFireAndResolve(cluster, workdir));
     await run('11. observers: serve reads, no vote in the quorum', () => observersServeReadsWithoutVoting(cluster, client,
@@ -187,6 +189,26 @@ async function backupAndRestore(bed: Bed): Promise<void> {
     if (!await run('22.3 restore drill: volumes destroyed, the restore Job brings back exactly the backup point', () => drill.restoreDrill())) return;
     await run('22.4 retention: a backup with backupRetention 1 leaves itself alone on the claim', () => drill.retention());
     await run('22.5 backup under writes: every write acknowledged before it started is in it', () => drill.underWrites());
+  } finally {
+    await drill.destroy();
+  }
+}
+
+/**
+ * Rolling the members on a fresh ensemble of the production environment, under a writer: the
+ * StatefulSet's order, the roll Job against the API server model, and a roll that meets a member
+ * that never comes back (docs/rolling.md). Runs after the others of the same names are gone.
+ */
+async function rolls(bed: Bed): Promise<void> {
+  const { cluster, client, run } = bed;
+  if (!wanted('23')) return;
+  const drill = new RollDrill(cluster, client, bed.workdir);
+  console.log(`e2e: the roll scenarios play ${drill.label}`);
+  try {
+    if (!await run('23.0 roll: a fresh production ensemble reaches quorum', () => drill.start())) return;
+    if (!await run('23.1 roll: tickTime in the StatefulSet\'s order (RollingUpdate, highest ordinal first), under writes', () => drill.statefulSetOrder())) return;
+    if (!await run('23.2 roll: tickTime by the roll Job, followers first and the leader last: one election, under writes', () => drill.rollJob())) return;
+    await run('23.3 roll: a replacement that never serves stops the roll there, and the quorum holds', () => drill.brokenMember());
   } finally {
     await drill.destroy();
   }

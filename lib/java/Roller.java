@@ -205,7 +205,8 @@ public class Roller {
 
   RollStopped stopped(String pod, String seen) {
     return new RollStopped(pod + " did not come back within " + memberMillis / 1000 + " s: " + seen
-        + "; the roll stops here and takes down no other member (fix the cause, then delete this Job's pod or apply again)");
+        + "; the roll stops here and takes down no other member (fix the cause and apply: a new template gets its own Job;"
+        + " to retry this one, delete this Job and apply again)");
   }
 
   /** What keeps the pod from counting as replaced, or "" once it is the new revision's and Ready. */
