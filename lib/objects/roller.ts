@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { k8s } from '../k8s';
 import { EnsembleModel, RollModel } from '../model/ensemble-model';
+import { templateHash as hashOf } from '../render/checksum';
 import { loadJavaSource, renderToolLogging, toolClientPort } from '../render/java-tool';
 import { javaToolPodSpec } from './java-tool';
 import { objectMeta } from './metadata';
@@ -22,13 +23,16 @@ export const ROLL_HOOK_ANNOTATIONS = {
 const ROLL_HOOK_WAVE = '0';
 
 /**
- * The roll Job's name: its prefix and the hash of the voters' pod template, so each template gets
- * its own Job and re-applying an unchanged one leaves its Job as it is (a Job's template is
- * immutable). The hash is cut to fit 63 characters, keeping at least 5 hex digits: it only has to
- * tell consecutive templates apart.
+ * The roll Job's name: its prefix and a hash of the members' pod template it rolls to and of its
+ * own pod template (as it is written out). Each members' template gets its own Job, re-applying an unchanged one leaves
+ * its Job as it is, and a Job whose own pod changed (a library upgrade, another bound) gets a new
+ * name too: `kubectl apply` can never meet a Job's immutable template changed under the same name.
+ * The hash is cut to fit 63 characters, keeping at least 5 hex digits: it only has to tell
+ * consecutive Jobs apart.
  */
-export function rollJobName(roll: RollModel, templateHash: string): string {
-  return `${roll.jobPrefix}-${templateHash.slice(0, Math.min(10, MAX_JOB_NAME - roll.jobPrefix.length - 1))}`;
+export function rollJobName(roll: RollModel, membersTemplateHash: string, jobTemplateJson: unknown): string {
+  const hash = hashOf({ members: membersTemplateHash, job: jobTemplateJson });
+  return `${roll.jobPrefix}-${hash.slice(0, Math.min(10, MAX_JOB_NAME - roll.jobPrefix.length - 1))}`;
 }
 
 /**
@@ -65,7 +69,8 @@ export function addRoller(scope: Construct, model: EnsembleModel, templateHash: 
     metadata: objectMeta(model, roll.configMap, 'configuration', roll.labels),
     data: { [ROLLER_SOURCE]: loadJavaSource(ROLLER_SOURCE), [logging.file]: logging.content },
   });
-  const meta = objectMeta(model, rollJobName(roll, templateHash), 'workload', roll.labels);
+  const template: k8s.PodTemplateSpec = { metadata: { labels: { ...roll.labels }, annotations: { ...model.podAnnotations } }, spec: rollPodSpec(model, roll, templateHash) };
+  const meta = objectMeta(model, rollJobName(roll, templateHash, k8s.toJson_PodTemplateSpec(template)), 'workload', roll.labels);
   new k8s.KubeJob(scope, 'RollJob', {
     metadata: { ...meta, annotations: { ...meta.annotations, ...ROLL_HOOK_ANNOTATIONS, 'argocd.argoproj.io/sync-wave': ROLL_HOOK_WAVE } },
     spec: {
@@ -73,7 +78,7 @@ export function addRoller(scope: Construct, model: EnsembleModel, templateHash: 
       backoffLimit: 0,
       activeDeadlineSeconds: roll.deadlineSeconds,
       ttlSecondsAfterFinished: roll.ttlSecondsAfterFinished,
-      template: { metadata: { labels: { ...roll.labels }, annotations: { ...model.podAnnotations } }, spec: rollPodSpec(model, roll, templateHash) },
+      template,
     },
   });
 }
