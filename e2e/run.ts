@@ -206,9 +206,10 @@ async function rolls(bed: Bed): Promise<void> {
   console.log(`e2e: the roll scenarios play ${drill.label}`);
   try {
     if (!await run('23.0 roll: a fresh production ensemble reaches quorum', () => drill.start())) return;
-    if (!await run('23.1 roll: tickTime in the StatefulSet\'s order (RollingUpdate, highest ordinal first), under writes', () => drill.statefulSetOrder())) return;
-    if (!await run('23.2 roll: tickTime by the roll Job, followers first and the leader last: one election, under writes', () => drill.rollJob())) return;
-    await run('23.3 roll: a replacement that never serves stops the roll there, and the quorum holds', () => drill.brokenMember());
+    if (!await run('23.1 roll: tickTime in the StatefulSet\'s order (RollingUpdate, highest ordinal first), under writes', () => drill.statefulSetOrder(3000))) return;
+    if (!await run('23.2 roll: again in the StatefulSet\'s order, from the leader the first roll left', () => drill.statefulSetOrder(3500))) return;
+    if (!await run('23.3 roll: tickTime by the roll Job, followers first and the leader last: one election, under writes', () => drill.rollJob())) return;
+    await run('23.4 roll: a replacement that never serves stops the roll there, and the quorum holds', () => drill.brokenMember());
   } finally {
     await drill.destroy();
   }
