@@ -44,7 +44,8 @@ export function revisionOf(statefulSet: Manifest): string {
 /** What one Role rule grants. */
 interface Rule { apiGroups: string[]; resources: string[]; resourceNames?: string[]; verbs: string[] }
 
-export interface ApiCall { readonly method: string; readonly path: string; readonly code: number }
+/** One answered call; `at` is when it was answered (ms since the epoch). */
+export interface ApiCall { readonly method: string; readonly path: string; readonly code: number; readonly at: number }
 
 export class ApiServerModel {
   public readonly token = randomBytes(24).toString('base64url');
@@ -117,7 +118,7 @@ export class ApiServerModel {
       req.on('end', () => {
         this.handle(req.method ?? 'GET', req.url ?? '/', req.headers.authorization, body)
           .then(([code, reply]) => {
-            this.calls.push({ method: req.method ?? 'GET', path: req.url ?? '/', code });
+            this.calls.push({ method: req.method ?? 'GET', path: req.url ?? '/', code, at: Date.now() });
             res.writeHead(code, { 'Content-Type': 'application/json' });
             res.end(JSON.stringify(reply));
           })

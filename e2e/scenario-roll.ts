@@ -27,7 +27,7 @@ const PREFIX = '/e2e-roll';
 /** A new leader logs this once it leads; a member joining an existing leader logs FOLLOWING instead. */
 const NEW_LEADER = /LEADING - LEADER ELECTION TOOK - (\d+)/g;
 
-interface RollFigures { elections: number; acked: number; lost: number; gapMs: number; rollMs: number; order: string[] }
+interface RollFigures { elections: number; acked: number; lost: number; gapMs: number; gapStartMs: number; rollMs: number; order: string[]; start: number }
 
 export class RollDrill {
   public readonly label: string;
@@ -71,11 +71,13 @@ export class RollDrill {
   public async statefulSetOrder(tickTime: number): Promise<string> {
     const next = new Ensemble(this.objectsWith(tickTime), this.cluster);
     const leader = (await this.ensemble.leader()).name;
+    const deleted: number[] = [];
     const figures = await this.underWriter(`statefulset-${tickTime}`, async () => {
       await this.applyConfigMaps(next);
       const order: string[] = [];
       for (const member of [...next.members].reverse()) {
         this.pods.removedLogs.push(await logsSince(this.cluster, member.name, this.pods.since));
+        deleted.push(Date.now());
         await this.cluster.deletePod(member.name);
         await next.start([member]);
         await this.cluster.probeUntil(member, 'readinessProbe', true, 180_000);
@@ -84,7 +86,8 @@ export class RollDrill {
       return order;
     });
     await this.adopt(next, tickTime);
-    return `${this.report(figures, leader)} (the StatefulSet's order; the leader was ${leader})`;
+    const deletions = figures.order.map((name, i) => `${name} at ${s(deleted[i] - figures.start)}`);
+    return `${this.report(figures, leader)}; deleted ${deletions.join(', ')} (the StatefulSet's order; the leader was ${leader})`;
   }
 
   /** 23.3: the roll Job of the new objects, against the API server model. */
@@ -115,7 +118,9 @@ export class RollDrill {
       expect(refused.length === 0, `the roller made calls its Role does not grant: ${JSON.stringify(refused)}`);
       await this.adopt(next, 4000);
       const evictions = api.calls.filter((c) => c.path.endsWith('/eviction'));
-      return `${this.report(figures, leader)}; ${api.calls.length} API calls (${evictions.length} evictions, `
+      // When each accepted eviction was answered, beside when the longest gap began: where the gap comes from.
+      const evicted = evictions.filter((c) => c.code === 201).map((c) => `${c.path.split('/')[6]} at ${s(c.at - figures.start)}`);
+      return `${this.report(figures, leader)}; evictions ${evicted.join(', ')}; ${api.calls.length} API calls (${evictions.length} evictions, `
         + `${evictions.filter((c) => c.code === 429).length} refused by the budget), none refused by RBAC; the Job's last line: ${log.trim().split('\n').pop()}`;
     } finally {
       await api.close();
@@ -185,14 +190,17 @@ export class RollDrill {
     const events = await writer.stop();
     const times = events.filter((e) => e.acked !== undefined).map((e) => e.t * 1000).sort((a, b) => a - b);
     let gapMs = 0;
-    for (let i = 1; i < times.length; i++) if (times[i] > start) gapMs = Math.max(gapMs, times[i] - times[i - 1]);
+    let gapStartMs = 0;
+    for (let i = 1; i < times.length; i++) {
+      if (times[i] > start && times[i] - times[i - 1] > gapMs) [gapMs, gapStartMs] = [times[i] - times[i - 1], times[i - 1] - start];
+    }
     const acked = events.filter((e) => e.acked !== undefined).map((e) => e.acked!);
     const stored = new Set(await this.client.read(this.ensemble.hosts(), prefix));
     const lost = acked.filter((seq) => !stored.has(seq)).length;
     const logs = [...this.pods.removedLogs, ...await Promise.all(this.ensemble.members.map((m) => logsSince(this.cluster, m.name, this.pods.since)))];
     const elections = logs.reduce((n, log) => n + [...log.matchAll(NEW_LEADER)].length, 0);
     expect(lost === 0, `${lost} of ${acked.length} acknowledged writes are missing after the ${name} roll`);
-    return { elections, acked: acked.length, lost, gapMs, rollMs, order };
+    return { elections, acked: acked.length, lost, gapMs, gapStartMs, rollMs, order, start };
   }
 
   /** The new objects become the current ones; every member must run the new tickTime. */
@@ -207,6 +215,6 @@ export class RollDrill {
 
   private report(f: RollFigures, leader: string): string {
     return `tickTime rolled on ${f.order.join(', ')} in ${s(f.rollMs)}: ${f.elections} election${f.elections === 1 ? '' : 's'}, `
-      + `longest write gap ${s(f.gapMs)}, ${f.acked} writes acked, ${f.lost} lost; every member's AdminServer reports the new tick_time (leader before: ${leader})`;
+      + `longest write gap ${s(f.gapMs)} (from ${s(f.gapStartMs)} into the roll), ${f.acked} writes acked, ${f.lost} lost; every member's AdminServer reports the new tick_time (leader before: ${leader})`;
   }
 }

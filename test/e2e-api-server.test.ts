@@ -157,7 +157,7 @@ describe('over HTTPS', () => {
       });
       expect(reply.code).toBe(200);
       expect(reply.body.kind).toBe('StatefulSet');
-      expect(api.calls).toEqual([{ method: 'GET', path: `/apis/apps/v1/namespaces/${NS}/statefulsets/zookeeper`, code: 200 }]);
+      expect(api.calls).toEqual([{ method: 'GET', path: `/apis/apps/v1/namespaces/${NS}/statefulsets/zookeeper`, code: 200, at: expect.any(Number) }]);
     } finally {
       await api.close();
       fs.rmSync(dir, { recursive: true, force: true });
