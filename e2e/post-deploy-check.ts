@@ -16,8 +16,9 @@ export interface CheckRun {
 
 /** The Job's pod as the Job controller would create it (one pod, its template's spec). */
 export function checkPod(objects: Manifest[]): ExpandedPod & { readonly container: string; readonly deadlineSeconds: number } {
-  // The Argo CD PostSync hook among the Jobs (a restore Job may be there too).
-  const [job] = find(objects, 'Job').filter((j) => j.metadata.annotations?.['argocd.argoproj.io/hook'] === 'PostSync');
+  // The check's PostSync hook among the Jobs (the roll Job is a PostSync hook too, a restore Job may be there).
+  const [job] = find(objects, 'Job').filter((j) => j.metadata.annotations?.['argocd.argoproj.io/hook'] === 'PostSync'
+    && j.metadata.labels?.['app.kubernetes.io/component'] === 'post-deploy-check');
   if (!job) throw new Error('the manifests hold no post-deploy check Job (a PostSync hook)');
   const name = job.metadata.name;
   const namespace = job.metadata.namespace ?? 'default';

@@ -17,6 +17,7 @@ import { SeaweedS3 } from './s3-server';
 import { BackupDrill } from './scenario-backup';
 import { RecoveryDrill } from './scenario-recovery';
 import { S3BackupDrill } from './scenario-backup-s3';
+import { RollDrill } from './scenario-roll';
 import { adminServerLoopbackOnly, loggingQuietUnderProbes, metricNamesLive } from './scenario-observability';
 import { checkCleansUpAfterFailure, checkFailsWithoutQuorum, checkPasses, checkPassesOn, checkPassesWithMemberDown, checkSurvivesLeaderKill } from './scenario-post-deploy-check';
 import { saslEndToEnd } from './scenario-sasl';
@@ -85,6 +86,7 @@ async function main(): Promise<number> {
     await backupAndRestore({ cluster, client, workdir, run, figures: figures[0] });
     await backupToObjectStorage({ cluster, client, workdir, run, figures: figures[0] });
     await recovery({ cluster, client, workdir, run, figures: figures[0] });
+    await rolls({ cluster, client, workdir, run, figures: figures[0] });
     await run('8. every other environment of the app serves', () => s.otherEnvironmentsServe(cluster, client));
     await run('10. Prometheus: targets, alerts fire and resolve', () => alertsFireAndResolve(cluster, workdir));
     await run('11. observers: serve reads, no vote in the quorum', () => observersServeReadsWithoutVoting(cluster, client,
@@ -272,6 +274,27 @@ async function recovery(bed: Bed): Promise<void> {
   try {
     if (!await run('24.1 a follower\'s snapshots truncated: set aside, it syncs from the leader by itself, nothing lost', () => drill.truncatedSnapshots())) return;
     await run('24.2 two of three volumes lost: rebuilt from the survivor with the recovery ConfigMap, nothing lost', () => drill.majorityLost());
+  } finally {
+    await drill.destroy();
+  }
+}
+
+/**
+ * Rolling the members on a fresh ensemble of the production environment, under a writer: the
+ * StatefulSet's order, the roll Job against the API server model, and a roll that meets a member
+ * that never comes back (docs/rolling.md). Runs after the others of the same names are gone.
+ */
+async function rolls(bed: Bed): Promise<void> {
+  const { cluster, client, run } = bed;
+  if (!wanted('23')) return;
+  const drill = new RollDrill(cluster, client, bed.workdir);
+  console.log(`e2e: the roll scenarios play ${drill.label}`);
+  try {
+    if (!await run('23.0 roll: a fresh production ensemble reaches quorum', () => drill.start())) return;
+    if (!await run('23.1 roll: tickTime in the StatefulSet\'s order (RollingUpdate, highest ordinal first), under writes', () => drill.statefulSetOrder(3000))) return;
+    if (!await run('23.2 roll: again in the StatefulSet\'s order, from the leader the first roll left', () => drill.statefulSetOrder(3500))) return;
+    if (!await run('23.3 roll: tickTime by the roll Job, followers first and the leader last: one election, under writes', () => drill.rollJob())) return;
+    await run('23.4 roll: a replacement that never serves stops the roll there, and the quorum holds', () => drill.brokenMember());
   } finally {
     await drill.destroy();
   }

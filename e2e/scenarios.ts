@@ -221,11 +221,12 @@ async function environmentServes(cluster: PodmanCluster, client: ZooKeeperClient
 
 /**
  * A configuration change rolls out as on Kubernetes. environments/prod.yaml synthesizes dist/prod's
- * pod template checksum; with tickTime 3000 the checksum changes, which is what makes the
- * StatefulSet controller replace the pods. The changed ConfigMap is updated in place (the kubelet
- * refreshes mounted ConfigMaps), then the pods are replaced one at a time from the highest ordinal,
- * each Ready before the next, as RollingUpdate does. Every member then runs with the new tickTime
- * (its AdminServer reports it) and every acknowledged write is still there.
+ * pod template checksum; with tickTime 3000 the checksum changes, which is what makes the pods be
+ * replaced. The changed ConfigMap is updated in place (the kubelet refreshes mounted ConfigMaps),
+ * then the pods are replaced one at a time from the highest ordinal, each Ready before the next, as
+ * RollingUpdate does (rollStrategy 'statefulset'; dist/prod's OnDelete voters are replaced by the
+ * roll Job instead, which scenario 23 plays). Every member then runs with the new tickTime (its
+ * AdminServer reports it) and every acknowledged write is still there.
  */
 export async function configChangeRollsOut(ctx: Context): Promise<string> {
   const prod = prodEnvironment();

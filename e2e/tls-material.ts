@@ -42,14 +42,14 @@ export class TlsMaterial {
     return { name, cert, key };
   }
 
-  /** A certificate for TLS servers and clients with these DNS names, signed by `ca`. */
+  /** A certificate for TLS servers and clients with these DNS names (IPv4 addresses as IP names), signed by `ca`. */
   public issue(ca: Ca, name: string, dnsNames: readonly string[]): Issued {
     const key = this.file(`${name}.key`);
     const csr = this.file(`${name}.csr`);
     const cert = this.file(`${name}.crt`);
     const ext = this.file(`${name}.ext`);
     fs.writeFileSync(ext, [
-      `subjectAltName=${dnsNames.map((n) => `DNS:${n}`).join(',')}`,
+      `subjectAltName=${dnsNames.map((n) => (/^\d+\.\d+\.\d+\.\d+$/.test(n) ? `IP:${n}` : `DNS:${n}`)).join(',')}`,
       'keyUsage=critical,digitalSignature,keyEncipherment',
       'extendedKeyUsage=serverAuth,clientAuth',
       '',

@@ -16,6 +16,7 @@ import { addNetworkPolicy } from './objects/network-policy';
 import { addPeerService } from './objects/peer-service';
 import { addPostDeployCheckConfigMap, addPostDeployCheckJob } from './objects/post-deploy-check';
 import { addPrometheusRule } from './objects/prometheus-rule';
+import { addRoller } from './objects/roller';
 import { addServiceAccount } from './objects/service-account';
 import { addStatefulSet } from './objects/stateful-set';
 import { duplicateObjects } from './objects/unique-objects';
@@ -27,7 +28,7 @@ import { ZooKeeperEnsembleProps } from './settings';
  * Services, a NetworkPolicy, a StatefulSet and a PodDisruptionBudget per member group (the voters,
  * and in cluster mode the observers), a cert-manager Certificate when TLS asks for one, and for
  * monitoring a ServiceMonitor or PodMonitor, a PrometheusRule and a Grafana dashboard ConfigMap;
- * with backup on, the backup CronJob (and a restore Job), its ConfigMap and NetworkPolicy.
+ * with the leader-last roll, the roll Job of the current template and its RBAC; with backup on, the backup CronJob (and a restore Job), its ConfigMap and NetworkPolicy.
  * Invalid settings throw a ZooKeeperSettingsError here, before anything is synthesized.
  */
 export class ZooKeeperEnsemble extends Construct {
@@ -44,10 +45,11 @@ export class ZooKeeperEnsemble extends Construct {
     addPeerService(this, this.model);
     addClientService(this, this.model);
     addNetworkPolicy(this, this.model);
-    for (const group of this.model.memberGroups) {
-      addStatefulSet(this, this.model, group, checksum);
+    const templateHashes = this.model.memberGroups.map((group) => {
+      const { templateHash } = addStatefulSet(this, this.model, group, checksum);
       addDisruptionBudget(this, this.model, group);
-    }
+      return templateHash;
+    });
     addMetricsService(this, this.model);
     addMonitor(this, this.model);
     if (this.model.alerts) addPrometheusRule(this, this.model, renderAlertRules(this.model));
@@ -55,6 +57,8 @@ export class ZooKeeperEnsemble extends Construct {
     addPostDeployCheckConfigMap(this, this.model);
     addPostDeployCheckJob(this, this.model);
     addBackup(this, this.model);
+    // The voters' group is the first: only their StatefulSet is rolled by the Job.
+    addRoller(this, this.model, templateHashes[0]);
 
     const duplicate = duplicateObjects(this, 'name', `give each ensemble of the namespace '${this.model.namespace}' its own name (or put it in another namespace)`);
     if (duplicate) throw new ZooKeeperSettingsError(this.model.name, [duplicate]);

@@ -5,6 +5,7 @@ export * from './quorum-security-step';
 export * from './tls-settings';
 export * from './sasl-settings';
 export * from './backup-settings';
+export * from './roll-settings';
 export * from './deployment-mode';
 export * from './image-profile';
 export * from './ensemble';

@@ -5,6 +5,7 @@ import { ImageProfile } from './image-profile';
 import { MONITORING_SETTING_NAMES, MonitoringSettings } from './monitoring-settings';
 import { NETWORK_POLICY_SETTING_NAMES, NetworkPolicySettings } from './network-policy-settings';
 import { POST_DEPLOY_CHECK_SETTING_NAMES, PostDeployCheckSettings } from './post-deploy-check-settings';
+import { ROLL_SETTING_NAMES, RollSettings } from './roll-settings';
 import { SASL_SETTING_NAMES, SaslProps } from './sasl-settings';
 import { TLS_SETTING_NAMES, TlsProps } from './tls-settings';
 
@@ -37,9 +38,10 @@ export enum LogLevel {
  * 3-member ensemble. zoo.cfg settings keep ZooKeeper's own names so the mapping is obvious. The
  * metrics, alerts and dashboard settings are in MonitoringSettings, the NetworkPolicy's in
  * NetworkPolicySettings, the TLS and SASL settings beside their types in tls-settings.ts and
- * sasl-settings.ts, the backup's in backup-settings.ts, the post-deploy check's in PostDeployCheckSettings.
+ * sasl-settings.ts, the backup's in backup-settings.ts, the post-deploy check's in PostDeployCheckSettings,
+ * how pods roll in RollSettings.
  */
-export interface ZooKeeperEnsembleProps extends MonitoringSettings, NetworkPolicySettings, TlsProps, SaslProps, BackupSettings, PostDeployCheckSettings {
+export interface ZooKeeperEnsembleProps extends MonitoringSettings, NetworkPolicySettings, TlsProps, SaslProps, BackupSettings, PostDeployCheckSettings, RollSettings {
   /**
    * Name of the ensemble: the StatefulSet, the client Service and the prefix of every other object.
    * @default 'zookeeper'
@@ -261,6 +263,7 @@ export const SETTING_NAMES = [
   ...MONITORING_SETTING_NAMES, ...NETWORK_POLICY_SETTING_NAMES, ...TLS_SETTING_NAMES, ...SASL_SETTING_NAMES,
   ...BACKUP_SETTING_NAMES,
   ...POST_DEPLOY_CHECK_SETTING_NAMES,
+  ...ROLL_SETTING_NAMES,
 ] as const satisfies readonly (keyof ZooKeeperEnsembleProps)[];
 
 // Compile-time proof that SETTING_NAMES and the interface list the same keys.

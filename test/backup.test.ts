@@ -18,8 +18,8 @@ describe('backup off (the default)', () => {
   test('adds no CronJob, Job, tool ConfigMap or NetworkPolicy, and opens nothing for a backup', () => {
     const synth = synthEnsemble({ name: 'zk' });
     expect(synth.all('CronJob')).toEqual([]);
-    // The one Job by default is the post-deploy check's.
-    expect(synth.all('Job').map((j) => j.metadata.name)).toEqual(['zk-post-deploy-check']);
+    // The Jobs of a default ensemble are the post-deploy check's and the roll's.
+    expect(synth.all('Job').map((j) => j.metadata.name)).toEqual(['zk-post-deploy-check', expect.stringMatching(/^zk-roll-[0-9a-f]{10}$/)]);
     expect(synth.all('ConfigMap').map((c) => c.metadata.name)).not.toContain('zk-backup');
     expect(synth.all('NetworkPolicy').map((p) => p.metadata.name)).toEqual(['zk']);
   });
@@ -76,7 +76,7 @@ describe('no credential in a manifest', () => {
 
 describe('the restore Job', () => {
   test('exists only with restoreBackup, restores that backup after the members, and cannot write the backups', () => {
-    expect(synthEnsemble({ name: 'zk', ...BACKUP }).all('Job').map((j) => j.metadata.name)).toEqual(['zk-post-deploy-check']);
+    expect(synthEnsemble({ name: 'zk', ...BACKUP }).all('Job').map((j) => j.metadata.name)).toEqual(['zk-post-deploy-check', expect.stringMatching(/^zk-roll-/)]);
     const synth = synthEnsemble({ name: 'zk', ...BACKUP, restoreBackup: 'zookeeper-20261203T023000Z-1a2b' });
     const job = synth.one('Job', 'zk-restore');
     const [container] = podOf(job).spec.containers;

@@ -175,10 +175,12 @@ describe('zoo.cfg', () => {
 describe('names', () => {
   test('every object name is derived from the ensemble name', () => {
     const synth = synthEnsemble({ name: 'coord' });
-    expect(synth.objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
-      'ConfigMap/coord-config', 'ConfigMap/coord-dashboard', 'ConfigMap/coord-logging', 'ConfigMap/coord-post-deploy-check', 'ConfigMap/coord-scripts',
-      'ConfigMap/coord-supervisord', 'Job/coord-post-deploy-check', 'NetworkPolicy/coord', 'PodDisruptionBudget/coord', 'PrometheusRule/coord', 'Service/coord', 'Service/coord-headless', 'Service/coord-metrics',
-      'ServiceAccount/coord', 'ServiceMonitor/coord', 'StatefulSet/coord',
+    // The roll Job's name ends with a hash (test/roll.test.ts).
+    expect(synth.objects.map((o) => `${o.kind}/${o.metadata.name}`.replace(/^(Job\/coord-roll-)[0-9a-f]{10}$/, '$1<hash>')).sort()).toEqual([
+      'ConfigMap/coord-config', 'ConfigMap/coord-dashboard', 'ConfigMap/coord-logging', 'ConfigMap/coord-post-deploy-check', 'ConfigMap/coord-roll', 'ConfigMap/coord-scripts',
+      'ConfigMap/coord-supervisord', 'Job/coord-post-deploy-check', 'Job/coord-roll-<hash>',
+      'NetworkPolicy/coord', 'PodDisruptionBudget/coord', 'PrometheusRule/coord', 'Role/coord-roll', 'RoleBinding/coord-roll',
+      'Service/coord', 'Service/coord-headless', 'Service/coord-metrics', 'ServiceAccount/coord', 'ServiceAccount/coord-roll', 'ServiceMonitor/coord', 'StatefulSet/coord',
     ]);
     expect(synth.objects.every((o) => o.metadata.namespace === 'zk')).toBe(true);
   });

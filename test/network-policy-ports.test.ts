@@ -86,7 +86,7 @@ function portsOf(variant: ZooKeeperEnsembleProps) {
 
 /** The Services that expose each kind of traffic the policy lets in (the post-deploy check is a client and a scraper). */
 const SERVICES_OF = {
-  clients: ['clientService'], members: ['peerService'], metrics: ['metricsService'], backup: ['clientService'], 'post-deploy-check': ['clientService', 'metricsService'],
+  clients: ['clientService'], members: ['peerService'], metrics: ['metricsService'], backup: ['clientService'], 'post-deploy-check': ['clientService', 'metricsService'], roll: ['clientService', 'metricsService'],
 } as const;
 
 describe.each(VARIANTS)('ports of %s', (_name, variant) => {

@@ -152,7 +152,7 @@ describe('security context', () => {
 
   test('no service account token, no service links, no host namespaces or host paths', () => {
     expect(synth.podSpec).toMatchObject({ automountServiceAccountToken: false, enableServiceLinks: false });
-    expect(synth.one('ServiceAccount').automountServiceAccountToken).toBe(false);
+    expect(synth.one('ServiceAccount', 'zookeeper').automountServiceAccountToken).toBe(false);
     expect(synth.podSpec.hostNetwork ?? synth.podSpec.hostPID ?? synth.podSpec.hostIPC).toBeUndefined();
     expect(synth.podSpec.volumes.filter((v: any) => !v.configMap && !v.emptyDir)).toEqual([]);
     expect(containers.flatMap((c) => c.ports ?? []).filter((p: any) => p.hostPort)).toEqual([]);
@@ -220,9 +220,9 @@ describe('services', () => {
 });
 
 describe('the StatefulSet', () => {
-  test('starts members in parallel and rolls them one at a time', () => {
+  test('starts members in parallel and leaves replacing them to the roll Job (test/roll.test.ts)', () => {
     const sts = synthEnsemble().statefulSet;
-    expect(sts.spec).toMatchObject({ podManagementPolicy: 'Parallel', updateStrategy: { type: 'RollingUpdate' }, replicas: 3 });
+    expect(sts.spec).toMatchObject({ podManagementPolicy: 'Parallel', updateStrategy: { type: 'OnDelete' }, replicas: 3 });
     expect(sts.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
   });
 

@@ -12,7 +12,8 @@ function role(o: KubeObject): string {
   if (o.kind === 'Namespace') return 'namespace';
   if (['ServiceMonitor', 'PodMonitor', 'PrometheusRule'].includes(o.kind)) return 'monitoring';
   if (o.kind === 'ConfigMap' && o.metadata.name.endsWith('-dashboard')) return 'monitoring';
-  if (o.kind === 'ConfigMap' || o.kind === 'ServiceAccount') return 'configuration';
+  // The roll Job's rights exist before any Job runs as them.
+  if (['ConfigMap', 'ServiceAccount', 'Role', 'RoleBinding'].includes(o.kind)) return 'configuration';
   if (['Service', 'NetworkPolicy', 'StatefulSet', 'PodDisruptionBudget'].includes(o.kind)) return 'workload';
   throw new Error(`no sync role known for ${o.kind}/${o.metadata.name}`);
 }
@@ -26,10 +27,12 @@ describe('Argo CD sync waves', () => {
       prometheusMonitor: PrometheusMonitor.POD_MONITOR, txnLogStorageGiB: 5, annotations: { 'example.com/owner': 'sre' },
     }],
   ])('%s: every object has a wave, and each role comes strictly after the one it depends on', (_what, props) => {
-    // GIVEN the objects of a chart; Argo CD runs hooks (the post-deploy check) after the sync's waves
+    // GIVEN the objects of a chart; Argo CD runs hooks (the roll, then the post-deploy check) after the sync's waves
     const all = synthChart(props).objects;
     const isHook = (o: KubeObject) => o.metadata.annotations?.['argocd.argoproj.io/hook'] !== undefined;
-    expect(all.filter(isHook).map((o) => `${o.kind}/${o.metadata.annotations['argocd.argoproj.io/hook']}`)).toEqual(['Job/PostSync']);
+    const hooks = all.filter(isHook).sort((a, b) => Number(a.metadata.annotations[SYNC_WAVE_ANNOTATION]) - Number(b.metadata.annotations[SYNC_WAVE_ANNOTATION]));
+    expect(hooks.map((o) => `${o.kind}/${o.metadata.labels['app.kubernetes.io/component']}/${o.metadata.annotations['argocd.argoproj.io/hook']}`))
+      .toEqual(['Job/roll/PostSync', 'Job/post-deploy-check/PostSync']);
     const objects = all.filter((o) => !isHook(o));
     // WHEN their waves are read by role
     const waves = new Map<string, Set<number>>();

@@ -26,10 +26,20 @@ export function postDeployCheckManifest(ensemble: string): string {
 
 /** The annotation that makes an object an Argo CD hook rather than part of the application. */
 const HOOK_ANNOTATION = 'argocd.argoproj.io/hook';
+/**
+ * The hooks that stay in the core file: the roll Job is a PostSync hook for Argo CD, and must also
+ * run under `kubectl apply -k`, where it waits for the StatefulSet it rolls (docs/rolling.md).
+ */
+const HOOKS_KUBECTL_RUNS = ['roll'];
+const COMPONENT_LABEL = 'app.kubernetes.io/component';
 
 interface ManifestObject {
   readonly apiVersion: string;
-  readonly metadata?: { readonly name?: string; readonly annotations?: Readonly<Record<string, string>> };
+  readonly metadata?: {
+    readonly name?: string;
+    readonly labels?: Readonly<Record<string, string>>;
+    readonly annotations?: Readonly<Record<string, string>>;
+  };
 }
 
 /**
@@ -43,7 +53,8 @@ interface ManifestObject {
  */
 export function writeManifests(folder: string, ensemble: string, objects: readonly ManifestObject[]): string[] {
   const needsOperator = (o: ManifestObject) => o.apiVersion.split('/')[0] === MONITORING_API_GROUP;
-  const isHook = (o: ManifestObject) => o.metadata?.annotations?.[HOOK_ANNOTATION] !== undefined;
+  const isHook = (o: ManifestObject) => o.metadata?.annotations?.[HOOK_ANNOTATION] !== undefined
+    && !HOOKS_KUBECTL_RUNS.includes(o.metadata?.labels?.[COMPONENT_LABEL] ?? '');
   const files: [string, readonly ManifestObject[]][] = [
     [`${ensemble}.k8s.yaml`, objects.filter((o) => !needsOperator(o) && !isHook(o))],
     [monitoringManifest(ensemble), objects.filter(needsOperator)],

@@ -76,7 +76,7 @@ export interface TrafficPort {
 /** One kind of traffic the NetworkPolicy lets through; anything no rule names is dropped. */
 export interface TrafficRule {
   /** What the traffic is for: clients, the members among themselves, scrapes, name lookups, the backup, the post-deploy check. */
-  readonly purpose: 'clients' | 'members' | 'metrics' | 'dns' | 'backup' | 'post-deploy-check';
+  readonly purpose: 'clients' | 'members' | 'metrics' | 'dns' | 'backup' | 'post-deploy-check' | 'roll';
   /** Sources (ingress) or destinations (egress); undefined admits any address, in the cluster or outside it. */
   readonly peers?: readonly k8s.NetworkPolicyPeer[];
   readonly ports: readonly TrafficPort[];
@@ -106,6 +106,36 @@ export interface PostDeployCheckModel {
   readonly sourceDir: string;
   /** The client user the check logs in as, with client SASL. */
   readonly saslUser?: string;
+}
+
+/**
+ * The leader-last roll (rollStrategy 'leader-last'): the voters' StatefulSet uses OnDelete and a
+ * Job per pod template runs Roller.java, which evicts the outdated voters through the API server.
+ */
+export interface RollModel {
+  /** The Job's name without the template hash it ends with. */
+  readonly jobPrefix: string;
+  /** Holds the Java source and the logging config of the roller's JVM. */
+  readonly configMap: string;
+  /** Its own identity, the only one granted the Role. */
+  readonly serviceAccount: string;
+  readonly role: string;
+  readonly container: string;
+  /** The roller pod's own labels, by which the NetworkPolicy admits it; no member carries them. */
+  readonly selector: Readonly<Record<string, string>>;
+  /** On every roll object: the common labels with the roller's selector and component. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** The most one voter may take to be back, serving and synced, before the roll stops. */
+  readonly memberSeconds: number;
+  /** The most the roller waits for the StatefulSet to carry the Job's template. */
+  readonly templateWaitSeconds: number;
+  /** The Job's activeDeadlineSeconds: every voter at its limit, and the waits around them. */
+  readonly deadlineSeconds: number;
+  /** How long a finished Job (and its log) stays. */
+  readonly ttlSecondsAfterFinished: number;
+  readonly heapMiB: number;
+  /** Where the ConfigMap is mounted in the roller's pod. */
+  readonly sourceDir: string;
 }
 
 /**
@@ -409,6 +439,8 @@ export interface EnsembleModel {
 
   /** The post-deploy check, or undefined when postDeployCheck is off. */
   readonly postDeployCheck?: PostDeployCheckModel;
+  /** The leader-last roll, or undefined when the StatefulSet rolls its pods itself. */
+  readonly roll?: RollModel;
 
   /** The scheduled backup and the restore Job, or undefined when backup is off. */
   readonly backup?: BackupModel;

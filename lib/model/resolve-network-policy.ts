@@ -26,6 +26,8 @@ export interface NetworkPolicyInputs {
   readonly memberPorts: EnsembleModel['memberPorts'];
   /** The post-deploy check's pod labels, when the check is on. */
   readonly checkPods?: Labels;
+  /** The roller's pod labels, with rollStrategy 'leader-last'. */
+  readonly rollPods?: Labels;
   /** The backup and restore pods' labels, when backup is on: they reach the plaintext client port. */
   readonly backupPods?: Labels;
 }
@@ -66,6 +68,11 @@ export function readNetworkPolicy(s: SettingsReader, inputs: NetworkPolicyInputs
       // client port and reads the leader's synced_followers on the metrics port.
       ...(inputs.checkPods === undefined ? [] : [{
         purpose: 'post-deploy-check' as const, peers: [{ podSelector: byLabels(inputs.checkPods) }], ports: tcp(...inputs.clientPorts, ports.metrics),
+      }]),
+      // The roller asks each member's mode (`srvr` on the client port) and the leader's
+      // synced_followers, as the check does; by its own labels, so no client rule needs widening.
+      ...(inputs.rollPods === undefined ? [] : [{
+        purpose: 'roll' as const, peers: [{ podSelector: byLabels(inputs.rollPods) }], ports: tcp(...inputs.clientPorts, ports.metrics),
       }]),
       // Its own rule, so narrowing clientAccess or clientPodLabels never cuts the backup off.
       ...(inputs.backupPods ? [{ purpose: 'backup' as const, peers: [{ podSelector: byLabels(inputs.backupPods) }], ports: tcp(ports.client) }] : []),

@@ -10,6 +10,7 @@ import { readBackup } from './resolve-backup';
 import { readMonitoring } from './resolve-monitoring';
 import { readNetworkPolicy } from './resolve-network-policy';
 import { readPostDeployCheck } from './resolve-post-deploy-check';
+import { readRoll } from './resolve-roll';
 import { resolveSasl } from './resolve-sasl';
 import { readTlsSettings, resolveTls } from './resolve-tls';
 import { readAdditionalConfig } from './resolve-additional-config';
@@ -168,8 +169,20 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
   const backup = readBackup(s, {
     name, clientServiceFqdn: `${name}.${namespace}.svc.${clusterDomain}`, clientPort: ports.client.port, clientTls: tlsSettings.client, clientSasl: sasl?.client ?? false,
   });
+  const probes = {
+    // Loading a large snapshot takes time: allow up to 5 minutes before liveness takes over.
+    startup: { periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 60 },
+    liveness: { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
+    // Tolerate one miss: an empty reply was seen right after a quorum formed. Asked every 2 s,
+    // a member that stops serving (cut off from its quorum) is NotReady 2-4 s later, so the
+    // client Service stops sending it new connections.
+    readiness: { periodSeconds: 2, timeoutSeconds: 5, failureThreshold: 2 },
+  };
   const postDeployCheck = readPostDeployCheck(s, name, labels.common, sasl);
-  const networkPolicy = readNetworkPolicy(s, { namespace, anyMember: labels.anyMember, ports, clientPorts, memberPorts, backupPods: backup?.labels, checkPods: postDeployCheck?.selector });
+  const roll = readRoll(s, { name, common: labels.common, voters: topology.replicas, startup: probes.startup });
+  const networkPolicy = readNetworkPolicy(s, {
+    namespace, anyMember: labels.anyMember, ports, clientPorts, memberPorts, backupPods: backup?.labels, checkPods: postDeployCheck?.selector, rollPods: roll?.selector,
+  });
 
   if (s.issues.length > 0) throw new ZooKeeperSettingsError(name, s.issues);
 
@@ -227,20 +240,13 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     paths,
     supervisor: { stopWaitSecs, startSecs: 10, startRetries: 3 },
     terminationGracePeriodSeconds: stopWaitSecs + 10,
-    probes: {
-      // Loading a large snapshot takes time: allow up to 5 minutes before liveness takes over.
-      startup: { periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 60 },
-      liveness: { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
-      // Tolerate one miss: an empty reply was seen right after a quorum formed. Asked every 2 s,
-      // a member that stops serving (cut off from its quorum) is NotReady 2-4 s later, so the
-      // client Service stops sending it new connections.
-      readiness: { periodSeconds: 2, timeoutSeconds: 5, failureThreshold: 2 },
-    },
+    probes,
     scheduling,
     podDisruptionBudget,
     ...monitoring,
     networkPolicy,
     postDeployCheck,
+    roll,
     backup,
   };
 }

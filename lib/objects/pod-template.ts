@@ -7,6 +7,12 @@ import { selectGroup } from './metadata';
 /** Annotation on the pod template carrying the configuration checksum. */
 export const CONFIG_CHECKSUM_ANNOTATION = 'cdk8s-zookeeper/config-checksum';
 
+/**
+ * Annotation on the pod template carrying the hash of the rest of the template: the roll Job of
+ * that template is named by it and waits for the StatefulSet to carry it.
+ */
+export const TEMPLATE_HASH_ANNOTATION = 'cdk8s-zookeeper/template-hash';
+
 /** Volume names: ConfigMap-backed and the writable scratch space (claims are named by the model). */
 export const VOLUMES = {
   config: 'config',

@@ -2,10 +2,9 @@ import { Construct } from 'constructs';
 import { k8s } from '../k8s';
 import { EnsembleModel, PostDeployCheckModel } from '../model/ensemble-model';
 import { clientPasswordFile } from '../model/resolve-sasl';
-import { javaToolCommand, loadJavaSource, renderToolLogging, toolClientPort } from '../render/java-tool';
-import { clientSecurityVolumes } from './java-tool';
+import { loadJavaSource, renderToolLogging, toolClientPort } from '../render/java-tool';
+import { javaToolPodSpec } from './java-tool';
 import { objectMeta } from './metadata';
-import { containerSecurityContext } from './pod-template';
 
 /** The check's source file in lib/java and in its ConfigMap. */
 export const POST_DEPLOY_CHECK_SOURCE = 'PostDeployCheck.java';
@@ -45,45 +44,17 @@ export function addPostDeployCheckJob(scope: Construct, model: EnsembleModel): v
 }
 
 function checkPodSpec(model: EnsembleModel, check: PostDeployCheckModel): k8s.PodSpec {
-  const security = clientSecurityVolumes(model, check.saslUser);
-  return {
-    restartPolicy: 'Never',
-    serviceAccountName: model.names.serviceAccount,
+  return javaToolPodSpec(model, {
+    container: check.container,
+    configMap: check.configMap,
+    sourceDir: check.sourceDir,
+    source: POST_DEPLOY_CHECK_SOURCE,
+    heapMiB: check.heapMiB,
+    env: checkEnv(model, check),
+    serviceAccount: model.names.serviceAccount,
     automountServiceAccountToken: false,
-    enableServiceLinks: false,
-    securityContext: {
-      ...(model.podUser && { runAsUser: model.podUser.userId, runAsGroup: model.podUser.groupId, fsGroup: model.podUser.groupId }),
-      runAsNonRoot: true,
-      seccompProfile: { type: 'RuntimeDefault' },
-    },
-    imagePullSecrets: model.imagePullSecrets.length > 0 ? model.imagePullSecrets.map((name) => ({ name })) : undefined,
-    containers: [{
-      name: check.container,
-      image: model.image.image,
-      imagePullPolicy: 'IfNotPresent',
-      command: javaToolCommand(model, { dir: check.sourceDir, source: POST_DEPLOY_CHECK_SOURCE, heapMiB: check.heapMiB }),
-      env: checkEnv(model, check),
-      resources: {
-        requests: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('256Mi') },
-        limits: { memory: k8s.Quantity.fromString('256Mi') },
-      },
-      securityContext: containerSecurityContext(),
-      // The pod's status then carries the log's end, where the failed step is named.
-      terminationMessagePolicy: 'FallbackToLogsOnError',
-      volumeMounts: [
-        { name: 'source', mountPath: check.sourceDir, readOnly: true },
-        { name: 'tmp', mountPath: model.paths.tmpDir },
-        ...security.mounts,
-      ],
-    }],
-    volumes: [
-      { name: 'source', configMap: { name: check.configMap } },
-      { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
-      ...security.volumes,
-    ],
-    nodeSelector: Object.keys(model.scheduling.nodeSelector).length > 0 ? { ...model.scheduling.nodeSelector } : undefined,
-    tolerations: model.scheduling.tolerations.length > 0 ? [...model.scheduling.tolerations] : undefined,
-  };
+    saslUser: check.saslUser,
+  });
 }
 
 function checkEnv(model: EnsembleModel, check: PostDeployCheckModel): k8s.EnvVar[] {

@@ -13,3 +13,18 @@ export function configChecksum(files: Readonly<Record<string, string>>): string 
   }
   return hash.digest('hex').slice(0, 32);
 }
+
+/**
+ * A stable digest of a pod template, taken before the digest itself is added to it: keys are
+ * sorted at every level so it depends on content alone. The roll Job's name ends with it and the
+ * roller waits for the StatefulSet to carry it, which ties each Job to exactly one template.
+ */
+export function templateHash(template: unknown): string {
+  const canonical = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(canonical);
+    if (value === null || typeof value !== 'object') return value;
+    const plain = JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
+    return Object.fromEntries(Object.keys(plain).sort().filter((k) => plain[k] !== undefined).map((k) => [k, canonical(plain[k])]));
+  };
+  return createHash('sha256').update(JSON.stringify(canonical(template))).digest('hex').slice(0, 32);
+}
