@@ -8,7 +8,7 @@
 import { ZooKeeperClient } from './client';
 import { PodmanCluster } from './cluster';
 import { Ensemble } from './ensemble';
-import { ExpandedPod } from './expand';
+import { ExpandedPod, find } from './expand';
 import { waitFor } from './podman';
 import { longestGap } from './scenario-partitions';
 
@@ -40,6 +40,10 @@ export interface RollResult {
  */
 export async function rollUnderWrites(cluster: PodmanCluster, client: ZooKeeperClient, current: Ensemble, target: Ensemble,
   prefix: string, describe: () => Promise<string>): Promise<RollResult> {
+  // This is the StatefulSet controller's RollingUpdate; an OnDelete StatefulSet is rolled by the
+  // roll Job instead (e2e/roll-job.ts), which this does not play.
+  const strategies = find(target.objects, 'StatefulSet').map((sts) => sts.spec.updateStrategy?.type ?? 'RollingUpdate');
+  expect(strategies.every((t) => t === 'RollingUpdate'), `the target's StatefulSets use ${strategies.join(', ')}: only RollingUpdate is played here`);
   await current.waitForQuorum(120_000);
   const dataOf = (name: string) => JSON.stringify(current.configMaps.find((c) => c.metadata.name === name)?.data);
   const changedMaps = target.configMaps.filter((c) => JSON.stringify(c.data) !== dataOf(c.metadata.name));

@@ -1,7 +1,7 @@
 // Scenarios 26 and 27: quorum TLS, then quorum SASL, turned on in a running ensemble without an
 // outage, in the three rolls their steps make (docs/tls.md, docs/sasl.md): false -> 'accept' ->
-// 'prefer' -> true, each one synthesis and one RollingUpdate under a writer
-// (e2e/rolling-update.ts). Between neighbouring steps every member accepts what its neighbours
+// 'prefer' -> true, each one synthesis and one RollingUpdate under a writer (rollStrategy
+// statefulset, as e2e/rolling-update.ts plays it; the default roll Job is scenario 23's). Between neighbouring steps every member accepts what its neighbours
 // do, so each roll keeps the quorum: the roll's own checks (every step serving writes, no zxid
 // going back, nothing lost) are the proof. Per step, the members show they run it:
 // - TLS: each replaced member's log says how it dials and what its quorum ports accept, and from
@@ -12,7 +12,7 @@
 //   at 'accept' learners do not try yet (they send no credentials) and the leader keeps them
 //   anyway; from 'prefer' on, each is authenticated.
 import * as path from 'path';
-import { IssuerKind, QuorumSecurityStep, ZooKeeperChartProps } from '../lib';
+import { IssuerKind, QuorumSecurityStep, RollStrategy, ZooKeeperChartProps } from '../lib';
 import { ClientTlsFiles, ZooKeeperClient } from './client';
 import { PodmanCluster } from './cluster';
 import { Ensemble, synthesizeToYaml } from './ensemble';
@@ -46,9 +46,9 @@ const expect = (ok: boolean, message: string) => { if (!ok) throw new Error(mess
 /** The settings of each step, under the scenario's own ensemble name. */
 function stepProps(kind: QuorumSecurityKind, step: Step): ZooKeeperChartProps {
   if (kind === 'tls') {
-    return e2eProps({ name: 'zkq', quorumTls: step, ...(step === false ? {} : { tlsIssuer: { name: 'e2e-ca', kind: IssuerKind.CLUSTER_ISSUER } }) });
+    return e2eProps({ name: 'zkq', rollStrategy: RollStrategy.STATEFUL_SET, quorumTls: step, ...(step === false ? {} : { tlsIssuer: { name: 'e2e-ca', kind: IssuerKind.CLUSTER_ISSUER } }) });
   }
-  return e2eProps({ name: 'zkqs', quorumSasl: step, ...(step === false ? {} : { saslSecretName: SASL_SECRET }) });
+  return e2eProps({ name: 'zkqs', rollStrategy: RollStrategy.STATEFUL_SET, quorumSasl: step, ...(step === false ? {} : { saslSecretName: SASL_SECRET }) });
 }
 
 export class QuorumSecuritySteps {

@@ -1,5 +1,6 @@
 // Scenario 25: a version upgrade by changing the image profile, 3.8.4 -> 3.9.4, rolled as the
-// StatefulSet's RollingUpdate rolls it (e2e/rolling-update.ts) under a writer; then the downgrade
+// StatefulSet's RollingUpdate rolls it (rollStrategy statefulset; e2e/rolling-update.ts) under a
+// writer; the default leader-last roll Job is proven on its own in scenario 23; then the downgrade
 // back the same way. The production environment's settings are played under their own name, once
 // with the default profile and once with `image: { profile: apache, version: 3.9.4, reference:
 // ... }`, both on the local builds. Between the two syntheses only the image, the classpath and
@@ -8,6 +9,7 @@
 // member serves and writes are acknowledged; afterwards every member reports the new version.
 import { ZooKeeperClient } from './client';
 import { PodmanCluster } from './cluster';
+import { RollStrategy } from '../lib';
 import { Ensemble, synthesizeToYaml } from './ensemble';
 import { Flavour, FLAVOURS, prodEnvironment, prodSettingsOn } from './flavours';
 import { rollFigures, rollUnderWrites } from './rolling-update';
@@ -24,8 +26,8 @@ export class UpgradeDrill {
 
   constructor(private readonly cluster: PodmanCluster, private readonly client: ZooKeeperClient) {
     this.ensembles = {
-      from: new Ensemble(synthesizeToYaml(prodSettingsOn(this.flavours.from, NAME)), cluster),
-      to: new Ensemble(synthesizeToYaml(prodSettingsOn(this.flavours.to, NAME)), cluster),
+      from: new Ensemble(synthesizeToYaml({ ...prodSettingsOn(this.flavours.from, NAME), rollStrategy: RollStrategy.STATEFUL_SET }), cluster),
+      to: new Ensemble(synthesizeToYaml({ ...prodSettingsOn(this.flavours.to, NAME), rollStrategy: RollStrategy.STATEFUL_SET }), cluster),
     };
   }
 
