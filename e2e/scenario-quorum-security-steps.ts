@@ -20,6 +20,7 @@ import { find } from './expand';
 import { e2eProps } from './flavours';
 import { rollFigures, rollUnderWrites } from './rolling-update';
 import { clientMaterial, servedCertificate } from './scenario-tls';
+import { waitFor } from './podman';
 import { PREFIX } from './scenarios';
 import { TlsMaterial } from './tls-material';
 
@@ -106,9 +107,11 @@ export class QuorumSecuritySteps {
       expect(logged.dials.test(log) && logged.accepts.test(log), `${member.name} at step '${step}' does not log ${logged.dials} and ${logged.accepts}`);
     }
     const election = target.containerPort('election')!;
+    // Bounded: at 'accept' a member is Ready on plaintext alone, and its TLS side may come a moment
+    // later (one CI run saw the last-replaced member not serve it at the first try).
     for (const member of target.members) {
-      const served = await servedCertificate(this.client, this.tls!, member.fqdn, election);
-      expect(served.verified, `${member.name}:${election} does not serve the members' certificate verified for its name at step '${step}'`);
+      await waitFor(`${member.name}:${election} to serve the members' certificate, verified for its name, at step '${step}'`, 30_000, 2_000,
+        async () => (await servedCertificate(this.client, this.tls!, member.fqdn, election)).verified || undefined);
     }
     return `every member logs "${logged.dials.source.replace(/\\/g, '')}" and "${logged.accepts.source}", its election port serves the certificate, verified`;
   }
