@@ -7,12 +7,13 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ClientAccess, ClientTls, DeploymentMode, ImageProfile, IssuerKind, ZooKeeperEnsembleProps, ZooKeeperSettingsError } from '../lib';
+import { ClientAccess, ClientTls, DeploymentMode, ImageProfile, IssuerKind, ZooKeeperEnsembleProps } from '../lib';
 import { writeManifests } from '../lib/gitops/manifest-files';
 import { validateObjects } from './support/k8s-schema';
 import { isAllowed, NetworkPolicyObject, PodEndpoint } from './support/network-policy';
 import { violations } from './support/pod-security-standards';
 import { KubeObject, synthChart, synthEnsemble } from './support/synth';
+import { issueLines } from './support/settings-issues';
 
 const SASL: ZooKeeperEnsembleProps = { clientSasl: true, saslSecretName: 'zk-sasl', saslClientUsers: { kafka: 'kafka-password', app: 'app-password' } };
 const TLS: ZooKeeperEnsembleProps = { tlsIssuer: { name: 'ca', kind: IssuerKind.CLUSTER_ISSUER } };
@@ -172,15 +173,7 @@ describe('where the Job is written', () => {
 });
 
 describe('settings of the check', () => {
-  const issues = (props: ZooKeeperEnsembleProps) => {
-    try {
-      synthEnsemble({ name: 'zk', ...props });
-      return [];
-    } catch (error) {
-      if (!(error instanceof ZooKeeperSettingsError)) throw error;
-      return error.issues.map((i) => `${i.setting}: ${i.message}`);
-    }
-  };
+  const issues = (props: ZooKeeperEnsembleProps) => issueLines({ name: 'zk', ...props });
 
   test('postDeployCheckSaslUser must be one of saslClientUsers', () => {
     expect(issues({ ...SASL, postDeployCheckSaslUser: 'nobody' })).toEqual(["postDeployCheckSaslUser: must be one of saslClientUsers (app, kafka), got 'nobody'"]);

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { ClientTls, DeploymentMode, IssuerKind, RollStrategy, ZooKeeperEnsembleProps, ZooKeeperSettingsError } from '../lib';
+import { ClientTls, DeploymentMode, IssuerKind, RollStrategy, ZooKeeperEnsembleProps } from '../lib';
 import { writeManifests } from '../lib/gitops/manifest-files';
 import { rollJobName } from '../lib/objects/roller';
 import { templateHash } from '../lib/render/checksum';
@@ -16,6 +16,7 @@ import { validateObjects } from './support/k8s-schema';
 import { isAllowed, NetworkPolicyObject, PodEndpoint } from './support/network-policy';
 import { violations } from './support/pod-security-standards';
 import { KubeObject, synthChart, synthEnsemble } from './support/synth';
+import { issueLines } from './support/settings-issues';
 
 const HASH = 'cdk8s-zookeeper/template-hash';
 const rollJobs = (objects: KubeObject[]) => objects.filter((o) => o.kind === 'Job' && o.metadata.labels?.['app.kubernetes.io/component'] === 'roll');
@@ -27,15 +28,7 @@ function roll(props: ZooKeeperEnsembleProps = {}) {
   return { synth, job, env };
 }
 
-function issues(props: ZooKeeperEnsembleProps): string[] {
-  try {
-    synthEnsemble({ name: 'zk', ...props });
-    return [];
-  } catch (error) {
-    if (!(error instanceof ZooKeeperSettingsError)) throw error;
-    return error.issues.map((i) => `${i.setting}: ${i.message}`);
-  }
-}
+const issues = (props: ZooKeeperEnsembleProps) => issueLines({ name: 'zk', ...props });
 
 describe('who replaces the voters\' pods', () => {
   test('by default the voters\' StatefulSet waits for its pods to be deleted, and the observers\' rolls itself', () => {

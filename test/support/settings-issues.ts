@@ -10,3 +10,8 @@ export function issuesOf(props: Record<string, unknown>, chartNamespace = 'zk') 
   }
   throw new Error(`settings were accepted: ${JSON.stringify(props)}`);
 }
+
+/** The same issues as `setting: message` lines, the way an error lists them. */
+export function issueLines(props: Record<string, unknown>): string[] {
+  return issuesOf(props).map((i) => `${i.setting}: ${i.message}`);
+}
