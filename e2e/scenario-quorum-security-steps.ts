@@ -107,11 +107,23 @@ export class QuorumSecuritySteps {
       expect(logged.dials.test(log) && logged.accepts.test(log), `${member.name} at step '${step}' does not log ${logged.dials} and ${logged.accepts}`);
     }
     const election = target.containerPort('election')!;
-    // Bounded: at 'accept' a member is Ready on plaintext alone, and its TLS side may come a moment
-    // later (one CI run saw the last-replaced member not serve it at the first try).
+    // Bounded, not once: at 'accept' a member is Ready on plaintext alone. Two full CI runs (never a
+    // run of scenario 26 alone) saw the last-replaced member not serve a verified certificate, once
+    // at the first try and once for 30 s; the cause is not known yet, so a failure now says what
+    // openssl saw, where the name resolved and what the member logged about quorum connections.
     for (const member of target.members) {
-      await waitFor(`${member.name}:${election} to serve the members' certificate, verified for its name, at step '${step}'`, 30_000, 2_000,
-        async () => (await servedCertificate(this.client, this.tls!, member.fqdn, election)).verified || undefined);
+      await waitFor(`${member.name}:${election} to serve the members' certificate, verified for its name, at step '${step}'`, 60_000, 2_000,
+        async () => {
+          // By the pod's address: the check is of the certificate, and a name the client container
+          // resolves late (see the message when it fails) is the test bed's, not the member's.
+          const address = await this.cluster.podIp(member.name);
+          const served = await servedCertificate(this.client, this.tls!, member.fqdn, election, address);
+          if (!served.verified) {
+            const listener = (await this.cluster.logs(member.name)).split('\n').filter((l) => /QuorumCnxManager|UnifiedServerSocket/.test(l) && /WARN|ERROR/.test(l)).slice(-2);
+            throw new Error(`pod address ${address}; ${served.seen}; its last quorum connection warnings: ${listener.join(' | ').slice(0, 600) || 'none'}`);
+          }
+          return true;
+        });
     }
     return `every member logs "${logged.dials.source.replace(/\\/g, '')}" and "${logged.accepts.source}", its election port serves the certificate, verified`;
   }

@@ -166,16 +166,20 @@ export async function clientMaterial(material: TlsMaterial, ca: Ca, client: ZooK
 
 /**
  * The certificate a member serves on a port, checked by openssl against the CA and the member's
- * name (kazoo checks no names). ZooKeeper then wants a client certificate, which openssl does not
+ * name (kazoo checks no names), reached by that name or at `address`. ZooKeeper then wants a client certificate, which openssl does not
  * send, so the handshake ends there; the server's certificate has been seen by then.
  */
-export async function servedCertificate(client: ZooKeeperClient, tls: ClientTlsFiles, host: string, port: number): Promise<{ verified: boolean; serial?: string }> {
-  const script = `out=$(openssl s_client -connect ${host}:${port} -CAfile ${tls.ca} -verify_hostname ${host} </dev/null 2>&1); `
-    + 'printf "%s\\n" "$out" | grep -E "Verify return code"; printf "%s\\n" "$out" | openssl x509 -noout -serial';
+export async function servedCertificate(client: ZooKeeperClient, tls: ClientTlsFiles, host: string, port: number,
+  address = host): Promise<{ verified: boolean; serial?: string; seen: string }> {
+  const script = `out=$(openssl s_client -connect ${address}:${port} -servername ${host} -CAfile ${tls.ca} -verify_hostname ${host} </dev/null 2>&1); `
+    + `echo "resolved: $(getent hosts ${host} | tr -s ' \\n' ' ')"; `
+    + 'printf "%s\\n" "$out" | grep -E "Verify return code|errno|error|CONNECTED" | head -4; printf "%s\\n" "$out" | openssl x509 -noout -serial';
   const result = await client.run(['bash', '-c', script]);
   return {
     verified: /Verify return code: 0 \(ok\)/.test(result.stdout),
     serial: /serial=([0-9A-F]+)/.exec(result.stdout)?.[1],
+    // What openssl said, for a failure's message: the address the name resolved to, and how the handshake went.
+    seen: result.stdout.split('\n').filter((line) => line && !line.startsWith('serial=')).join('; ').slice(0, 400),
   };
 }
 
