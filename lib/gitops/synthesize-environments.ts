@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Chart } from 'cdk8s';
+import { Chart, Yaml } from 'cdk8s';
 import { ZooKeeperChart } from '../chart';
 import { Environment } from '../environments/environment-file';
 import { ZooKeeperSettingsError } from '../model/errors';
@@ -10,6 +10,7 @@ import { addApplication } from './application';
 import { GitOpsSettings } from './gitops-settings';
 import { GENERATED_HEADER, renderKustomization } from './kustomization';
 import { postDeployCheckManifest, writeManifests } from './manifest-files';
+import { refusedUpdates } from './refused-updates';
 import { ARGOCD_FOLDER, checkEnvironmentNames, EnvironmentTarget, resolveApplications } from './resolve-delivery';
 
 /**
@@ -24,15 +25,22 @@ import { ARGOCD_FOLDER, checkEnvironmentNames, EnvironmentTarget, resolveApplica
  * The run owns the environment folders (those holding a kustomization.yaml it generated) and
  * argocd/: a removed environment's folder goes, anything else in `outdir` stays.
  *
+ * A change Kubernetes cannot apply in place (a StatefulSet's volume size, say) is written like any
+ * other, and `notify` gets what the apply will need besides, once the files are in place.
+ *
  * @param outdir where the folders go, e.g. 'dist' (no default: the folder is the caller's choice)
+ * @param notify where those notices go @default - standard error
  */
-export function synthesizeEnvironments(environments: readonly Environment[], gitops: GitOpsSettings | undefined, outdir: string): string[] {
+export function synthesizeEnvironments(environments: readonly Environment[], gitops: GitOpsSettings | undefined, outdir: string,
+  notify: (notice: string) => void = (notice) => console.warn(notice)): string[] {
   checkEnvironmentNames(environments.map((env) => env.name));
   if (gitops !== undefined && (typeof gitops !== 'object' || gitops === null || Array.isArray(gitops))) {
     throw new ZooKeeperSettingsError('gitops', [{ setting: 'gitops', message: 'must be an object with at least repoURL' }], 'the GitOps delivery (gitops)');
   }
-  return writeAtomically(outdir, (scratch) => {
+  const notices: string[] = [];
+  const files = writeAtomically(outdir, (scratch) => {
     const built = buildEnvironments(environments, scratch);
+    notices.push(...built.flatMap(({ target, objects }) => changesRefusedInPlace(outdir, target, objects)));
     const applications = gitops ? resolveApplications(built.map((b) => b.target), gitops) : [];
     for (const { folder, target, objects } of built) {
       fs.mkdirSync(folder, { recursive: true });
@@ -45,6 +53,15 @@ export function synthesizeEnvironments(environments: readonly Environment[], git
       argocd.synth();
     }
   }, ownsEnvironmentFolders);
+  for (const notice of notices) notify(notice);
+  return files;
+}
+
+/** What the ensemble's manifest changes that the API server will not update, against the one in `outdir` now. */
+function changesRefusedInPlace(outdir: string, target: EnvironmentTarget, objects: readonly unknown[]): string[] {
+  const file = path.join(outdir, target.environment, `${target.ensemble}.k8s.yaml`);
+  if (!fs.existsSync(file)) return [];
+  return refusedUpdates(Yaml.load(file), objects, file);
 }
 
 /** The folders an environment run writes: argocd/ and every folder with a kustomization.yaml it generated. */
