@@ -53,8 +53,8 @@ describe('changes the API server refuses to apply in place', () => {
     expect(notices[0]).toMatch(/delete statefulset coord --cascade=orphan/);
   });
 
-  test('changes Kubernetes applies in place (heap, members) bring no notice, nor does a first synthesis', () => {
-    expect(synthTwice(prod({ heapMiB: 512 }), prod({ heapMiB: 768, replicas: 5 })).notices).toEqual([]);
+  test('changes Kubernetes applies in place (heap, tickTime) bring no notice, nor does a first synthesis', () => {
+    expect(synthTwice(prod({ heapMiB: 512 }), prod({ heapMiB: 768, tickTime: 3000 })).notices).toEqual([]);
   });
 
   test('any other refused field is named, with the re-creation', () => {
@@ -67,3 +67,26 @@ describe('changes the API server refuses to apply in place', () => {
     expect(refusedUpdates([sts({})], [{ ...sts({}), metadata: { name: 'other', namespace: NAMESPACE }, spec: { serviceName: 'x' } }], 'f')).toEqual([]);
   });
 });
+
+describe('a change of the number of voters of an ensemble dist/ already holds', () => {
+  test('1 -> 3 warns that the new members are a majority on their own, and the files are written', () => {
+    const { notices, written } = synthTwice(prod({ mode: 'standalone' }), prod({ mode: 'highly-available' }));
+    expect(written).toMatch(/replicas: 3/);
+    const voters = notices.filter((n) => /the voters of zk\/coord change from 1 to 3/.test(n));
+    expect(voters).toHaveLength(1);
+    expect(voters[0]).toMatch(/are a majority of the new list on their own/);
+  });
+
+  test('3 -> 5 warns of a second majority; 5 -> 3 of removing the members with the newest writes', () => {
+    const [grow] = synthTwice(prod({ replicas: 3 }), prod({ replicas: 5 })).notices;
+    expect(grow).toMatch(/change from 3 to 5.*can form a second majority/);
+    const [shrink] = synthTwice(prod({ replicas: 5 }), prod({ replicas: 3 })).notices;
+    expect(shrink).toMatch(/change from 5 to 3.*newest acknowledged writes/);
+  });
+
+  test('observers added in cluster mode leave the voters alone: no warning about them', () => {
+    const { notices } = synthTwice(prod({ mode: 'cluster', replicas: 5, observers: 0 }), prod({ mode: 'cluster', replicas: 5, observers: 2 }));
+    expect(notices.filter((n) => /the voters of/.test(n))).toEqual([]);
+  });
+});
+

@@ -10,6 +10,7 @@ import { addApplication } from './application';
 import { GitOpsSettings } from './gitops-settings';
 import { GENERATED_HEADER, renderKustomization } from './kustomization';
 import { postDeployCheckManifest, writeManifests } from './manifest-files';
+import { membershipChanges } from './membership-change';
 import { refusedUpdates } from './refused-updates';
 import { ARGOCD_FOLDER, checkEnvironmentNames, EnvironmentTarget, resolveApplications } from './resolve-delivery';
 
@@ -57,11 +58,15 @@ export function synthesizeEnvironments(environments: readonly Environment[], git
   return files;
 }
 
-/** What the ensemble's manifest changes that the API server will not update, against the one in `outdir` now. */
+/**
+ * What an apply of the ensemble's new manifest needs besides, against the one in `outdir` now: the
+ * changes the API server will not make in place, and a change of the number of voters.
+ */
 function changesRefusedInPlace(outdir: string, target: EnvironmentTarget, objects: readonly unknown[]): string[] {
   const file = path.join(outdir, target.environment, `${target.ensemble}.k8s.yaml`);
   if (!fs.existsSync(file)) return [];
-  return refusedUpdates(Yaml.load(file), objects, file);
+  const before = Yaml.load(file);
+  return [...membershipChanges(before, objects, file), ...refusedUpdates(before, objects, file)];
 }
 
 /** The folders an environment run writes: argocd/ and every folder with a kustomization.yaml it generated. */

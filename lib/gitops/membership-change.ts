@@ -1,0 +1,49 @@
+/**
+ * A change of the number of voters. zoo.cfg's server list is static (reconfigEnabled=false), so
+ * the members that run during such a change hold different lists, and ZooKeeper has no way to
+ * tell them apart: empty new members can form a majority of the new list on their own (1 -> 3:
+ * they elect a leader with no history and truncate the old member), two majorities can exist side
+ * by side (3 -> 5), and the members removed can be the ones that held the newest writes (3 -> 1).
+ * Until membership changes go through dynamic reconfiguration, the synthesis says so on the run
+ * that makes the change.
+ */
+
+/** The label that tells the voters' StatefulSet from the observers'. */
+const COMPONENT_LABEL = 'app.kubernetes.io/component';
+const VOTERS = 'server';
+
+interface Workload {
+  readonly kind: string;
+  readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Readonly<Record<string, string>> };
+  readonly spec: { readonly replicas?: number };
+}
+
+/**
+ * A message when the voters' StatefulSet of `after` has another number of replicas than its
+ * namesake in `before`.
+ *
+ * @param file the manifest as the user knows it (`dist/prod/zookeeper.k8s.yaml`), named in the message
+ */
+export function membershipChanges(before: readonly unknown[], after: readonly unknown[], file: string): string[] {
+  const voters = (objects: readonly unknown[]) => objects.filter((o): o is Workload =>
+    (o as Workload | null)?.kind === 'StatefulSet' && (o as Workload).metadata.labels?.[COMPONENT_LABEL] === VOTERS);
+  const previous = new Map(voters(before).map((sts) => [identity(sts), sts.spec.replicas ?? 1]));
+  return voters(after).flatMap((sts) => {
+    const [from, to] = [previous.get(identity(sts)), sts.spec.replicas ?? 1];
+    if (from === undefined || from === to) return [];
+    return [`${file}: the voters of ${identity(sts)} change from ${from} to ${to}. Every member's server list is static, so a running `
+      + `ensemble must not get this by an ordinary apply: ${risk(from, to)} An ensemble that is not running yet (or whose data you `
+      + 'do not need) can take it as it is. docs/operations.md, "Changing the number of members", says what to do with one that is.'];
+  });
+}
+
+function identity(sts: Workload): string {
+  return `${sts.metadata.namespace ?? 'default'}/${sts.metadata.name}`;
+}
+
+function risk(from: number, to: number): string {
+  if (to > from) {
+    return `the ${to - from} new, empty member(s) ${to - from >= Math.floor(to / 2) + 1 ? 'are a majority of the new list on their own and can elect a leader with no history, which truncates the old members\' data' : 'and the members rolled onto the new list first can form a second majority beside the old one'}.`;
+  }
+  return `the ${from - to} member(s) removed can be the ones holding the newest acknowledged writes, and the members left may run with a list that no longer matches the others'.`;
+}
