@@ -7,7 +7,7 @@ import { renderJvmSecurity } from '../render/jvm-security';
 import { memberToolLoggingPath, renderToolLogging } from '../render/java-tool';
 import { renderLoggingConfig } from '../render/logging';
 import { loadScripts } from '../render/scripts';
-import { renderSupervisordConf } from '../render/supervisord-conf';
+import { renderSupervisordConf, watchesRejoin } from '../render/supervisord-conf';
 import { renderZooCfg } from '../render/zoo-cfg';
 import { objectMeta } from './metadata';
 
@@ -34,7 +34,7 @@ export function renderConfigFiles(model: EnsembleModel): ConfigFiles {
       [fileName(memberToolLoggingPath(model))]: renderToolLogging(model.image.logging).content,
     },
     supervisord: { [fileName(model.paths.supervisordConf)]: renderSupervisordConf(model) },
-    scripts: loadScripts({ exporter: model.monitoring.exporter === 'mntr-exporter', tls: model.tls !== undefined, sasl: model.sasl !== undefined }),
+    scripts: loadScripts({ exporter: model.monitoring.exporter === 'mntr-exporter', tls: model.tls !== undefined, sasl: model.sasl !== undefined, rejoinWatch: watchesRejoin(model) }),
   };
 }
 

@@ -9,6 +9,9 @@ export const EXPORTER_SCRIPT = 'zookeeper-exporter.py';
 /** Copies the TLS keystores from the Secret volume, shipped only when TLS is on. */
 export const TLS_SYNC_SCRIPT = 'sync-tls-stores.sh';
 
+/** Restarts a server stuck in election while a leader is reachable, shipped to ensembles of more than one server. */
+export const REJOIN_WATCH_SCRIPT = 'rejoin-watch.sh';
+
 /** Builds the JAAS file from the SASL Secret, shipped only when SASL is on. */
 export const SASL_CONFIG_SCRIPT = 'write-sasl-config.sh';
 
@@ -41,11 +44,12 @@ export function joinJavaSources(sources: readonly string[]): string {
 
 /**
  * Reads the scripts from lib/scripts (kept as real files so editors, tests, shellcheck and python
- * see them). The exporter, the TLS sync script and the SASL script are included when the pod runs them.
+ * see them). The exporter, the TLS sync, SASL and rejoin-watch scripts are included when the pod runs them.
  */
-export function loadScripts(options: { readonly exporter: boolean; readonly tls?: boolean; readonly sasl?: boolean }): Record<string, string> {
+export function loadScripts(options: { readonly exporter: boolean; readonly tls?: boolean; readonly sasl?: boolean; readonly rejoinWatch?: boolean }): Record<string, string> {
   const dir = path.join(packageRoot(), 'lib', 'scripts');
-  const files = [...SCRIPT_FILES, ...(options.exporter ? [EXPORTER_SCRIPT] : []), ...(options.tls ? [TLS_SYNC_SCRIPT] : []), ...(options.sasl ? [SASL_CONFIG_SCRIPT] : [])];
+  const files = [...SCRIPT_FILES, ...(options.exporter ? [EXPORTER_SCRIPT] : []), ...(options.tls ? [TLS_SYNC_SCRIPT] : []),
+    ...(options.sasl ? [SASL_CONFIG_SCRIPT] : []), ...(options.rejoinWatch ? [REJOIN_WATCH_SCRIPT] : [])];
   return Object.fromEntries(files.map((file) => [file, fs.readFileSync(path.join(dir, file), 'utf8')]));
 }
 

@@ -1,10 +1,12 @@
 import { EnsembleModel } from '../model/ensemble-model';
-import { EXPORTER_SCRIPT, SASL_CONFIG_SCRIPT, TLS_SYNC_SCRIPT } from './scripts';
+import { EXPORTER_SCRIPT, REJOIN_WATCH_SCRIPT, SASL_CONFIG_SCRIPT, TLS_SYNC_SCRIPT } from './scripts';
 
 /** The supervisord program running the server; the watchdog acts only on it. */
 export const ZOOKEEPER_PROGRAM = 'zookeeper';
 /** The program serving metrics on images without the native provider. */
 export const EXPORTER_PROGRAM = 'exporter';
+/** The program restarting a server left in election by a long network cut (see rejoin-watch.sh). */
+export const REJOIN_WATCH_PROGRAM = 'rejoin-watch';
 /** The program keeping ZooKeeper's copies of the TLS keystores current, with TLS on. */
 export const TLS_SYNC_PROGRAM = 'tls-sync';
 
@@ -61,6 +63,7 @@ export function renderSupervisordConf(model: EnsembleModel): string {
     '',
     ...(model.monitoring.exporter === 'mntr-exporter' ? exporterProgram(model) : []),
     ...(model.tls !== undefined ? tlsSyncProgram(model) : []),
+    ...(watchesRejoin(model) ? rejoinWatchProgram(model) : []),
     '[eventlistener:watchdog]',
     `command=${script('supervisor-watchdog.sh')}`,
     'events=PROCESS_STATE_FATAL',
@@ -116,4 +119,19 @@ function helperProgram(name: string, command: string): string[] {
 function tlsSyncProgram(model: EnsembleModel): string[] {
   const { paths, image } = model;
   return helperProgram(TLS_SYNC_PROGRAM, `${image.bashPath} ${paths.scriptsDir}/${TLS_SYNC_SCRIPT} watch`);
+}
+
+/** Whether the members run rejoin-watch: only a server with peers can be left in election by a cut. */
+export function watchesRejoin(model: EnsembleModel): boolean {
+  return model.members.length + model.observers.length > 1;
+}
+
+/**
+ * Restarts the server once it has been in election for a while although a leader is reachable:
+ * after a long network cut, an election connection left from before the cut can hold the member
+ * back for minutes (see rejoin-watch.sh). It never stops the member on its own account.
+ */
+function rejoinWatchProgram(model: EnsembleModel): string[] {
+  const { paths, image } = model;
+  return helperProgram(REJOIN_WATCH_PROGRAM, `${image.bashPath} ${paths.scriptsDir}/${REJOIN_WATCH_SCRIPT} ${paths.supervisordConf}`);
 }
