@@ -34,7 +34,7 @@ export const PARTITION_CASES: readonly PartitionCase[] = [
  * 15-75 s. After a long one, TCP would add the wait for the next retransmission on the election
  * connections that lived through the cut (up to 120 s apart; 70 s measured after a 150 s cut), so
  * rejoin-watch restarts the server once it has been in election for 20 s while a leader has been
- * reachable for 8 s: with its 2 s poll, the restart and a sync, about 15 s (docs/partitions.md).
+ * reachable for 5 s: with its 2 s poll, the restart and a sync, about 10 s (docs/partitions.md).
  */
 export const SERVE_AGAIN_BOUND_MS = 25_000;
 /** The manifest's timing that bounds how a cut plays out: zoo.cfg's clock and the readiness probe. */

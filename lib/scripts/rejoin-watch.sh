@@ -22,7 +22,7 @@
 # Environment: ZK_ZOO_CFG, the zoo.cfg the server runs with (set by the pod spec); and, set by
 # tests (the pod leaves the defaults):
 #   REJOIN_ELECTION_SECONDS  how long in election before anything is done (default 20)
-#   REJOIN_LEADER_SECONDS    how long a leader must have been reachable meanwhile (default 8)
+#   REJOIN_LEADER_SECONDS    how long a leader must have been reachable meanwhile (default 5)
 #   REJOIN_BACKOFF_SECONDS   the least time between two restarts, doubled each time (default 60, at most 960)
 #   REJOIN_POLL_SECONDS      how often to look (default 2)
 #   REJOIN_RESTART           the restart command (default: supervisorctl restart zookeeper)
@@ -32,7 +32,7 @@ export LC_ALL=C
 zoo_cfg=$ZK_ZOO_CFG
 supervisord_conf=$1
 election_seconds=${REJOIN_ELECTION_SECONDS:-20}
-leader_seconds=${REJOIN_LEADER_SECONDS:-8}
+leader_seconds=${REJOIN_LEADER_SECONDS:-5}
 backoff=${REJOIN_BACKOFF_SECONDS:-60}
 poll=${REJOIN_POLL_SECONDS:-2}
 log() { echo "rejoin-watch: $*" >&2; }
