@@ -10,8 +10,8 @@
 //      test/alert-rules.test.ts proves the real 5 minutes).
 //   2. The neighbour fills the rest: what ZooKeeper does is recorded (log, exits, supervisord,
 //      probes) and the other two keep the quorum and the writes.
-//   3. The file is removed: the member serves again by itself or with the restart the runbook
-//      says, and holds every acknowledged write.
+//   3. The file is removed: the member must serve again with no hand on it (whether its server or
+//      container restarted meanwhile is recorded) and hold every acknowledged write.
 import * as fs from 'fs';
 import * as path from 'path';
 import { ZOOKEEPER_PROGRAM } from '../lib/render/supervisord-conf';
@@ -70,75 +70,97 @@ export class FullDiskDrill {
     await ensemble.start();
     await ensemble.waitForQuorum(180_000);
     const mountpoint = (await podman(['volume', 'inspect', '--format', '{{.Mountpoint}}', claim])).trim();
-    const namespace = String(member.pod.metadata.namespace);
-    const rule = await this.startPrometheus(namespace);
+    const rule = await this.startPrometheus(String(member.pod.metadata.namespace));
     const ratio = `kubelet_volume_stats_used_bytes{persistentvolumeclaim="${claim}"} / kubelet_volume_stats_capacity_bytes{persistentvolumeclaim="${claim}"}`;
     await waitFor(`Prometheus to have the stand-in's series of ${claim}`, 60_000, 1000, async () => ((await this.prometheus.query(ratio)).length === 1 || undefined));
     const role = await ensemble.role(member);
     const writer = this.client.stoppableWriteLoop(ensemble.hosts(), '/full-disk-writes', WRITER_SECONDS);
     this.writer = writer;
-    const acks = () => writer.events.filter((e) => e.acked !== undefined).length;
-    await waitFor('the writer to get going', 30_000, 100, async () => (acks() >= 20 || undefined));
+    await this.ackedSince(0, 20, 'the writer to get going');
     expect((await this.alerts()).length === 0, `${ALERT} is active on a volume that is not full`);
-
-    // Step 1: past the threshold, not full.
-    const filler = path.join(mountpoint, 'neighbour-filler');
     const usedBefore = usedShare(mountpoint);
-    const step1At = Date.now();
+    const filler = path.join(mountpoint, 'neighbour-filler');
+    const alert = await this.pastThreshold(claim, rule, filler);
+    const full = await this.fillUp(filler);
+    const back = await this.freeSpace(filler);
+    const asked = member.claims[0].spec.resources.requests.storage;
+    return `${member.name} (${role}) on a ${CLAIM_MIB} MiB ext4 claim (the manifest asks ${asked}), ${(usedBefore * 100).toFixed(2)} % used; ${alert}; ${full}; ${back}`;
+  }
+
+  /** Step 1: a neighbour's file takes the volume past the threshold; the alert before any failure. */
+  private async pastThreshold(claim: string, rule: { expr: string; for: string }, filler: string): Promise<string> {
+    const { member, ensemble } = this;
+    const mountpoint = path.dirname(filler);
+    const startedAt = Date.now();
     fillTo(filler, mountpoint, STEP1_USED);
-    const usedStep1 = usedShare(mountpoint);
+    const used = usedShare(mountpoint);
     const crossedMs = await waitFor(`the rule's expression to hold for ${claim}`, 60_000, 500, async () =>
-      ((await this.prometheus.query(rule.expr)).some((r) => r.metric.persistentvolumeclaim === claim) ? Date.now() - step1At : undefined));
+      ((await this.prometheus.query(rule.expr)).some((r) => r.metric.persistentvolumeclaim === claim) ? Date.now() - startedAt : undefined));
     const pendingMs = await waitFor(`${ALERT} (for: ${rule.for}) to go pending`, 90_000, 1000, async () =>
-      ((await this.alerts()).some((a) => a.labels.e2e_for === undefined && a.state === 'pending') ? Date.now() - step1At : undefined));
+      ((await this.alerts()).some((a) => a.labels.e2e_for === undefined && a.state === 'pending') ? Date.now() - startedAt : undefined));
     const firingMs = await waitFor(`the copy with for: ${FOR_SHORTENED} to fire`, 90_000, 1000, async () =>
-      ((await this.alerts()).some((a) => a.labels.e2e_for !== undefined && a.state === 'firing') ? Date.now() - step1At : undefined));
+      ((await this.alerts()).some((a) => a.labels.e2e_for !== undefined && a.state === 'firing') ? Date.now() - startedAt : undefined));
     const firing = (await this.alerts()).find((a) => a.labels.e2e_for !== undefined)!;
     console.log(`e2e: ${ALERT} fired: ${firing.annotations.summary}; ${firing.annotations.description}`);
-    const servingAtAlert = await ensemble.role(member);
-    expect(servingAtAlert !== undefined, `${member.name} stopped serving at ${(usedStep1 * 100).toFixed(1)} % used, before the disk was full`);
-    const acksAtAlert = acks();
-    await waitFor('acks after the alert fired', 30_000, 100, async () => (acks() > acksAtAlert + 10 || undefined));
+    const serving = await ensemble.role(member);
+    expect(serving !== undefined, `${member.name} stopped serving at ${(used * 100).toFixed(1)} % used, before the disk was full`);
+    await this.ackedSince(this.acks(), 10, 'acks after the alert fired');
+    return `a neighbour's file to ${(used * 100).toFixed(1)} %: the rule's expression held ${seconds(crossedMs)} later, ${ALERT} pending at ${seconds(pendingMs)} `
+      + `(for: ${rule.for}), the copy with for: ${FOR_SHORTENED} firing at ${seconds(firingMs)}, ${member.name} still ${serving} and acknowledging writes`;
+  }
 
-    // Step 2: the neighbour takes the rest.
+  /** Step 2: the neighbour takes the rest; what ZooKeeper, supervisord, the probes and the quorum do. */
+  private async fillUp(filler: string): Promise<string> {
+    const { member, ensemble, cluster } = this;
     const fullAt = Date.now();
     const fillerBytes = fillToEnd(filler);
     const failure = await this.observeFailure(fullAt);
-    console.log(`e2e: full disk, ${member.name} (was ${role}): ${failure.notes.join('; ')}`);
-    const acksFull = acks();
+    console.log(`e2e: full disk, ${member.name}: ${failure.join('; ')}`);
+    const acksFull = this.acks();
     await sleep(Math.max(0, FULL_HOLD_MS - (Date.now() - fullAt)));
-    const whileFull = await this.describeMember();
+    const state = await this.describeMember();
     expect(await ensemble.role(member) === undefined, `${member.name} serves again while its volume is still full`);
-    const quorumOthers = await ensemble.waitForQuorum(60_000, ensemble.members.filter((m) => m !== member));
-    expect(acks() > acksFull, `no write was acknowledged while ${member.name}'s volume was full`);
-    const whileFullLog = logDigest(await cluster.logs(member.name), fullAt, Date.now());
-    printDigest(member, 'while full', whileFullLog);
-    const noSpace = whileFullLog.filter((l) => /No space left on device/.test(l.message)).reduce((n, l) => n + l.count, 0);
+    const quorumMs = await ensemble.waitForQuorum(60_000, ensemble.members.filter((m) => m !== member));
+    expect(this.acks() > acksFull, `no write was acknowledged while ${member.name}'s volume was full`);
+    const fullForMs = Date.now() - fullAt;
+    const digest = logDigest(await cluster.logs(member.name), fullAt, Date.now());
+    printDigest(member, 'while full', digest);
+    const counted = (pattern: RegExp) => digest.filter((l) => pattern.test(l.message)).reduce((n, l) => n + l.count, 0);
+    const noSpace = counted(/No space left on device/);
+    const rejoins = counted(/Exception when following the leader/);
     expect(noSpace > 0, `${member.name} logged no "No space left on device" while its volume was full`);
+    return `then filled to the end (${(fillerBytes / MIB).toFixed(1)} MiB in all): ${failure.join(', ')}, ${noSpace} "No space left on device" in its log; `
+      + `held full ${seconds(fullForMs)}: ${state}, ${rejoins} attempts to follow the leader failed (${(rejoins / (fullForMs / 1000)).toFixed(0)}/s, a stack trace each); `
+      + `the other two kept a quorum (${seconds(quorumMs)} to confirm) and acknowledged ${this.acks() - acksFull} writes meanwhile`;
+  }
 
-    // Step 3: space freed.
+  /** Step 3: the file removed; the member serves again and holds every acknowledged write. */
+  private async freeSpace(filler: string): Promise<string> {
+    const { member, ensemble, cluster } = this;
     fs.rmSync(filler);
     const freedAt = Date.now();
-    const recovered = await this.recover(freedAt);
+    const role = await waitFor(`${member.name} to serve again`, 120_000, 500, async () => ensemble.role(member));
     const servingMs = Date.now() - freedAt;
+    const state = await this.describeMember();
     printDigest(member, 'after the space was freed', logDigest(await cluster.logs(member.name), freedAt, Date.now(), RECOVERY_LINES));
-    const sinceBack = acks();
-    await waitFor('10 acks after the member is back', 30_000, 100, async () => (acks() >= sinceBack + 10 || undefined));
-    const events = await writer.stop();
+    await this.ackedSince(this.acks(), 10, '10 acks after the member is back');
+    const events = await this.writer!.stop();
     const acked = events.filter((e) => e.acked !== undefined).map((e) => e.acked!);
     const errors = events.filter((e) => e.error !== undefined).length;
     const stored = new Set(await this.client.read(ensemble.hosts([member]), '/full-disk-writes'));
     const missing = acked.filter((seq) => !stored.has(seq));
     expect(missing.length === 0, `${member.name}: ${missing.length} of ${acked.length} acknowledged writes missing: ${missing.slice(0, 5).join(',')}`);
     const resolvedMs = await waitFor(`${ALERT} to resolve`, 90_000, 1000, async () => ((await this.alerts()).length === 0 ? Date.now() - freedAt : undefined));
-
-    const asked = member.claims[0].spec.resources.requests.storage;
-    return `${member.name} (${role}) on a ${CLAIM_MIB} MiB ext4 claim (the manifest asks ${asked}), ${(usedBefore * 100).toFixed(2)} % used; `
-      + `a neighbour's file to ${(usedStep1 * 100).toFixed(1)} %: the rule's expression held ${seconds(crossedMs)} later, ${ALERT} pending at ${seconds(pendingMs)} `
-      + `(for: ${rule.for}), the copy with for: ${FOR_SHORTENED} firing at ${seconds(firingMs)}, ${member.name} still ${servingAtAlert}; `
-      + `then filled to the end (${(fillerBytes / MIB).toFixed(1)} MiB in all): ${failure.notes.join(', ')}, ${noSpace} "No space left on device" in its log; held full ${seconds(FULL_HOLD_MS)}: ${whileFull}; `
-      + `the other two kept a quorum (${seconds(quorumOthers)} to confirm) and acknowledged writes; file removed: ${recovered}, serving ${seconds(servingMs)} later; `
+    return `file removed: ${member.name} ${role} again by itself ${seconds(servingMs)} later (${state}); `
       + `all ${acked.length} acknowledged writes read from ${member.name} alone (${errors} write errors reported to the client); alert resolved ${seconds(resolvedMs)} after the space was freed`;
+  }
+
+  private acks(): number {
+    return this.writer!.events.filter((e) => e.acked !== undefined).length;
+  }
+
+  private ackedSince(since: number, count: number, what: string): Promise<true> {
+    return waitFor(what, 30_000, 100, async () => (this.acks() >= since + count || undefined));
   }
 
   /** Prometheus on the members (their monitor) and the stand-in; the rule group as synthesized plus the shortened copy. Returns the rule. */
@@ -163,13 +185,14 @@ export class FullDiskDrill {
   }
 
   /** Waits for the member to stop serving after the disk filled up; what was seen, in words. */
-  private async observeFailure(fullAt: number): Promise<{ notes: string[] }> {
+  private async observeFailure(fullAt: number): Promise<string[]> {
     const { member, ensemble } = this;
     const notServingMs = await waitFor(`${member.name} to stop serving on a full disk`, 120_000, 200, async () =>
       ((await ensemble.role(member)) === undefined ? Date.now() - fullAt : undefined));
     const readiness = await this.cluster.probe(member, 'readinessProbe');
     const liveness = await this.cluster.probe(member, 'livenessProbe');
-    return { notes: [`not serving ${seconds(notServingMs)} after the disk was full`, `readiness ${readiness.ok ? 'passing' : `failing ("${readiness.output.slice(0, 80)}")`}`, `liveness ${liveness.ok ? 'passing' : `failing ("${liveness.output.slice(0, 80)}")`}`] };
+    const said = (probe: { ok: boolean; output: string }) => (probe.ok ? 'passing' : `failing ("${probe.output.slice(0, 80)}")`);
+    return [`not serving ${seconds(notServingMs)} after the disk was full`, `readiness ${said(readiness)}`, `liveness ${said(liveness)}`];
   }
 
   /** The member's container and server state, in words. */
@@ -178,12 +201,6 @@ export class FullDiskDrill {
     const program = await this.cluster.exec(this.member.name, ['supervisorctl', '-c', this.ensemble.supervisordConf(), 'status', ZOOKEEPER_PROGRAM]).catch((e) => ({ stdout: String(e), stderr: '', code: 1 }));
     const exits = (await this.cluster.logs(this.member.name)).split('\n').filter((l) => /exited: zookeeper|gave up: zookeeper|entered FATAL/.test(l)).length;
     return `container ${container}, supervisord: ${program.stdout.trim().replace(/\s+/g, ' ')}, ${exits} server exit(s) logged by supervisord`;
-  }
-
-  /** Waits for the member to serve again by itself; returns how it came back. */
-  private async recover(freedAt: number): Promise<string> {
-    const role = await waitFor(`${this.member.name} to serve again`, 120_000, 500, async () => this.ensemble.role(this.member));
-    return `${role} again by itself (${await this.describeMember()}) after ${seconds(Date.now() - freedAt)}`;
   }
 }
 
