@@ -28,9 +28,10 @@ const SERIES = [
   ['inodes_used', 'Number of used inodes in the volume'],
 ] as const;
 
-type Stats = Record<(typeof SERIES)[number][0], number>;
+export type VolumeStatsValues = Record<(typeof SERIES)[number][0], number>;
 
-function statsOf(mountpoint: string): Stats {
+/** The kubelet's figures for the file system mounted on (or holding) `mountpoint`. */
+export function statsOf(mountpoint: string): VolumeStatsValues {
   const s = fs.statfsSync(mountpoint);
   return {
     capacity_bytes: s.blocks * s.bsize,
@@ -40,6 +41,16 @@ function statsOf(mountpoint: string): Stats {
     inodes_free: s.ffree,
     inodes_used: s.files - s.ffree,
   };
+}
+
+/** The kubelet's exposition of these series for the claims given, in the text format. */
+export function renderVolumeStats(claims: readonly (WatchedClaim & { readonly stats: VolumeStatsValues })[]): string {
+  const lines: string[] = [];
+  for (const [name, help] of SERIES) {
+    lines.push(`# HELP kubelet_volume_stats_${name} [ALPHA] ${help}`, `# TYPE kubelet_volume_stats_${name} gauge`);
+    for (const c of claims) lines.push(`kubelet_volume_stats_${name}{namespace="${c.namespace}",persistentvolumeclaim="${c.claim}"} ${c.stats[name]}`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 /** Whether a file system is mounted on `dir` (a volume with mount options is, only while in use). */
@@ -59,14 +70,9 @@ export class VolumeStats {
         response.writeHead(404).end();
         return;
       }
-      const lines: string[] = [];
       const listed = claims.map((c, i) => ({ ...c, mountpoint: mountpoints[i] })).filter((c, i) => plain[i] || mounted(c.mountpoint));
-      const stats = listed.map((c) => statsOf(c.mountpoint));
-      for (const [name, help] of SERIES) {
-        lines.push(`# HELP kubelet_volume_stats_${name} [ALPHA] ${help}`, `# TYPE kubelet_volume_stats_${name} gauge`);
-        listed.forEach((c, i) => lines.push(`kubelet_volume_stats_${name}{namespace="${c.namespace}",persistentvolumeclaim="${c.claim}"} ${stats[i][name]}`));
-      }
-      response.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' }).end(`${lines.join('\n')}\n`);
+      const text = renderVolumeStats(listed.map((c) => ({ ...c, stats: statsOf(c.mountpoint) })));
+      response.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' }).end(text);
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
