@@ -182,7 +182,7 @@ export function renderAlertRules(model: EnsembleModel): RuleGroup[] {
       'Volume {{ $labels.persistentvolumeclaim }} is {{ $value | humanizePercentage }} full; when a write to it fails for '
       + 'lack of space the member stops serving until space is freed.',
       `${kubectl} describe pvc {{ $labels.persistentvolumeclaim }}; check that autopurge runs (autopurgePurgeInterval > 0, `
-      + 'autopurgeSnapRetainCount), remove set-aside folders left by a recovery once the member serves, and grow the claim '
+      + 'autopurgeSnapRetainCount), remove set-aside folders a recovery left on it, and grow the claim '
       + 'if its StorageClass allows expansion (dataStorageGiB, txnLogStorageGiB)'),
   ];
 
