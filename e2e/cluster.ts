@@ -12,6 +12,7 @@ import { ExpandedPod, Manifest } from './expand';
 import { podman, podmanRaw, Result, sleep } from './podman';
 import { forPodman, SecretVolume } from './pod-for-podman';
 import { writeSecretVolume } from './secret-volume';
+import { createSizeLimitedVolume } from './size-limited-claim';
 
 export type ProbeKind = 'startupProbe' | 'livenessProbe' | 'readinessProbe';
 
@@ -48,6 +49,9 @@ export class PodmanCluster {
   private readonly secretVolumes = new Map<string, SecretVolume[]>();
   /** Pods that get reverse lookups: the name their address resolves to, and their /etc/hosts on this host. */
   private readonly reverseDns = new Map<string, { fqdn: string; ip: string; hostsPath: string }>();
+  /** Claims to provision as file systems of a fixed size (MiB), and the files that hold them. */
+  private readonly claimSizesMiB = new Map<string, number>();
+  private readonly claimFiles = new Map<string, string>();
 
   constructor(public readonly network: string, private readonly workdir: string) {
     fs.mkdirSync(workdir, { recursive: true });
@@ -160,6 +164,11 @@ export class PodmanCluster {
     }
   }
 
+  /** The claim, when first provisioned, becomes a file system of `sizeMiB` (size-limited-claim.ts). */
+  public limitClaimSize(name: string, sizeMiB: number): void {
+    this.claimSizesMiB.set(name, sizeMiB);
+  }
+
   /**
    * Removes volumes this run created (claims, ConfigMap data) once no pod uses them, as deleting a
    * namespace deletes its claims and ConfigMaps: objects of the same name may then come anew.
@@ -168,6 +177,7 @@ export class PodmanCluster {
     for (const name of names.filter((n) => this.volumes.has(n))) {
       await podman(['volume', 'rm', '--force', name], 30_000);
       this.volumes.delete(name);
+      this.removeClaimFile(name);
     }
   }
 
@@ -225,6 +235,11 @@ export class PodmanCluster {
    * this (and made the claims writable through the image's ownership rather than the fsGroup).
    */
   private async provisionClaim(name: string, fsGroup: number | undefined): Promise<void> {
+    const sizeMiB = this.claimSizesMiB.get(name);
+    if (sizeMiB !== undefined) {
+      this.claimFiles.set(name, await createSizeLimitedVolume(name, sizeMiB, path.join(this.workdir, 'claims')));
+      return;
+    }
     if (fsGroup === undefined) {
       await podman(['volume', 'create', name]);
       return;
@@ -233,6 +248,12 @@ export class PodmanCluster {
     const mountpoint = (await podman(['volume', 'inspect', '--format', '{{.Mountpoint}}', name])).trim();
     fs.chownSync(mountpoint, 0, fsGroup);
     fs.chmodSync(mountpoint, 0o2775);
+  }
+
+  private removeClaimFile(name: string): void {
+    const file = this.claimFiles.get(name);
+    if (file) fs.rmSync(file, { force: true });
+    this.claimFiles.delete(name);
   }
 
   private async removeEmptyDirs(pod: string): Promise<void> {
@@ -306,7 +327,10 @@ export class PodmanCluster {
       await podmanRaw(['pod', 'rm', '--force', '--time', '5', pod], 60_000).catch(() => undefined);
       await this.removeEmptyDirs(pod).catch(() => undefined);
     }
-    for (const volume of this.volumes) await podmanRaw(['volume', 'rm', '--force', volume], 30_000).catch(() => undefined);
+    for (const volume of this.volumes) {
+      await podmanRaw(['volume', 'rm', '--force', volume], 30_000).catch(() => undefined);
+      this.removeClaimFile(volume);
+    }
     await podmanRaw(['network', 'rm', '-f', this.network], 30_000).catch(() => undefined);
     fs.rmSync(this.workdir, { recursive: true, force: true });
   }

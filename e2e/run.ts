@@ -16,6 +16,7 @@ import { arbitraryUid } from './scenario-arbitrary-uid';
 import { SeaweedS3 } from './s3-server';
 import { BackupDrill } from './scenario-backup';
 import { RecoveryDrill } from './scenario-recovery';
+import { FullDiskDrill } from './scenario-full-disk';
 import { S3BackupDrill } from './scenario-backup-s3';
 import { RollDrill } from './scenario-roll';
 import { adminServerLoopbackOnly, loggingQuietUnderProbes, metricNamesLive } from './scenario-observability';
@@ -86,6 +87,7 @@ async function main(): Promise<number> {
     await backupAndRestore({ cluster, client, workdir, run, figures: figures[0] });
     await backupToObjectStorage({ cluster, client, workdir, run, figures: figures[0] });
     await recovery({ cluster, client, workdir, run, figures: figures[0] });
+    await fullDisk({ cluster, client, workdir, run, figures: figures[0] });
     await rolls({ cluster, client, workdir, run, figures: figures[0] });
     await run('8. every other environment of the app serves', () => s.otherEnvironmentsServe(cluster, client));
     await run('10. Prometheus: targets, alerts fire and resolve', () => alertsFireAndResolve(cluster, workdir));
@@ -274,6 +276,22 @@ async function recovery(bed: Bed): Promise<void> {
   try {
     if (!await run('24.1 a follower\'s snapshots truncated: set aside, it syncs from the leader by itself, nothing lost', () => drill.truncatedSnapshots())) return;
     await run('24.2 two of three volumes lost: rebuilt from the survivor with the recovery ConfigMap, nothing lost', () => drill.majorityLost());
+  } finally {
+    await drill.destroy();
+  }
+}
+
+/**
+ * A member's data volume filling up, on a fresh ensemble of the production environment with that
+ * member's claim size-limited. Runs after recovery, whose ensemble has the same names.
+ */
+async function fullDisk(bed: Bed): Promise<void> {
+  const { cluster, client, run } = bed;
+  if (!wanted('28')) return;
+  const drill = new FullDiskDrill(cluster, client, bed.workdir);
+  console.log(`e2e: the full-disk scenario plays ${drill.label}`);
+  try {
+    await run('28. a member\'s data volume fills up: the alert fires first, the member fails, space freed, it serves again with nothing lost', () => drill.run());
   } finally {
     await drill.destroy();
   }

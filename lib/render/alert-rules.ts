@@ -177,10 +177,13 @@ export function renderAlertRules(model: EnsembleModel): RuleGroup[] {
     rule('ZooKeeperVolumeNearlyFull', 'warning',
       `${claims('kubelet_volume_stats_used_bytes')} / ${claims('kubelet_volume_stats_capacity_bytes')} > ${ratio(t.volumeUsedPercent)}`, '5m',
       'ZooKeeper volume {{ $labels.persistentvolumeclaim }} is nearly full',
-      'Volume {{ $labels.persistentvolumeclaim }} is {{ $value | humanizePercentage }} full; ZooKeeper exits when a '
-      + 'transaction-log write fails for lack of space.',
+      // Observed on 3.8.4 (e2e 28, docs/recovery-full-disk.md): the server does not exit, it stops
+      // serving at the first failed write and serves again by itself once there is room.
+      'Volume {{ $labels.persistentvolumeclaim }} is {{ $value | humanizePercentage }} full; when a write to it fails for '
+      + 'lack of space the member stops serving until space is freed.',
       `${kubectl} describe pvc {{ $labels.persistentvolumeclaim }}; check that autopurge runs (autopurgePurgeInterval > 0, `
-      + 'autopurgeSnapRetainCount) and grow the claim if its StorageClass allows expansion (dataStorageGiB, txnLogStorageGiB)'),
+      + 'autopurgeSnapRetainCount), remove set-aside folders a recovery left on it, and grow the claim '
+      + 'if its StorageClass allows expansion (dataStorageGiB, txnLogStorageGiB)'),
   ];
 
   const containerRestarts = pods('kube_pod_container_status_restarts_total', `container="${model.names.containers.main}"`);
