@@ -72,6 +72,7 @@ class BackupBench extends BackupDrill {
   }
 }
 
+const rss = (peak?: MemoryPeak) => (peak === undefined ? 'not sampled' : mib(peak.processPeakBytes));
 const memory = (peak?: MemoryPeak) => (peak === undefined ? 'not sampled'
   : `JVM peak RSS ${mib(peak.processPeakBytes)}, cgroup peak ${mib(peak.cgroupPeakBytes)} of ${mib(peak.limitBytes)}, limit hit ${peak.limitHits} times`);
 
@@ -87,7 +88,10 @@ async function main(): Promise<number> {
   const cluster = new PodmanCluster('zk-bench', workdir);
   const client = new ZooKeeperClient(cluster.network);
   let bench: BackupBench | undefined;
+  let cleaned = false;
   const cleanup = async () => {
+    if (cleaned) return;
+    cleaned = true;
     await bench?.destroy().catch(() => undefined);
     await client.stop();
     await cluster.cleanup();
@@ -116,7 +120,7 @@ async function main(): Promise<number> {
   console.log('|---|---|---|---|---|---|---|');
   for (const f of figures) {
     console.log(`| ${f.znodes} | ${f.manifest.dataBytes} | ${f.manifest.bytes} bytes | ${seconds(f.manifest.durationMs)} / ${seconds(f.backup.ms)} `
-      + `| ${mib(f.backup.memory?.processPeakBytes ?? 0)} | ${seconds(f.restoreToolMs)} / ${seconds(f.restore.ms)} | ${mib(f.restore.memory?.processPeakBytes ?? 0)} |`);
+      + `| ${rss(f.backup.memory)} | ${seconds(f.restoreToolMs)} / ${seconds(f.restore.ms)} | ${rss(f.restore.memory)} |`);
   }
   return 0;
 }

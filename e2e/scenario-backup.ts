@@ -29,11 +29,8 @@ const BACKUP_ON: ZooKeeperChartProps = { backup: true, backupClaimName: 'zookeep
 const JOB_LIMIT_MS = 600_000;
 
 export interface TreeState { readonly count: number; readonly sha256: string; readonly ephemerals: number }
-export interface JobRun {
-  readonly code: number; readonly log: string; readonly ms: number;
-  /** Only when the run was asked to watch it (the benchmark does). */
-  readonly memory?: MemoryPeak;
-}
+/** `memory` only when the run was asked to sample it (the benchmark does). */
+export interface JobRun { readonly code: number; readonly log: string; readonly ms: number; readonly memory?: MemoryPeak }
 
 /** One ensemble of dist/prod with its backup claim, and the steps of the drill in order. */
 export class BackupDrill {
