@@ -15,20 +15,22 @@ import { standInImage, withImage } from './dist';
 import { Ensemble, synthesizeToYaml } from './ensemble';
 import { find, Manifest } from './expand';
 import { PlayedEnvironment, prodEnvironment } from './flavours';
+import { MemoryPeak, watchMemory } from './memory-peak';
 import { podman, waitFor } from './podman';
 
 export const expect = (ok: boolean, message: string) => { if (!ok) throw new Error(message); };
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 /** Where the tree program (e2e/backup/tree.py) is copied in the client container. */
-const TREE_DIR = '/tmp/backup-drill';
-const TREE = ['python3', `${TREE_DIR}/tree.py`];
+export const TREE_DIR = '/tmp/backup-drill';
+export const TREE = ['python3', `${TREE_DIR}/tree.py`];
 /** Backup on a claim, for a production environment that has it off. */
 const BACKUP_ON: ZooKeeperChartProps = { backup: true, backupClaimName: 'zookeeper-backups' };
 /** The most one backup or restore pod may take here (its Job allows backupTimeoutSeconds). */
 const JOB_LIMIT_MS = 600_000;
 
 export interface TreeState { readonly count: number; readonly sha256: string; readonly ephemerals: number }
-export interface JobRun { readonly code: number; readonly log: string; readonly ms: number }
+/** `memory` only when the run was asked to sample it (the benchmark does). */
+export interface JobRun { readonly code: number; readonly log: string; readonly ms: number; readonly memory?: MemoryPeak }
 
 /** One ensemble of dist/prod with its backup claim, and the steps of the drill in order. */
 export class BackupDrill {
@@ -270,9 +272,9 @@ export class BackupDrill {
   /**
    * Runs the pod of a CronJob's or Job's template once, as the Job controller would create it
    * (the claim it mounts provisioned on first use, like the existing claim it names), and waits
-   * for it to end.
+   * for it to end; with `measureMemory`, its memory is sampled while it runs.
    */
-  protected async runPod(owner: Manifest, role: string): Promise<JobRun> {
+  protected async runPod(owner: Manifest, role: string, measureMemory = false): Promise<JobRun> {
     const template = podTemplateOf(owner);
     const name = `${owner.metadata.name}-${role}-${++this.runs}`;
     const pod: Manifest = {
@@ -284,14 +286,16 @@ export class BackupDrill {
     for (const container of pod.spec.containers) container.env = container.env?.map((e: any) => this.fromSecret(e));
     const claims = (pod.spec.volumes as any[]).filter((v) => v.persistentVolumeClaim)
       .map((v) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: v.persistentVolumeClaim.claimName } }));
-    const start = Date.now();
-    await this.cluster.play({ ordinal: 0, name, fqdn: `${name}.jobs.e2e`, pod, claims }, this.ensemble.configMaps);
     const container = template.spec.containers[0].name;
+    const start = Date.now();
+    const watch = measureMemory ? watchMemory(this.cluster.containerName(name, container)) : undefined;
+    await this.cluster.play({ ordinal: 0, name, fqdn: `${name}.jobs.e2e`, pod, claims }, this.ensemble.configMaps);
     const code = Number((await podman(['wait', this.cluster.containerName(name, container)], JOB_LIMIT_MS)).trim());
     const ms = Date.now() - start;
+    const memory = await watch?.stop();
     const log = await this.cluster.logs(name, container);
     await this.cluster.deletePod(name);
-    return { code, log, ms };
+    return { code, log, ms, memory };
   }
 }
 
