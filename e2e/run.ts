@@ -17,6 +17,7 @@ import { SeaweedS3 } from './s3-server';
 import { BackupDrill } from './scenario-backup';
 import { RecoveryDrill } from './scenario-recovery';
 import { FullDiskDrill } from './scenario-full-disk';
+import { BackupAlertsLive } from './scenario-backup-alerts';
 import { S3BackupDrill } from './scenario-backup-s3';
 import { RollDrill } from './scenario-roll';
 import { adminServerLoopbackOnly, loggingQuietUnderProbes, metricNamesLive } from './scenario-observability';
@@ -195,14 +196,31 @@ async function backupAndRestore(bed: Bed): Promise<void> {
   const { cluster, client, run } = bed;
   if (!wanted('22')) return;
   const drill = new BackupDrill(cluster, client);
+  const alerts = new BackupAlertsLive(drill.history, drill.ensemble.objects, drill.settings, bed.workdir);
+  const lastRun = (succeeded: boolean) => {
+    const last = drill.lastCronJobRun;
+    if (last?.succeeded !== succeeded) throw new Error(`the last run of the CronJob did not ${succeeded ? 'succeed' : 'fail'}`);
+    return last;
+  };
   console.log(`e2e: the backup scenarios play ${drill.label}`);
   try {
     if (!await run('22.1 backup: the production environment\'s CronJob pod writes a verified backup of one zxid', () => drill.backUp())) return;
-    await run('22.2 backup: a digest ACL it cannot read faithfully fails it, clearly', () => drill.refusesRedactedAcl());
+    const live = await run('22.10 backup alerts live: after a success, neither is active (real Prometheus, kube-state-metrics stand-in)', () => alerts.quietAfterSuccess());
+    const failed = await run('22.2 backup: a digest ACL it cannot read faithfully fails it, clearly', () => drill.refusesRedactedAcl());
+    if (live && failed) {
+      await run('22.11 backup alerts live: the failed run fires ZooKeeperBackupFailed; ZooKeeperBackupTooOld fires past its (shortened) bound only', () => {
+        const { job, endMs } = lastRun(false);
+        return alerts.firesAfterFailure(job, endMs);
+      });
+    }
     if (!await run('22.3 restore drill: volumes destroyed, the restore Job brings back exactly the backup point', () => drill.restoreDrill())) return;
-    await run('22.4 retention: a backup with backupRetention 1 leaves itself alone on the claim', () => drill.retention());
+    const retained = await run('22.4 retention: a backup with backupRetention 1 leaves itself alone on the claim', () => drill.retention());
+    if (live && failed && retained) {
+      await run('22.12 backup alerts live: the next successful run resolves both', () => alerts.resolveAfterSuccess(lastRun(true).endMs));
+    }
     await run('22.5 backup under writes: every write acknowledged before it started is in it', () => drill.underWrites());
   } finally {
+    await alerts.stop();
     await drill.destroy();
   }
 }

@@ -15,6 +15,7 @@ import { standInImage, withImage } from './dist';
 import { Ensemble, synthesizeToYaml } from './ensemble';
 import { find, Manifest } from './expand';
 import { PlayedEnvironment, prodEnvironment } from './flavours';
+import { CronJobHistory } from './cronjob-metrics';
 import { MemoryPeak, watchMemory } from './memory-peak';
 import { podman, waitFor } from './podman';
 
@@ -31,18 +32,24 @@ const JOB_LIMIT_MS = 600_000;
 export interface TreeState { readonly count: number; readonly sha256: string; readonly ephemerals: number }
 /** `memory` only when the run was asked to sample it (the benchmark does). */
 export interface JobRun { readonly code: number; readonly log: string; readonly ms: number; readonly memory?: MemoryPeak }
+/** A run of the CronJob's pod, as its Job: the name the CronJob controller gives it, when it ended. */
+export interface CronJobRun { readonly job: string; readonly endMs: number; readonly succeeded: boolean }
 
 /** One ensemble of dist/prod with its backup claim, and the steps of the drill in order. */
 export class BackupDrill {
   public readonly ensemble: Ensemble;
-  protected readonly cronJob: Manifest;
+  public readonly cronJob: Manifest;
+  /** The CronJob's Jobs as the controllers would have recorded them, for the kube-state-metrics stand-in. */
+  public readonly history: CronJobHistory;
+  /** The last run of the CronJob's pod. */
+  public lastCronJobRun?: CronJobRun;
   private runs = 0;
   /** The Secrets the backup pods take env from (secretKeyRef), as the kubelet would find them. */
   protected readonly secrets = new Map<string, Record<string, string>>();
   private atBackup?: { state: TreeState; manifest: any; acked: number[] };
   /** What is played: the production environment as committed, or its settings with backup on. */
   public readonly label: string;
-  protected readonly settings: ZooKeeperChartProps;
+  public readonly settings: ZooKeeperChartProps;
 
   /** `edited`: settings and a label that replace the environment's own (another backup target). */
   constructor(protected readonly cluster: PodmanCluster, protected readonly client: ZooKeeperClient, production: PlayedEnvironment = prodEnvironment(),
@@ -53,6 +60,8 @@ export class BackupDrill {
     this.label = edited?.label ?? (withBackup ? production.label : `${production.label}'s settings with backup on`);
     const objects = withBackup ? committed : this.synthesize({});
     [this.cronJob] = find(objects, 'CronJob');
+    // Applied now, as far as the CronJob's creationTimestamp goes.
+    this.history = new CronJobHistory(this.cronJob, Math.floor(Date.now() / 1000));
     // The members answer to the client Service's name, which the backup pods connect to.
     this.ensemble = new Ensemble(objects, cluster);
   }
@@ -291,7 +300,12 @@ export class BackupDrill {
     const watch = measureMemory ? watchMemory(this.cluster.containerName(name, container)) : undefined;
     await this.cluster.play({ ordinal: 0, name, fqdn: `${name}.jobs.e2e`, pod, claims }, this.ensemble.configMaps);
     const code = Number((await podman(['wait', this.cluster.containerName(name, container)], JOB_LIMIT_MS)).trim());
-    const ms = Date.now() - start;
+    const end = Date.now();
+    const ms = end - start;
+    // The runs of a CronJob of this name are its Jobs (22.4's CronJob differs only in backupRetention).
+    if (owner.kind === 'CronJob' && owner.metadata.name === this.cronJob.metadata.name) {
+      this.lastCronJobRun = { job: this.history.record(start, end, code === 0), endMs: end, succeeded: code === 0 };
+    }
     const memory = await watch?.stop();
     const log = await this.cluster.logs(name, container);
     await this.cluster.deletePod(name);
