@@ -66,6 +66,12 @@ export class PrometheusServer {
     return data.activeTargets;
   }
 
+  /** The alerting rules loaded, with their health and last evaluation, as the API reports them. */
+  public async alertingRules(): Promise<{ name: string; labels?: Record<string, string>; health: string; lastError?: string; lastEvaluation: string }[]> {
+    const data = await this.api<{ groups: { rules: { type: string; name: string; labels?: Record<string, string>; health: string; lastError?: string; lastEvaluation: string }[] }[] }>('/api/v1/rules?type=alert');
+    return data.groups.flatMap((g) => g.rules);
+  }
+
   /** Pending and firing alerts, as the API reports them. */
   public async alerts(): Promise<ActiveAlert[]> {
     return (await this.api<{ alerts: ActiveAlert[] }>('/api/v1/alerts')).alerts;

@@ -38,8 +38,14 @@ export class BackupAlertsLive {
       const [r] = await this.prometheus.query(age);
       return r === undefined ? undefined : Number(r.value[1]);
     });
-    // Two evaluations after the series arrived, so the rules have seen them.
-    await new Promise((resolve) => setTimeout(resolve, 11_000));
+    // Every rule of the two evaluated, without error, after the series had arrived.
+    const seenAt = Date.now();
+    await waitFor('the backup rules to be evaluated on the stand-in\'s series', 30_000, 500, async () => {
+      const rules = (await this.prometheus.alertingRules()).filter((r) => r.name === FAILED || r.name === TOO_OLD);
+      const bad = rules.find((r) => r.health === 'err');
+      if (bad) throw new Error(`${bad.name} does not evaluate: ${bad.lastError}`);
+      return rules.length === 3 && rules.every((r) => r.health === 'ok' && Date.parse(r.lastEvaluation) > seenAt) || undefined;
+    });
     const active = await this.alerts();
     expect(active.length === 0, `after a successful backup these are active: ${describe(active)}`);
     return `Prometheus on the stand-in: last success ${seen.toFixed(0)} s old (real bound ${this.boundSeconds} s, copy ${BOUND_SHORTENED_SECONDS} s); `
