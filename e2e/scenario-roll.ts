@@ -29,6 +29,22 @@ const NEW_LEADER = /LEADING - LEADER ELECTION TOOK - (\d+)/g;
 
 interface RollFigures { elections: number; acked: number; lost: number; gapMs: number; gapStartMs: number; rollMs: number; order: string[]; start: number }
 
+/**
+ * Where each replacement's time went, from the model's pod events and the Job's log: from the
+ * eviction to the new pod running, to the kubelet's Ready, to the roller's "back and synced".
+ */
+export function memberTimeline(api: ApiServerModel, log: string): string {
+  const synced = new Map([...log.matchAll(/^roll: (\S+) is back and synced in ([\d.]+) s/gm)].map((m) => [m[1], Number(m[2]) * 1000]));
+  const evictions = api.events.filter((e) => e.what === 'evicted');
+  return evictions.map((e) => {
+    const after = (what: string) => api.events.find((x) => x.pod === e.pod && x.what === what && x.at >= e.at)?.at;
+    const [running, ready] = [after('running'), after('ready')];
+    const rel = (at: number | undefined) => (at === undefined ? '?' : s(at - e.at));
+    const whole = synced.get(e.pod);
+    return `${e.pod} running ${rel(running)}, Ready ${rel(ready)}, synced ${whole === undefined ? '?' : s(whole)} after its eviction`;
+  }).join('; ');
+}
+
 export class RollDrill {
   public readonly label: string;
   private readonly settings: ReturnType<typeof prodEnvironment>['settings'];
@@ -120,7 +136,7 @@ export class RollDrill {
       const evictions = api.calls.filter((c) => c.path.endsWith('/eviction'));
       // When each accepted eviction was answered, beside when the longest gap began: where the gap comes from.
       const evicted = evictions.filter((c) => c.code === 201).map((c) => `${c.path.split('/')[6]} at ${s(c.at - figures.start)}`);
-      return `${this.report(figures, leader)}; evictions ${evicted.join(', ')}; ${api.calls.length} API calls (${evictions.length} evictions, `
+      return `${this.report(figures, leader)}; evictions ${evicted.join(', ')}; per member ${memberTimeline(api, log)}; ${api.calls.length} API calls (${evictions.length} evictions, `
         + `${evictions.filter((c) => c.code === 429).length} refused by the budget), none refused by RBAC; the Job's last line: ${log.trim().split('\n').pop()}`;
     } finally {
       await api.close();
