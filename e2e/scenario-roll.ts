@@ -27,7 +27,7 @@ const PREFIX = '/e2e-roll';
 /** A new leader logs this once it leads; a member joining an existing leader logs FOLLOWING instead. */
 const NEW_LEADER = /LEADING - LEADER ELECTION TOOK - (\d+)/g;
 
-interface RollFigures { elections: number; acked: number; lost: number; gapMs: number; gapStartMs: number; rollMs: number; order: string[]; start: number }
+interface RollFigures { elections: number; electionMs: number[]; acked: number; lost: number; gapMs: number; gapStartMs: number; rollMs: number; order: string[]; start: number }
 
 /**
  * Where each replacement's time went, from the model's pod events and the Job's log: from the
@@ -214,9 +214,11 @@ export class RollDrill {
     const stored = new Set(await this.client.read(this.ensemble.hosts(), prefix));
     const lost = acked.filter((seq) => !stored.has(seq)).length;
     const logs = [...this.pods.removedLogs, ...await Promise.all(this.ensemble.members.map((m) => logsSince(this.cluster, m.name, this.pods.since)))];
-    const elections = logs.reduce((n, log) => n + [...log.matchAll(NEW_LEADER)].length, 0);
+    // What each new leader logged its election took: beside the write gap, the part that is the ensemble's.
+    const electionMs = logs.flatMap((log) => [...log.matchAll(NEW_LEADER)].map((m) => Number(m[1])));
+    const elections = electionMs.length;
     expect(lost === 0, `${lost} of ${acked.length} acknowledged writes are missing after the ${name} roll`);
-    return { elections, acked: acked.length, lost, gapMs, gapStartMs, rollMs, order, start };
+    return { elections, electionMs, acked: acked.length, lost, gapMs, gapStartMs, rollMs, order, start };
   }
 
   /** The new objects become the current ones; every member must run the new tickTime. */
@@ -230,7 +232,7 @@ export class RollDrill {
   }
 
   private report(f: RollFigures, leader: string): string {
-    return `tickTime rolled on ${f.order.join(', ')} in ${s(f.rollMs)}: ${f.elections} election${f.elections === 1 ? '' : 's'}, `
+    return `tickTime rolled on ${f.order.join(', ')} in ${s(f.rollMs)}: ${f.elections} election${f.elections === 1 ? '' : 's'} (took ${f.electionMs.map((ms) => `${ms} ms`).join(', ') || '-'}), `
       + `longest write gap ${s(f.gapMs)} (from ${s(f.gapStartMs)} into the roll), ${f.acked} writes acked, ${f.lost} lost; every member's AdminServer reports the new tick_time (leader before: ${leader})`;
   }
 }

@@ -19,7 +19,7 @@ import { find } from './expand';
 import { Flavour, FLAVOURS, prodEnvironment, prodSettingsOn } from './flavours';
 import { assertMembersRun, describeMembers, memberReport } from './member-configuration';
 import { waitFor } from './podman';
-import { apiServerTls, PlayedPods, startRoll } from './roll-job';
+import { apiServerTls, logsSince, PlayedPods, startRoll } from './roll-job';
 import { epochOf, hex, highestZxid, lastZxid } from './rolling-update';
 import { memberTimeline } from './scenario-roll';
 import { PREFIX } from './scenarios';
@@ -114,9 +114,11 @@ export class UpgradeDrill {
       const lost = acked.filter((seq) => !stored.has(seq)).length;
       expect(lost === 0, `${lost} of ${acked.length} acknowledged writes are missing after the roll`);
       const gap = longestGapFrom(ackTimes(), start);
+      const logs = [...this.pods.removedLogs, ...await Promise.all(target.members.map((m) => logsSince(this.cluster, m.name, this.pods.since)))];
+      const tookMs = logs.flatMap((l) => [...l.matchAll(/LEADING - LEADER ELECTION TOOK - (\d+)/g)].map((m) => `${m[1]} ms`));
       const after = await assertMembersRun(target, version);
       return `the roll Job (leader ${leader} last) replaced ${order.join(', ')} in ${s(rollMs)} (Job ${seconds.toFixed(1)} s): `
-        + `${elections} election (zxid epoch ${epochOf(startZxid)} -> ${epochOf(endZxid)}), longest write gap ${s(gap.ms)} (from ${s(gap.at - start)} into the roll), `
+        + `${elections} election (took ${tookMs.join(', ') || '-'} by the new leader's log; zxid epoch ${epochOf(startZxid)} -> ${epochOf(endZxid)}), longest write gap ${s(gap.ms)} (from ${s(gap.at - start)} into the roll), `
         + `${acked.length} writes acked, 0 lost; no member back below its zxid, highest zxid ${hex(startZxid)} -> ${hex(endZxid)}; `
         + `versions after each replacement ${watched.map((w) => w.versions).join(' -> ')}, writes acked while mixed ${mixedAcks.join(', ')}; `
         + `per member ${memberTimeline(api, log)}; after: ${describeMembers(after)}`;
