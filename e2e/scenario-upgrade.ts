@@ -139,20 +139,25 @@ export class UpgradeDrill {
     const watched: Promise<Step>[] = [];
     let highest = startZxid;
     this.pods.watch = {
-      going: async (name) => { before.set(name, await lastZxid(current, current.members.find((m) => m.name === name)!)); },
+      going: async (name) => { before.set(name, await lastZxid(current, current.members.find((m) => m.name === name)!).catch(() => undefined)); },
       started: (name) => {
-        watched.push((async () => {
+        const step = (async () => {
           const member = target.members.find((m) => m.name === name)!;
           await this.cluster.probeUntil(member, 'readinessProbe', true, 180_000);
-          const after = await lastZxid(target, member);
+          const after = await lastZxid(target, member).catch(() => undefined);
           const had = before.get(name);
           expect(after !== undefined && had !== undefined && after >= had, `${name} came back at zxid ${after === undefined ? 'none' : hex(after)}, below the ${had === undefined ? '?' : hex(had)} it had`);
           const versions = (await Promise.all(target.members.map((m) => memberReport(target, m)))).map((r) => r.version).join('/');
-          const now = await highestZxid(target);
+          // The roll goes on meanwhile: the next member may be going already, and does not answer.
+          const served = await Promise.all(target.members.map((m) => lastZxid(target, m).catch(() => undefined)));
+          const now = served.reduce<bigint>((a, b) => (b !== undefined && b > a ? b : a), 0n);
           expect(now >= highest, `the highest zxid served went down from ${hex(highest)} to ${hex(now)} after ${name} was replaced`);
           highest = now;
           return { name, before: had, after, versions, highest: now };
-        })());
+        })();
+        // Awaited once the roll is over; a failure meanwhile must not end the process.
+        step.catch(() => undefined);
+        watched.push(step);
       },
     };
     return { watched };
