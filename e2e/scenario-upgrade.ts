@@ -58,22 +58,26 @@ export class UpgradeDrill {
     const from = this.ensembles.from;
     await from.start();
     await from.waitForQuorum(120_000);
-    const before = await assertMembersRun(from, this.flavours.from.profile.props.zookeeperVersion);
-    return `before: ${describeMembers(before)}; ${await this.roll(from, this.ensembles.to, this.flavours.to)}`;
+    return this.roll(from, this.ensembles.to, this.flavours.from, this.flavours.to);
   }
 
   /** 25.2: the upgraded ensemble is rolled back onto 3.8.4, its data written by 3.9.4 included. */
   public async downgrade(): Promise<string> {
-    return this.roll(this.ensembles.to, this.ensembles.from, this.flavours.from);
+    return this.roll(this.ensembles.to, this.ensembles.from, this.flavours.to, this.flavours.from);
   }
 
   public async destroy(): Promise<void> {
     await this.ensembles.from.destroy();
   }
 
-  private async roll(current: Ensemble, target: Ensemble, flavour: Flavour): Promise<string> {
-    const version = flavour.profile.props.zookeeperVersion;
+  /**
+   * The synthesis changes the image and nothing the servers read: the configuration each member
+   * reports (its checksum) must be the same before and after, on either version.
+   */
+  private async roll(current: Ensemble, target: Ensemble, from: Flavour, to: Flavour): Promise<string> {
+    const version = to.profile.props.zookeeperVersion;
     await current.waitForQuorum(120_000);
+    const before = await assertMembersRun(current, from.profile.props.zookeeperVersion);
     const leader = (await current.leader()).name;
     this.pods.since = new Date();
     this.pods.removedLogs.length = 0;
@@ -117,11 +121,12 @@ export class UpgradeDrill {
       const logs = [...this.pods.removedLogs, ...await Promise.all(target.members.map((m) => logsSince(this.cluster, m.name, this.pods.since)))];
       const tookMs = logs.flatMap((l) => [...l.matchAll(/LEADING - LEADER ELECTION TOOK - (\d+)/g)].map((m) => `${m[1]} ms`));
       const after = await assertMembersRun(target, version);
-      return `the roll Job (leader ${leader} last) replaced ${order.join(', ')} in ${s(rollMs)} (Job ${seconds.toFixed(1)} s): `
+      expect(after[0].conf === before[0].conf, `the members' configuration changed with the version: ${describeMembers(before)} before, ${describeMembers(after)} after`);
+      return `before: ${describeMembers(before)}; the roll Job (leader ${leader} last) replaced ${order.join(', ')} in ${s(rollMs)} (Job ${seconds.toFixed(1)} s): `
         + `${elections} election (took ${tookMs.join(', ') || '-'} by the new leader's log; zxid epoch ${epochOf(startZxid)} -> ${epochOf(endZxid)}), longest write gap ${s(gap.ms)} (from ${s(gap.at - start)} into the roll), `
         + `${acked.length} writes acked, 0 lost; no member back below its zxid, highest zxid ${hex(startZxid)} -> ${hex(endZxid)}; `
         + `versions after each replacement ${watched.map((w) => w.versions).join(' -> ')}, writes acked while mixed ${mixedAcks.join(', ')}; `
-        + `per member ${memberTimeline(api, log)}; after: ${describeMembers(after)}`;
+        + `per member ${memberTimeline(api, log)}; after: ${describeMembers(after)} (the same configuration)`;
     } finally {
       this.pods.watch = undefined;
       await writer.stop().catch(() => undefined);
