@@ -25,7 +25,7 @@ const expect = (ok: boolean, message: string) => { if (!ok) throw new Error(mess
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const PREFIX = '/e2e-roll';
 /** A new leader logs this once it leads; a member joining an existing leader logs FOLLOWING instead. */
-const NEW_LEADER = /LEADING - LEADER ELECTION TOOK - (\d+)/g;
+export const NEW_LEADER = /LEADING - LEADER ELECTION TOOK - (\d+)/g;
 
 interface RollFigures { elections: number; electionMs: number[]; acked: number; lost: number; gapMs: number; gapStartMs: number; rollMs: number; order: string[]; start: number }
 

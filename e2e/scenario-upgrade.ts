@@ -21,7 +21,7 @@ import { assertMembersRun, describeMembers, memberReport } from './member-config
 import { waitFor } from './podman';
 import { apiServerTls, logsSince, PlayedPods, startRoll } from './roll-job';
 import { epochOf, hex, highestZxid, lastZxid } from './rolling-update';
-import { memberTimeline } from './scenario-roll';
+import { memberTimeline, NEW_LEADER } from './scenario-roll';
 import { PREFIX } from './scenarios';
 
 const NAME = 'zkup';
@@ -119,7 +119,7 @@ export class UpgradeDrill {
       expect(lost === 0, `${lost} of ${acked.length} acknowledged writes are missing after the roll`);
       const gap = longestGapFrom(ackTimes(), start);
       const logs = [...this.pods.removedLogs, ...await Promise.all(target.members.map((m) => logsSince(this.cluster, m.name, this.pods.since)))];
-      const tookMs = logs.flatMap((l) => [...l.matchAll(/LEADING - LEADER ELECTION TOOK - (\d+)/g)].map((m) => `${m[1]} ms`));
+      const tookMs = logs.flatMap((l) => [...l.matchAll(NEW_LEADER)].map((m) => `${m[1]} ms`));
       const after = await assertMembersRun(target, version);
       expect(after[0].conf === before[0].conf, `the members' configuration changed with the version: ${describeMembers(before)} before, ${describeMembers(after)} after`);
       return `before: ${describeMembers(before)}; the roll Job (leader ${leader} last) replaced ${order.join(', ')} in ${s(rollMs)} (Job ${seconds.toFixed(1)} s): `
