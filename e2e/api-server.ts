@@ -5,19 +5,28 @@
 // roller's ServiceAccount, the Role bound to it (a call it does not grant is a 403), and the voters'
 // PodDisruptionBudget on evictions (a 429). An evicted pod is recreated from the StatefulSet's
 // CURRENT template, as the controller does with OnDelete; the PodRuntime does the recreating (the
-// e2e suite: `podman kube play`; the unit tests: an in-memory fake). Where it departs from
-// Kubernetes is listed in docs/rolling.md.
+// e2e suite: `podman kube play`; the unit tests: an in-memory fake). A pod's Ready condition is the
+// kubelet's: its readiness probe runs every periodSeconds, whatever the API is asked, and a GET
+// returns the last verdict. Where it departs from Kubernetes is listed in docs/rolling.md.
 import { createHash, randomBytes, randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as https from 'https';
 import { AddressInfo } from 'net';
 import { Manifest } from './expand';
 
-/** What runs the pods: recreating one from a template, and its readiness probe's verdict now. */
+/** What runs the pods: recreating one from a template, and one run of its readiness probe. */
 export interface PodRuntime {
   /** Deletes the pod (its claims stay) and starts it again from `template`; resolves once it runs. */
   recreate(name: string, template: Manifest): Promise<void>;
   ready(name: string): Promise<boolean>;
+}
+
+/** The kubelet's readiness verdict of one pod: results in a row against the probe's thresholds. */
+interface Readiness {
+  /** Undefined until the first result: a pod the model found running takes that result as it is. */
+  ready?: boolean;
+  /** Results in a row that disagree with `ready`. */
+  streak: number;
 }
 
 interface PodRecord {
@@ -28,6 +37,7 @@ interface PodRecord {
   deleting?: string;
   /** Gone between its deletion and its recreation: a GET is a 404 then. */
   absent?: boolean;
+  readiness: Readiness;
 }
 
 /** A Status object, as the API server returns for every error and for an eviction. */
@@ -47,10 +57,15 @@ interface Rule { apiGroups: string[]; resources: string[]; resourceNames?: strin
 /** One answered call; `at` is when it was answered (ms since the epoch). */
 export interface ApiCall { readonly method: string; readonly path: string; readonly code: number; readonly at: number }
 
+/** What happened to a pod, and when (ms since the epoch): where a roll's time goes. */
+export interface PodEvent { readonly pod: string; readonly what: 'evicted' | 'running' | 'ready' | 'not ready'; readonly at: number }
+
 export class ApiServerModel {
   public readonly token = randomBytes(24).toString('base64url');
   /** Every call answered, in order: what the scenario reports and the unit tests assert. */
   public readonly calls: ApiCall[] = [];
+  /** Evictions, recreations and the kubelet's Ready changes, in order. */
+  public readonly events: PodEvent[] = [];
   private statefulSet: Manifest;
   private generation = 1;
   private observedGeneration = 1;
@@ -61,6 +76,7 @@ export class ApiServerModel {
   private server?: https.Server;
   /** Recreations in flight, so a test can wait for the controller to finish. */
   private readonly pending = new Set<Promise<void>>();
+  private kubelet?: NodeJS.Timeout;
 
   /**
    * @param objects the synthesized objects: the voters' StatefulSet, the roll Role and RoleBinding, the budget
@@ -78,7 +94,7 @@ export class ApiServerModel {
     this.budget = of('PodDisruptionBudget').find((p) => Object.entries(p.spec.selector.matchLabels)
       .every(([k, v]) => this.statefulSet.spec.template.metadata.labels[k] === v));
     for (let i = 0; i < this.statefulSet.spec.replicas; i++) {
-      this.pods.set(`${this.statefulSet.metadata.name}-${i}`, { uid: randomUUID(), revision: revisionOf(this.statefulSet), template: this.statefulSet.spec.template });
+      this.pods.set(`${this.statefulSet.metadata.name}-${i}`, { uid: randomUUID(), revision: revisionOf(this.statefulSet), template: this.statefulSet.spec.template, readiness: { streak: 0 } });
     }
   }
 
@@ -111,7 +127,52 @@ export class ApiServerModel {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
 
+  /**
+   * The kubelet's probe duty: every pod's readiness probe once, in parallel, each result counted
+   * against the probe's successThreshold and failureThreshold. An absent pod is not probed; a
+   * result that arrives after its pod was replaced is dropped.
+   */
+  public async probeAll(): Promise<void> {
+    await Promise.all([...this.pods].filter(([, pod]) => !pod.absent).map(async ([name, pod]) => {
+      const ok = await this.runtime.ready(name).catch(() => false);
+      if (this.pods.get(name) !== pod || pod.absent) return;
+      const probe = pod.template.spec.containers[0].readinessProbe ?? {};
+      const { readiness } = pod;
+      if (readiness.ready === undefined) {
+        readiness.ready = ok;
+        return;
+      }
+      readiness.streak = ok === readiness.ready ? 0 : readiness.streak + 1;
+      if (readiness.streak >= (ok ? probe.successThreshold ?? 1 : probe.failureThreshold ?? 3)) {
+        Object.assign(readiness, { ready: ok, streak: 0 });
+        this.events.push({ pod: name, what: ok ? 'ready' : 'not ready', at: Date.now() });
+      }
+    }));
+  }
+
+  /** Runs probeAll every periodSeconds of the current template's readiness probe, until close(). */
+  public async startKubelet(): Promise<void> {
+    await this.probeAll();
+    const tick = async () => {
+      await this.probeAll();
+      if (this.kubelet) this.kubelet = setTimeout(tick, this.periodMs());
+    };
+    this.kubelet = setTimeout(tick, this.periodMs());
+  }
+
+  private periodMs(): number {
+    return (this.statefulSet.spec.template.spec.containers[0].readinessProbe?.periodSeconds ?? 10) * 1000;
+  }
+
+  /** The kubelet's verdict: a pod is Ready once its probe passed as often as the thresholds ask. */
+  private isReady(name: string): boolean {
+    const pod = this.pods.get(name);
+    return pod !== undefined && !pod.absent && !pod.deleting && pod.readiness.ready === true;
+  }
+
+  /** Listens, with the kubelet probing the pods (its first round done before the first call). */
   public async listen(tls: { cert: string; key: string }, host = '0.0.0.0'): Promise<number> {
+    await this.startKubelet();
     this.server = https.createServer({ cert: fs.readFileSync(tls.cert), key: fs.readFileSync(tls.key) }, (req, res) => {
       let body = '';
       req.on('data', (chunk) => { body += chunk; });
@@ -133,6 +194,8 @@ export class ApiServerModel {
   }
 
   public async close(): Promise<void> {
+    clearTimeout(this.kubelet);
+    this.kubelet = undefined;
     await new Promise((resolve) => (this.server ? this.server.close(resolve) : resolve(undefined)));
     await this.settled();
   }
@@ -189,7 +252,7 @@ export class ApiServerModel {
   private async getPod(name: string): Promise<[number, object]> {
     const pod = this.pods.get(name);
     if (!pod || pod.absent) return [404, status(404, 'NotFound', `pods "${name}" not found`, { name, kind: 'pods' })];
-    const ready = !pod.deleting && await this.runtime.ready(name);
+    const ready = this.isReady(name);
     return [200, {
       apiVersion: 'v1',
       kind: 'Pod',
@@ -222,18 +285,19 @@ export class ApiServerModel {
     const pod = this.pods.get(name);
     if (!pod || pod.absent) return [404, status(404, 'NotFound', `pods "${name}" not found`, { name, kind: 'pods' })];
     if (pod.deleting) return [201, status(201, 'Success', '')];
-    const refusal = await this.budgetRefusal(name);
+    const refusal = this.budgetRefusal(name);
     if (refusal) return [429, status(429, 'TooManyRequests', 'Cannot evict pod as it would violate the pod\'s disruption budget.', { causes: [{ reason: 'DisruptionBudget', message: refusal }] })];
     pod.deleting = new Date().toISOString();
+    this.events.push({ pod: name, what: 'evicted', at: Date.now() });
     const work = this.replace(name).finally(() => this.pending.delete(work));
     this.pending.add(work);
     return [201, status(201, 'Success', '')];
   }
 
-  private async budgetRefusal(name: string): Promise<string | undefined> {
+  private budgetRefusal(name: string): string | undefined {
     if (!this.budget) return undefined;
     const names = [...this.pods.keys()];
-    const ready = await Promise.all(names.map(async (n) => !this.pods.get(n)!.absent && !this.pods.get(n)!.deleting && this.runtime.ready(n)));
+    const ready = names.map((n) => this.isReady(n));
     const healthy = ready.filter(Boolean).length;
     const { minAvailable, maxUnavailable, unhealthyPodEvictionPolicy } = this.budget.spec;
     const desired = minAvailable ?? names.length - maxUnavailable;
@@ -252,7 +316,9 @@ export class ApiServerModel {
     try {
       await this.runtime.recreate(name, template);
     } finally {
-      this.pods.set(name, { uid: randomUUID(), revision, template });
+      // A new pod: not Ready until its probe passes (successThreshold times).
+      this.pods.set(name, { uid: randomUUID(), revision, template, readiness: { ready: false, streak: 0 } });
+      this.events.push({ pod: name, what: 'running', at: Date.now() });
     }
   }
 }

@@ -40,6 +40,11 @@ export class PlayedPods implements PodRuntime {
   /** The harness's fault: the next recreation plays a member whose server cannot start. */
   public breakNext = false;
   public brokenPod?: string;
+  /**
+   * The scenario's watcher of each replacement: `going` is awaited before the pod is deleted (what
+   * the member was), `started` is told once its replacement runs and is not awaited: the roll goes on.
+   */
+  public watch?: { going(name: string): Promise<void>; started(name: string): void };
 
   constructor(private readonly cluster: PodmanCluster, public since: Date) {}
 
@@ -58,6 +63,7 @@ export class PlayedPods implements PodRuntime {
 
   public async recreate(name: string, template: Manifest): Promise<void> {
     this.removedLogs.push(await logsSince(this.cluster, name, this.since));
+    await this.watch?.going(name);
     await this.cluster.deletePod(name);
     const member = this.member(name, template);
     const ensemble = this.ensembles.find((e) => e.members.includes(member))!;
@@ -71,6 +77,7 @@ export class PlayedPods implements PodRuntime {
       return;
     }
     await ensemble.start([member]);
+    this.watch?.started(name);
   }
 
   public async ready(name: string): Promise<boolean> {

@@ -229,11 +229,11 @@ async function backupAndRestore(bed: Bed): Promise<void> {
 async function upgradeAndDowngrade(bed: Bed): Promise<void> {
   const { cluster, client, run } = bed;
   if (!wanted('25')) return;
-  const drill = new UpgradeDrill(cluster, client);
+  const drill = new UpgradeDrill(cluster, client, bed.workdir);
   console.log(`e2e: the upgrade scenarios play ${drill.label}`);
   try {
-    if (!await run('25.1 upgrade 3.8.4 -> 3.9.4 by the image profile, rolled under writes', () => drill.upgrade())) return;
-    await run('25.2 downgrade 3.9.4 -> 3.8.4, rolled back the same way', () => drill.downgrade());
+    if (!await run('25.1 upgrade 3.8.4 -> 3.9.4 by the image profile, rolled by the roll Job (leader last) under writes', () => drill.upgrade())) return;
+    await run('25.2 downgrade 3.9.4 -> 3.8.4, rolled back by the roll Job the same way', () => drill.downgrade());
   } finally {
     await drill.destroy();
   }

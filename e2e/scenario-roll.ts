@@ -25,9 +25,25 @@ const expect = (ok: boolean, message: string) => { if (!ok) throw new Error(mess
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const PREFIX = '/e2e-roll';
 /** A new leader logs this once it leads; a member joining an existing leader logs FOLLOWING instead. */
-const NEW_LEADER = /LEADING - LEADER ELECTION TOOK - (\d+)/g;
+export const NEW_LEADER = /LEADING - LEADER ELECTION TOOK - (\d+)/g;
 
-interface RollFigures { elections: number; acked: number; lost: number; gapMs: number; gapStartMs: number; rollMs: number; order: string[]; start: number }
+interface RollFigures { elections: number; electionMs: number[]; acked: number; lost: number; gapMs: number; gapStartMs: number; rollMs: number; order: string[]; start: number }
+
+/**
+ * Where each replacement's time went, from the model's pod events and the Job's log: from the
+ * eviction to the new pod running, to the kubelet's Ready, to the roller's "back and synced".
+ */
+export function memberTimeline(api: ApiServerModel, log: string): string {
+  const synced = new Map([...log.matchAll(/^roll: (\S+) is back and synced in ([\d.]+) s/gm)].map((m) => [m[1], Number(m[2]) * 1000]));
+  const evictions = api.events.filter((e) => e.what === 'evicted');
+  return evictions.map((e) => {
+    const after = (what: string) => api.events.find((x) => x.pod === e.pod && x.what === what && x.at >= e.at)?.at;
+    const [running, ready] = [after('running'), after('ready')];
+    const rel = (at: number | undefined) => (at === undefined ? '?' : s(at - e.at));
+    const whole = synced.get(e.pod);
+    return `${e.pod} running ${rel(running)}, Ready ${rel(ready)}, synced ${whole === undefined ? '?' : s(whole)} after its eviction`;
+  }).join('; ');
+}
 
 export class RollDrill {
   public readonly label: string;
@@ -120,7 +136,7 @@ export class RollDrill {
       const evictions = api.calls.filter((c) => c.path.endsWith('/eviction'));
       // When each accepted eviction was answered, beside when the longest gap began: where the gap comes from.
       const evicted = evictions.filter((c) => c.code === 201).map((c) => `${c.path.split('/')[6]} at ${s(c.at - figures.start)}`);
-      return `${this.report(figures, leader)}; evictions ${evicted.join(', ')}; ${api.calls.length} API calls (${evictions.length} evictions, `
+      return `${this.report(figures, leader)}; evictions ${evicted.join(', ')}; per member ${memberTimeline(api, log)}; ${api.calls.length} API calls (${evictions.length} evictions, `
         + `${evictions.filter((c) => c.code === 429).length} refused by the budget), none refused by RBAC; the Job's last line: ${log.trim().split('\n').pop()}`;
     } finally {
       await api.close();
@@ -198,9 +214,11 @@ export class RollDrill {
     const stored = new Set(await this.client.read(this.ensemble.hosts(), prefix));
     const lost = acked.filter((seq) => !stored.has(seq)).length;
     const logs = [...this.pods.removedLogs, ...await Promise.all(this.ensemble.members.map((m) => logsSince(this.cluster, m.name, this.pods.since)))];
-    const elections = logs.reduce((n, log) => n + [...log.matchAll(NEW_LEADER)].length, 0);
+    // What each new leader logged its election took: beside the write gap, the part that is the ensemble's.
+    const electionMs = logs.flatMap((log) => [...log.matchAll(NEW_LEADER)].map((m) => Number(m[1])));
+    const elections = electionMs.length;
     expect(lost === 0, `${lost} of ${acked.length} acknowledged writes are missing after the ${name} roll`);
-    return { elections, acked: acked.length, lost, gapMs, gapStartMs, rollMs, order, start };
+    return { elections, electionMs, acked: acked.length, lost, gapMs, gapStartMs, rollMs, order, start };
   }
 
   /** The new objects become the current ones; every member must run the new tickTime. */
@@ -214,7 +232,7 @@ export class RollDrill {
   }
 
   private report(f: RollFigures, leader: string): string {
-    return `tickTime rolled on ${f.order.join(', ')} in ${s(f.rollMs)}: ${f.elections} election${f.elections === 1 ? '' : 's'}, `
+    return `tickTime rolled on ${f.order.join(', ')} in ${s(f.rollMs)}: ${f.elections} election${f.elections === 1 ? '' : 's'} (took ${f.electionMs.map((ms) => `${ms} ms`).join(', ') || '-'}), `
       + `longest write gap ${s(f.gapMs)} (from ${s(f.gapStartMs)} into the roll), ${f.acked} writes acked, ${f.lost} lost; every member's AdminServer reports the new tick_time (leader before: ${leader})`;
   }
 }

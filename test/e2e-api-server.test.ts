@@ -17,6 +17,8 @@ class FakeRuntime implements PodRuntime {
   public readonly notReady = new Set<string>();
   public readonly broken = new Set<string>();
   public readonly recreated: { name: string; tickTime: string }[] = [];
+  /** How often a probe ran: the kubelet's part, never a GET's. */
+  public probes = 0;
   constructor(private readonly startMs = 20) {}
   public async recreate(name: string, template: Manifest): Promise<void> {
     this.notReady.add(name);
@@ -25,6 +27,7 @@ class FakeRuntime implements PodRuntime {
     if (!this.broken.has(name)) this.notReady.delete(name);
   }
   public async ready(name: string): Promise<boolean> {
+    this.probes++;
     return !this.notReady.has(name);
   }
 }
@@ -33,8 +36,10 @@ const NS = 'zookeeper';
 const objectsWith = (tickTime: number) => synthChart({ tickTime, podAnnotations: { 'test/tick-time': String(tickTime) } }).objects as Manifest[];
 const statefulSetOf = (objects: Manifest[]) => objects.find((o) => o.kind === 'StatefulSet')!;
 
-function model(runtime = new FakeRuntime()) {
+/** The model with the kubelet's first round of probes done, as it is once it listens. */
+async function model(runtime = new FakeRuntime()) {
   const api = new ApiServerModel(objectsWith(2000), runtime);
+  await api.probeAll();
   const call = (method: string, url: string, body?: object, token = api.token) =>
     api.handle(method, url, token === '' ? undefined : `Bearer ${token}`, body ? JSON.stringify(body) : '');
   const evict = (name: string) => call('POST', `/api/v1/namespaces/${NS}/pods/${name}/eviction`, { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: NS } });
@@ -43,7 +48,7 @@ function model(runtime = new FakeRuntime()) {
 
 describe('who may call', () => {
   test('a call without the ServiceAccount\'s token is a 401 Status', async () => {
-    const { call } = model();
+    const { call } = await model();
     for (const token of ['', 'not-the-token']) {
       const [code, body] = await call('GET', `/api/v1/namespaces/${NS}/pods/zookeeper-0`, undefined, token);
       expect([code, body]).toEqual([401, expect.objectContaining({ kind: 'Status', status: 'Failure', reason: 'Unauthorized', code: 401 })]);
@@ -51,7 +56,7 @@ describe('who may call', () => {
   });
 
   test('what the synthesized Role grants is answered; any other verb, pod or namespace is a 403 naming the user and verb', async () => {
-    const { call } = model();
+    const { call } = await model();
     expect((await call('GET', `/apis/apps/v1/namespaces/${NS}/statefulsets/zookeeper`))[0]).toBe(200);
     expect((await call('GET', `/api/v1/namespaces/${NS}/pods/zookeeper-2`))[0]).toBe(200);
     const refused = [
@@ -71,7 +76,7 @@ describe('who may call', () => {
 
 describe('the StatefulSet and its pods', () => {
   test('an apply raises the generation, and the new updateRevision shows once the controller observed it', async () => {
-    const { api, call } = model();
+    const { api, call } = await model();
     const changed = statefulSetOf(objectsWith(3000));
     api.apply(changed, 100);
     const [, before] = await call('GET', `/apis/apps/v1/namespaces/${NS}/statefulsets/zookeeper`) as [number, any];
@@ -85,8 +90,9 @@ describe('the StatefulSet and its pods', () => {
   });
 
   test('a pod reads as Kubernetes shows it: uid, revision label, Ready condition', async () => {
-    const { runtime, call } = model();
+    const runtime = new FakeRuntime();
     runtime.notReady.add('zookeeper-1');
+    const { call } = await model(runtime);
     const [code, pod] = await call('GET', `/api/v1/namespaces/${NS}/pods/zookeeper-1`) as [number, any];
     expect(code).toBe(200);
     expect(pod.metadata.labels).toMatchObject({ 'controller-revision-hash': expect.stringMatching(/^zookeeper-[0-9a-f]{10}$/), 'app.kubernetes.io/name': 'zookeeper' });
@@ -95,9 +101,55 @@ describe('the StatefulSet and its pods', () => {
   });
 });
 
+describe('Ready is the kubelet\'s verdict, not a probe per GET', () => {
+  test('a GET runs no probe: it returns the verdict of the kubelet\'s last probes', async () => {
+    const { runtime, call } = await model();
+    const probes = runtime.probes;
+    runtime.notReady.add('zookeeper-1');
+    for (let i = 0; i < 5; i++) await call('GET', `/api/v1/namespaces/${NS}/pods/zookeeper-1`);
+    const [, pod] = await call('GET', `/api/v1/namespaces/${NS}/pods/zookeeper-1`) as [number, any];
+    expect(runtime.probes).toBe(probes);
+    expect(pod.status.conditions).toEqual([{ type: 'Ready', status: 'True' }]);
+  });
+
+  test('a Ready pod turns not Ready only after failureThreshold failed probes in a row, and back after one success', async () => {
+    const { api, runtime, call } = await model();
+    const readyOf = async () => ((await call('GET', `/api/v1/namespaces/${NS}/pods/zookeeper-1`))[1] as any).status.conditions[0].status;
+    runtime.notReady.add('zookeeper-1');
+    await api.probeAll();
+    expect(await readyOf()).toBe('True');
+    await api.probeAll();
+    expect(await readyOf()).toBe('False');
+    runtime.notReady.delete('zookeeper-1');
+    await api.probeAll();
+    expect(await readyOf()).toBe('True');
+    expect(api.events.map((e) => `${e.pod} ${e.what}`)).toEqual(['zookeeper-1 not ready', 'zookeeper-1 ready']);
+  });
+
+  test('once listening, the kubelet probes every pod on the readiness probe\'s period, and stops at close', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zk-api-model-'));
+    const { api, runtime } = await model();
+    try {
+      const tls = new TlsMaterial(dir);
+      const ca = tls.ca('api-ca');
+      const start = runtime.probes;
+      await api.listen(tls.issue(ca, 'api', ['localhost']), '127.0.0.1');
+      // periodSeconds is 2 in the fixture: the round at listen, then one 2 s later.
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(runtime.probes - start).toBe(6);
+    } finally {
+      await api.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    const closed = runtime.probes;
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(runtime.probes).toBe(closed);
+  }, 15_000);
+});
+
 describe('evictions', () => {
   test('an evicted pod comes back from the CURRENT template, with a new uid and the new revision (OnDelete)', async () => {
-    const { api, runtime, call, evict } = model();
+    const { api, runtime, call, evict } = await model();
     const [, old] = await call('GET', `/api/v1/namespaces/${NS}/pods/zookeeper-2`) as [number, any];
     api.apply(statefulSetOf(objectsWith(3000)), 0);
     await new Promise((r) => setTimeout(r, 10));
@@ -113,28 +165,35 @@ describe('evictions', () => {
   });
 
   test('the budget refuses (429) a second voter down while one is not Ready, and allows it once it is back', async () => {
-    const { api, evict } = model(new FakeRuntime(50));
+    const { api, evict } = await model(new FakeRuntime(50));
     expect((await evict('zookeeper-2'))[0]).toBe(201);
     const [code, body] = await evict('zookeeper-1') as [number, any];
     expect(code).toBe(429);
     expect(body).toMatchObject({ reason: 'TooManyRequests', details: { causes: [{ reason: 'DisruptionBudget', message: 'The disruption budget zookeeper needs 2 healthy pods and has 2 currently' }] } });
     await api.settled();
+    // Running again, but not Ready until the kubelet's next probe passes.
+    expect((await evict('zookeeper-1'))[0]).toBe(429);
+    await api.probeAll();
     expect((await evict('zookeeper-1'))[0]).toBe(201);
     await api.settled();
   });
 
   test('a voter that is not Ready may be evicted while the others keep the budget (IfHealthyBudget), and not when they do not', async () => {
-    const { runtime, evict, api } = model();
+    const runtime = new FakeRuntime();
     runtime.notReady.add('zookeeper-0');
+    const { evict, api } = await model(runtime);
     expect((await evict('zookeeper-0'))[0]).toBe(201);
     await api.settled();
     runtime.notReady.add('zookeeper-0');
     runtime.notReady.add('zookeeper-1');
+    // failureThreshold (2) failed probes in a row before the kubelet calls zookeeper-1 not Ready.
+    await api.probeAll();
+    await api.probeAll();
     expect((await evict('zookeeper-0'))[0]).toBe(429);
   });
 
   test('a body that is not a policy/v1 Eviction of that pod is a 400', async () => {
-    const { call } = model();
+    const { call } = await model();
     const [code] = await call('POST', `/api/v1/namespaces/${NS}/pods/zookeeper-0/eviction`, { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'zookeeper-1' } });
     expect(code).toBe(400);
   });
@@ -143,7 +202,7 @@ describe('evictions', () => {
 describe('over HTTPS', () => {
   test('a client that trusts the model\'s CA and sends the token gets the StatefulSet', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zk-api-model-'));
-    const { api } = model();
+    const { api } = await model();
     try {
       const tls = new TlsMaterial(dir);
       const ca = tls.ca('api-ca');

@@ -75,4 +75,21 @@ describe('the JVM forgets DNS answers quickly, as recreated pods need', () => {
     // THEN the returning peer is still unresolved 2.5 s later: the failure this configuration prevents
     expect(seen['back after 2.5 s']).toBe('unresolved');
   }, 60_000);
+
+  test('the roll Job\'s JVM forgets them as quickly: it sees a replaced member at its new address within seconds', async () => {
+    // GIVEN the roller's JVM options as its Job runs them, with its ConfigMap's java.security here
+    const roll = synthChart({ namespace: 'zk' });
+    const job = roll.all('Job').find((j) => j.metadata.labels['app.kubernetes.io/component'] === 'roll')!;
+    const command: string[] = job.spec.template.spec.containers[0].command;
+    const configMap = job.spec.template.spec.volumes.find((v: any) => v.name === 'source').configMap.name;
+    const sourceDir = job.spec.template.spec.containers[0].volumeMounts.find((m: any) => m.name === 'source').mountPath;
+    const rollDir = path.join(dir, 'roll');
+    fs.mkdirSync(rollDir);
+    fs.writeFileSync(path.join(rollDir, 'java.security'), roll.file(configMap, 'java.security'));
+    const options = command.slice(1, command.indexOf('-cp')).filter((o) => !o.startsWith('-Dlogback')).map((o) => o.split(sourceDir).join(rollDir));
+    // WHEN a real JVM with them looks a member up while it is gone, back and moved
+    const seen = await lookups(options, dir);
+    // THEN it sees each change within seconds, not the JDK's 30 s (the roller waited for that after every replacement)
+    expect(seen).toEqual({ 'gone': 'unresolved', 'back after 2.5 s': '10.0.0.1', 'moved after 6 s': '10.0.0.2' });
+  }, 60_000);
 });

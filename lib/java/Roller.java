@@ -199,8 +199,11 @@ public class Roller {
       Thread.sleep(1000);
     }
     if (!seen.isEmpty()) throw stopped(pod, seen);
-    Health health = awaitHealthy(host, deadline - System.currentTimeMillis(), pod);
-    System.out.printf("roll: %s is back and synced in %.1f s (leader %s, %d followers synced)%n", pod, (System.currentTimeMillis() - start) / 1e3, podName(health.leader), health.synced);
+    // Where a member's time goes: its pod's way back to Ready, then the ensemble's to whole.
+    long ready = System.currentTimeMillis();
+    Health health = awaitHealthy(host, deadline - ready, pod);
+    System.out.printf("roll: %s is back and synced in %.1f s (Ready after %.1f s; leader %s, %d followers synced)%n",
+        pod, (System.currentTimeMillis() - start) / 1e3, (ready - start) / 1e3, podName(health.leader), health.synced);
   }
 
   RollStopped stopped(String pod, String seen) {

@@ -42,6 +42,11 @@ export interface JavaToolPod {
   readonly automountServiceAccountToken: boolean;
   /** With client SASL, the client user whose password is mounted. */
   readonly saslUser?: string;
+  /**
+   * A file of the ConfigMap the JVM reads as security properties on top of the JDK's.
+   * @default - the JDK's own
+   */
+  readonly securityFile?: string;
 }
 
 /**
@@ -67,7 +72,7 @@ export function javaToolPodSpec(model: EnsembleModel, tool: JavaToolPod): k8s.Po
       name: tool.container,
       image: model.image.image,
       imagePullPolicy: 'IfNotPresent',
-      command: javaToolCommand(model, { dir: tool.sourceDir, source: tool.source, heapMiB: tool.heapMiB }),
+      command: javaToolCommand(model, { dir: tool.sourceDir, source: tool.source, heapMiB: tool.heapMiB, securityFile: tool.securityFile }),
       env: tool.env,
       resources: {
         requests: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('256Mi') },

@@ -3,11 +3,18 @@ import { k8s } from '../k8s';
 import { EnsembleModel, RollModel } from '../model/ensemble-model';
 import { templateHash as hashOf } from '../render/checksum';
 import { loadJavaSource, renderToolLogging, toolClientPort } from '../render/java-tool';
+import { renderJvmSecurity } from '../render/jvm-security';
 import { javaToolPodSpec } from './java-tool';
 import { objectMeta } from './metadata';
 
 /** The roller's source file in lib/java and in its ConfigMap. */
 export const ROLLER_SOURCE = 'Roller.java';
+/**
+ * The DNS cache times of the members' JVM, for the roller's: a replaced member keeps its name but
+ * not its address, and the JDK's default keeps a resolved name 30 s, so the roller would ask the
+ * old address whether the member is back for up to 30 s after it is.
+ */
+export const ROLLER_SECURITY_FILE = 'java.security';
 /** Kubernetes' longest Job name: the Job controller puts it in a label of the pod. */
 const MAX_JOB_NAME = 63;
 /**
@@ -67,7 +74,7 @@ export function addRoller(scope: Construct, model: EnsembleModel, templateHash: 
   const logging = renderToolLogging(model.image.logging);
   new k8s.KubeConfigMap(scope, 'ConfigMap-roll', {
     metadata: objectMeta(model, roll.configMap, 'configuration', roll.labels),
-    data: { [ROLLER_SOURCE]: loadJavaSource(ROLLER_SOURCE), [logging.file]: logging.content },
+    data: { [ROLLER_SOURCE]: loadJavaSource(ROLLER_SOURCE), [logging.file]: logging.content, [ROLLER_SECURITY_FILE]: renderJvmSecurity(model) },
   });
   const template: k8s.PodTemplateSpec = { metadata: { labels: { ...roll.labels }, annotations: { ...model.podAnnotations } }, spec: rollPodSpec(model, roll, templateHash) };
   const meta = objectMeta(model, rollJobName(roll, templateHash, k8s.toJson_PodTemplateSpec(template)), 'workload', roll.labels);
@@ -96,6 +103,7 @@ function rollPodSpec(model: EnsembleModel, roll: RollModel, templateHash: string
     automountServiceAccountToken: true,
     // Client TLS stores for `srvr` on the TLS port; no SASL: four-letter words need no login.
     saslUser: undefined,
+    securityFile: ROLLER_SECURITY_FILE,
   });
 }
 

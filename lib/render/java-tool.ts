@@ -98,12 +98,13 @@ export function memberToolLoggingPath(model: EnsembleModel): string {
  * The command of a Java tool: the image's java, a small heap, no perf data file (the root file
  * system is read-only), the tool's logging config, client TLS, then the source file itself.
  */
-export function javaToolCommand(model: EnsembleModel, tool: { readonly dir: string; readonly source: string; readonly heapMiB: number }): string[] {
+export function javaToolCommand(model: EnsembleModel, tool: { readonly dir: string; readonly source: string; readonly heapMiB: number; readonly securityFile?: string }): string[] {
   return [
     model.image.javaPath,
     '-XX:-UsePerfData',
     '-XX:+UseSerialGC',
     `-Xmx${tool.heapMiB}m`,
+    ...(tool.securityFile === undefined ? [] : [`-Djava.security.properties=${tool.dir}/${tool.securityFile}`]),
     toolLoggingOption(model.image.logging, `${tool.dir}/${renderToolLogging(model.image.logging).file}`),
     ...clientTlsSystemProperties(model),
     '-cp',
