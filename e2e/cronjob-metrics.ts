@@ -14,9 +14,8 @@
 //     kube_job_status_completion_time, and no `reason` label on kube_job_status_failed;
 //   - Jobs past the CronJob's successfulJobsHistoryLimit / failedJobsHistoryLimit are dropped at
 //     once (the real CronJob controller removes them on its next sync).
-import * as http from 'http';
-import * as net from 'net';
 import { Manifest } from './expand';
+import { MetricsEndpoint } from './metrics-endpoint';
 
 export interface RecordedJob {
   readonly name: string;
@@ -87,31 +86,7 @@ export function renderCronJobMetrics(history: CronJobHistory): string {
   return `${lines.join('\n')}\n`;
 }
 
-export class KubeStateMetrics {
-  private constructor(private readonly server: http.Server, public readonly address: string) {}
-
-  /** Serves `history` as it stands at each scrape, at http://<address>/metrics. */
-  public static async start(history: CronJobHistory): Promise<KubeStateMetrics> {
-    const server = http.createServer((request, response) => {
-      if (request.url !== '/metrics') {
-        response.writeHead(404).end();
-        return;
-      }
-      response.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' }).end(renderCronJobMetrics(history));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', resolve);
-    });
-    return new KubeStateMetrics(server, `127.0.0.1:${(server.address() as net.AddressInfo).port}`);
-  }
-
-  /** The scrape config of kube-state-metrics, as kube-prometheus has it (honorLabels: its series carry their own namespace). */
-  public scrapeConfig(): unknown {
-    return { job_name: 'kube-state-metrics', honor_labels: true, scrape_interval: '5s', static_configs: [{ targets: [this.address] }] };
-  }
-
-  public stop(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
+/** kube-state-metrics' stand-in: serves `history` as it stands at each scrape. */
+export const KubeStateMetrics = {
+  start: (history: CronJobHistory): Promise<MetricsEndpoint> => MetricsEndpoint.start('kube-state-metrics', () => renderCronJobMetrics(history)),
+};

@@ -10,6 +10,7 @@ import * as path from 'path';
 import { ZooKeeperChartProps } from '../lib';
 import { CronJobHistory, KubeStateMetrics } from './cronjob-metrics';
 import { find, Manifest } from './expand';
+import { MetricsEndpoint } from './metrics-endpoint';
 import { waitFor } from './podman';
 import { ActiveAlert, PrometheusServer } from './prometheus';
 import { monitoringUnderTest } from './scrape';
@@ -21,7 +22,7 @@ const BOUND_SHORTENED_SECONDS = 60;
 
 export class BackupAlertsLive {
   private readonly prometheus: PrometheusServer;
-  private stateMetrics?: KubeStateMetrics;
+  private stateMetrics?: MetricsEndpoint;
   private boundSeconds = 0;
 
   constructor(private readonly history: CronJobHistory, private readonly objects: Manifest[], private readonly settings: ZooKeeperChartProps, workdir: string) {

@@ -19,6 +19,7 @@ import { ZooKeeperClient, StoppableWriter } from './client';
 import { PodmanCluster } from './cluster';
 import { Ensemble } from './ensemble';
 import { ExpandedPod, find } from './expand';
+import { MetricsEndpoint } from './metrics-endpoint';
 import { prodEnvironment } from './flavours';
 import { podman, sleep, waitFor } from './podman';
 import { PrometheusServer } from './prometheus';
@@ -45,7 +46,7 @@ export class FullDiskDrill {
   /** The member whose data claim is size-limited (ordinal 0). */
   private readonly member: ExpandedPod;
   private readonly prometheus: PrometheusServer;
-  private stats?: VolumeStats;
+  private stats?: MetricsEndpoint;
   private writer?: StoppableWriter;
 
   constructor(private readonly cluster: PodmanCluster, private readonly client: ZooKeeperClient, private readonly workdir: string) {

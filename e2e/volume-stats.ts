@@ -10,8 +10,7 @@
 // series; and a claim is listed only while podman has its file system mounted (the kubelet lists
 // the volumes of the pods running on its node), which for a plain folder volume means always.
 import * as fs from 'fs';
-import * as http from 'http';
-import * as net from 'net';
+import { MetricsEndpoint } from './metrics-endpoint';
 import { podman } from './podman';
 
 export interface WatchedClaim {
@@ -58,35 +57,14 @@ function mounted(dir: string): boolean {
   return fs.readFileSync('/proc/self/mounts', 'utf8').split('\n').some((line) => line.split(' ')[1] === dir);
 }
 
-export class VolumeStats {
-  private constructor(private readonly server: http.Server, public readonly address: string) {}
-
-  /** Serves the stats of `claims` (podman volumes of those names) at http://<address>/metrics. */
-  public static async start(claims: WatchedClaim[]): Promise<VolumeStats> {
+/** The kubelet's volume stats, stood in for: the stats of `claims` (podman volumes of those names) at each scrape. */
+export const VolumeStats = {
+  async start(claims: WatchedClaim[]): Promise<MetricsEndpoint> {
     const mountpoints = await Promise.all(claims.map(async (c) => (await podman(['volume', 'inspect', '--format', '{{.Mountpoint}}', c.claim])).trim()));
     const plain = await Promise.all(claims.map(async (c) => (await podman(['volume', 'inspect', '--format', '{{.Options}}', c.claim])).trim() === 'map[]'));
-    const server = http.createServer((request, response) => {
-      if (request.url !== '/metrics') {
-        response.writeHead(404).end();
-        return;
-      }
+    return MetricsEndpoint.start('kubelet', () => {
       const listed = claims.map((c, i) => ({ ...c, mountpoint: mountpoints[i] })).filter((c, i) => plain[i] || mounted(c.mountpoint));
-      const text = renderVolumeStats(listed.map((c) => ({ ...c, stats: statsOf(c.mountpoint) })));
-      response.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' }).end(text);
+      return renderVolumeStats(listed.map((c) => ({ ...c, stats: statsOf(c.mountpoint) })));
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', resolve);
-    });
-    return new VolumeStats(server, `127.0.0.1:${(server.address() as net.AddressInfo).port}`);
-  }
-
-  /** The scrape config of the kubelet job, as kube-prometheus has it (honorLabels: the series carry their own namespace). */
-  public scrapeConfig(): unknown {
-    return { job_name: 'kubelet', honor_labels: true, scrape_interval: '5s', static_configs: [{ targets: [this.address] }] };
-  }
-
-  public stop(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
+  },
+};
