@@ -135,9 +135,12 @@ function watchSteps(ctx: JobRollContext, current: Ensemble, target: Ensemble, st
         const had = before.get(name);
         expect(after !== undefined && had !== undefined && after >= had, `${name} came back at zxid ${after === undefined ? 'none' : hex(after)}, below the ${had === undefined ? '?' : hex(had)} it had`);
         const state = await describe();
-        // The roll goes on meanwhile: the next member may be going already, and does not answer.
-        const served = await Promise.all(target.members.map((m) => lastZxid(target, m).catch(() => undefined)));
-        const now = served.reduce<bigint>((a, b) => (b !== undefined && b > a ? b : a), 0n);
+        // The roll goes on meanwhile: the next member may be going already, and does not answer;
+        // when it was the leader, none does until the others have elected.
+        const now = await waitFor('a member to report its zxid', 60_000, 200, async () => {
+          const served = (await Promise.all(target.members.map((m) => lastZxid(target, m).catch(() => undefined)))).filter((z): z is bigint => z !== undefined);
+          return served.length === 0 ? undefined : served.reduce((a, b) => (b > a ? b : a));
+        });
         expect(now >= highest, `the highest zxid served went down from ${hex(highest)} to ${hex(now)} after ${name} was replaced`);
         highest = now;
         return state;
