@@ -248,7 +248,7 @@ async function quorumSecurityInSteps(bed: Bed, number: string, kind: QuorumSecur
     ? ['', 'step 1: members accept TLS, still dial in plaintext', 'step 2: members dial over TLS, still accept plaintext', 'step 3: TLS only']
     : ['', 'step 1: members can authenticate, nobody asks', 'step 2: joining members authenticate', 'step 3: the leader requires it'];
   try {
-    await steps.run((step, body) => run(`${number}.${step} quorum ${kind.toUpperCase()} turned on under writes, ${names[step]}`, body));
+    await steps.run((step, body) => run(`${number}.${step} quorum ${kind.toUpperCase()} turned on under writes by the roll Job, ${names[step]}`, body));
   } finally {
     await steps.destroy();
   }

@@ -1,7 +1,7 @@
 // Scenarios 26 and 27: quorum TLS, then quorum SASL, turned on in a running ensemble without an
 // outage, in the three rolls their steps make (docs/tls.md, docs/sasl.md): false -> 'accept' ->
-// 'prefer' -> true, each one synthesis and one RollingUpdate under a writer (rollStrategy
-// statefulset, as e2e/rolling-update.ts plays it; the default roll Job is scenario 23's). Between neighbouring steps every member accepts what its neighbours
+// 'prefer' -> true, each one synthesis and one apply rolled by the default roll Job under a writer
+// (e2e/roll-job-under-writes.ts: followers first, the leader last). Between neighbouring steps every member accepts what its neighbours
 // do, so each roll keeps the quorum: the roll's own checks (every step serving writes, no zxid
 // going back, nothing lost) are the proof. Per step, the members show they run it:
 // - TLS: each replaced member's log says how it dials and what its quorum ports accept, and from
@@ -12,13 +12,15 @@
 //   at 'accept' learners do not try yet (they send no credentials) and the leader keeps them
 //   anyway; from 'prefer' on, each is authenticated.
 import * as path from 'path';
-import { IssuerKind, QuorumSecurityStep, RollStrategy, ZooKeeperChartProps } from '../lib';
+import { IssuerKind, QuorumSecurityStep, ZooKeeperChartProps } from '../lib';
 import { ClientTlsFiles, ZooKeeperClient } from './client';
 import { PodmanCluster } from './cluster';
 import { Ensemble, synthesizeToYaml } from './ensemble';
 import { find } from './expand';
 import { e2eProps } from './flavours';
-import { rollFigures, rollUnderWrites } from './rolling-update';
+import { PlayedPods } from './roll-job';
+import { rollByJobUnderWrites } from './roll-job-under-writes';
+import { hex } from './zxid';
 import { clientMaterial, servedCertificate } from './scenario-tls';
 import { waitFor } from './podman';
 import { PREFIX } from './scenarios';
@@ -47,18 +49,21 @@ const expect = (ok: boolean, message: string) => { if (!ok) throw new Error(mess
 /** The settings of each step, under the scenario's own ensemble name. */
 function stepProps(kind: QuorumSecurityKind, step: Step): ZooKeeperChartProps {
   if (kind === 'tls') {
-    return e2eProps({ name: 'zkq', rollStrategy: RollStrategy.STATEFUL_SET, quorumTls: step, ...(step === false ? {} : { tlsIssuer: { name: 'e2e-ca', kind: IssuerKind.CLUSTER_ISSUER } }) });
+    return e2eProps({ name: 'zkq', quorumTls: step, ...(step === false ? {} : { tlsIssuer: { name: 'e2e-ca', kind: IssuerKind.CLUSTER_ISSUER } }) });
   }
-  return e2eProps({ name: 'zkqs', rollStrategy: RollStrategy.STATEFUL_SET, quorumSasl: step, ...(step === false ? {} : { saslSecretName: SASL_SECRET }) });
+  return e2eProps({ name: 'zkqs', quorumSasl: step, ...(step === false ? {} : { saslSecretName: SASL_SECRET }) });
 }
 
 export class QuorumSecuritySteps {
   private readonly ensembles: Ensemble[];
+  private readonly pods: PlayedPods;
   private tls?: ClientTlsFiles;
 
   constructor(private readonly kind: QuorumSecurityKind, private readonly cluster: PodmanCluster,
     private readonly client: ZooKeeperClient, private readonly workdir: string) {
     this.ensembles = STEPS.map((step) => new Ensemble(synthesizeToYaml(stepProps(kind, step)), cluster, 'cluster.local', { reverseDns: kind === 'tls' }));
+    this.pods = new PlayedPods(cluster, new Date());
+    for (const ensemble of this.ensembles) this.pods.add(ensemble);
   }
 
   /** The plaintext ensemble, then each step rolled under a writer; `row` reports one roll each. */
@@ -70,10 +75,12 @@ export class QuorumSecuritySteps {
       const [current, target] = [this.ensembles[i - 1], this.ensembles[i]];
       const ok = await row(i, async () => {
         const roles = async () => (await target.roles()).map((r) => r ?? 'not serving').join('/');
-        const result = await rollUnderWrites(this.cluster, this.client, current, target, `${PREFIX}/quorum-${this.kind}-${i}`, roles);
+        const ctx = { cluster: this.cluster, client: this.client, pods: this.pods, workdir: this.workdir };
+        const roll = await rollByJobUnderWrites(ctx, current, target, `${PREFIX}/quorum-${this.kind}-${i}`, roles);
+        expect(roll.elections === 1, `the roll cost ${roll.elections} leader elections (zxid ${hex(roll.startZxid)} -> ${hex(roll.endZxid)}), not 1`);
         const shown = this.kind === 'tls' ? await this.tlsShown(target, STEPS[i]) : await this.saslShown(target, STEPS[i]);
-        return `quorum${this.kind === 'tls' ? 'Tls' : 'Sasl'} ${STEPS[i - 1]} -> ${STEPS[i]}: ${rollFigures(target, result)}; `
-          + `roles after each step ${result.states.join(' -> ')}; ${shown}`;
+        return `quorum${this.kind === 'tls' ? 'Tls' : 'Sasl'} ${STEPS[i - 1]} -> ${STEPS[i]}: ${roll.figures}; `
+          + `roles after each replacement ${roll.states.join(' -> ')}, writes acked between replacements ${roll.acksBetween.join(', ')}; ${shown}`;
       });
       if (!ok) return;
     }
