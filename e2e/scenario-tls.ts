@@ -148,6 +148,8 @@ function logTimes(log: string, states: string): number[] {
     .map((m) => Date.parse(`${m[1]}T${m[2]}.${m[3]}Z`));
 }
 
+let clientMaterialCopies = 0;
+
 /** The client's CA file and certificate (ZooKeeper asks TLS clients for one), copied into the client container. */
 export async function clientMaterial(material: TlsMaterial, ca: Ca, client: ZooKeeperClient): Promise<ClientTlsFiles> {
   const issued = material.issue(ca, 'client', ['e2e-client']);
@@ -159,7 +161,9 @@ export async function clientMaterial(material: TlsMaterial, ca: Ca, client: ZooK
   copy(other.cert, 'other-ca.crt');
   copy(issued.cert, 'client.crt');
   copy(issued.key, 'client.key');
-  const inside = `/tmp/zk-e2e-tls-${process.pid}`;
+  // One folder per call: `podman cp` of a folder onto an existing one copies it inside, so a second
+  // scenario's material (26 after 12) would leave the first one's CA in place at these paths.
+  const inside = `/tmp/zk-e2e-tls-${process.pid}-${++clientMaterialCopies}`;
   await client.copyIn(dir, inside);
   return { ca: `${inside}/ca.crt`, certfile: `${inside}/client.crt`, keyfile: `${inside}/client.key` };
 }
