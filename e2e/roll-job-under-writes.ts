@@ -16,6 +16,7 @@ import { find } from './expand';
 import { waitFor } from './podman';
 import { apiServerTls, logsSince, PlayedPods, startRoll } from './roll-job';
 import { epochOf, hex, highestZxid, lastZxid } from './zxid';
+import { longestGap } from './scenario-partitions';
 import { memberTimeline, NEW_LEADER } from './scenario-roll';
 
 /** Acks to see from the writer before the roll, and after it. */
@@ -101,7 +102,7 @@ export async function rollByJobUnderWrites(ctx: JobRollContext, current: Ensembl
     const stored = new Set(await client.read(target.hosts(), prefix));
     const lost = acked.filter((seq) => !stored.has(seq)).length;
     expect(lost === 0, `${lost} of ${acked.length} acknowledged writes are missing after the roll`);
-    const gap = longestGapFrom(ackTimes(), start);
+    const gap = longestGap(ackTimes(), start);
     const logs = [...pods.removedLogs, ...await Promise.all(target.members.map((m) => logsSince(cluster, m.name, pods.since)))];
     const electionsTook = logs.flatMap((l) => [...l.matchAll(NEW_LEADER)].map((m) => `${m[1]} ms`));
     const figures = `the roll Job (leader ${leaderBefore} last) replaced ${order.join(', ')} in ${s(rollMs)} (Job ${seconds.toFixed(1)} s): `
@@ -166,14 +167,4 @@ function acksBetweenSteps(api: ApiServerModel, acks: number[]): number[] {
     expect(count > 0, `no write was acknowledged between ${e.pod}'s return (Ready) and the next eviction`);
     return count;
   });
-}
-
-/** The longest time between two acknowledged writes from `start` on, and when it began. */
-function longestGapFrom(times: number[], start: number): { ms: number; at: number } {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = { ms: 0, at: start };
-  for (let i = 1; i < sorted.length; i++) {
-    if (sorted[i] > start && sorted[i] - sorted[i - 1] > best.ms) best = { ms: sorted[i] - sorted[i - 1], at: sorted[i - 1] };
-  }
-  return best;
 }

@@ -140,7 +140,7 @@ export async function partitionCase(ctx: Context, c: PartitionCase, index: numbe
     const timing = manifestTiming(ensemble.objects);
     const notReadyBound = notReadyBoundMs(timing);
     expect(timeline.notReadyMs <= notReadyBound, `${target.name} stayed Ready for ${s(timeline.notReadyMs)} after the cut (bound ${s(notReadyBound)})`);
-    const gapMs = longestGap(acks(everyone), cutAt);
+    const gapMs = longestGap(acks(everyone), cutAt).ms;
     const gapBound = writeGapBoundMs(timing, c.direction);
     expect(gapMs <= gapBound, `writers went ${s(gapMs)} without an ack (bound ${s(gapBound)})`);
     return figures(c, target, leader, timeline, gapMs, acks(everyone).length + acks(minority).length);
@@ -202,12 +202,16 @@ function acks(writer: StoppableWriter): number[] {
   return writer.events.filter((e) => e.acked !== undefined).map((e) => e.t * 1000);
 }
 
-/** The longest silence between two acks, from the last ack before `cutAt` on. */
-export function longestGap(times: number[], cutAt: number): number {
+/**
+ * The longest silence between two acks, from the last ack before `from` on, and when it began
+ * (the earlier ack). Shared by the scenarios that measure a write gap (partitions, rolls).
+ */
+export function longestGap(times: number[], from: number): { ms: number; at: number } {
   const sorted = [...times].sort((a, b) => a - b);
-  const first = Math.max(0, sorted.findIndex((t) => t > cutAt) - 1);
-  let longest = 0;
-  for (let i = first + 1; i < sorted.length; i++) longest = Math.max(longest, sorted[i] - sorted[i - 1]);
+  let longest = { ms: 0, at: from };
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i] > from && sorted[i] - sorted[i - 1] > longest.ms) longest = { ms: sorted[i] - sorted[i - 1], at: sorted[i - 1] };
+  }
   return longest;
 }
 

@@ -20,6 +20,7 @@ import { find, Manifest } from './expand';
 import { prodEnvironment } from './flavours';
 import { logsSince, apiServerTls, PlayedPods, startRoll } from './roll-job';
 import { waitFor } from './podman';
+import { longestGap } from './scenario-partitions';
 
 const expect = (ok: boolean, message: string) => { if (!ok) throw new Error(message); };
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -204,12 +205,8 @@ export class RollDrill {
     const rollMs = Date.now() - start;
     await waitFor('20 acks after the roll', 60_000, 100, async () => (acks().filter((e) => e.t * 1000 > start + rollMs).length >= 20 || undefined));
     const events = await writer.stop();
-    const times = events.filter((e) => e.acked !== undefined).map((e) => e.t * 1000).sort((a, b) => a - b);
-    let gapMs = 0;
-    let gapStartMs = 0;
-    for (let i = 1; i < times.length; i++) {
-      if (times[i] > start && times[i] - times[i - 1] > gapMs) [gapMs, gapStartMs] = [times[i] - times[i - 1], times[i - 1] - start];
-    }
+    const gap = longestGap(events.filter((e) => e.acked !== undefined).map((e) => e.t * 1000), start);
+    const [gapMs, gapStartMs] = [gap.ms, gap.at - start];
     const acked = events.filter((e) => e.acked !== undefined).map((e) => e.acked!);
     const stored = new Set(await this.client.read(this.ensemble.hosts(), prefix));
     const lost = acked.filter((seq) => !stored.has(seq)).length;

@@ -8,15 +8,8 @@
  * that makes the change.
  */
 
-/** The label that tells the voters' StatefulSet from the observers'. */
-const COMPONENT_LABEL = 'app.kubernetes.io/component';
-const VOTERS = 'server';
-
-interface Workload {
-  readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Readonly<Record<string, string>> };
-  readonly spec: { readonly replicas?: number };
-}
+import { COMPONENT_LABEL_KEY, COMPONENT_OF } from '../model/resolve-labels';
+import { identity, statefulSets } from './refused-updates';
 
 /**
  * A message when the voters' StatefulSet of `after` has another number of replicas than its
@@ -25,8 +18,7 @@ interface Workload {
  * @param file the manifest as the user knows it (`dist/prod/zookeeper.k8s.yaml`), named in the message
  */
 export function membershipChanges(before: readonly unknown[], after: readonly unknown[], file: string): string[] {
-  const voters = (objects: readonly unknown[]) => objects.filter((o): o is Workload =>
-    (o as Workload | null)?.kind === 'StatefulSet' && (o as Workload).metadata.labels?.[COMPONENT_LABEL] === VOTERS);
+  const voters = (objects: readonly unknown[]) => statefulSets(objects).filter((sts) => sts.metadata.labels?.[COMPONENT_LABEL_KEY] === COMPONENT_OF.voter);
   const previous = new Map(voters(before).map((sts) => [identity(sts), sts.spec.replicas ?? 1]));
   return voters(after).flatMap((sts) => {
     const [from, to] = [previous.get(identity(sts)), sts.spec.replicas ?? 1];
@@ -35,10 +27,6 @@ export function membershipChanges(before: readonly unknown[], after: readonly un
       + `ensemble must not get this by an ordinary apply: ${risk(from, to)} An ensemble that is not running yet (or whose data you `
       + 'do not need) can take it as it is. docs/operations.md, "Changing the number of members", says what to do with one that is.'];
   });
-}
-
-function identity(sts: Workload): string {
-  return `${sts.metadata.namespace ?? 'default'}/${sts.metadata.name}`;
 }
 
 function risk(from: number, to: number): string {

@@ -9,9 +9,9 @@
 /** The StatefulSet spec fields an update may change (Kubernetes 1.28); any other is refused. */
 const MUTABLE_SPEC_FIELDS = ['replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy', 'minReadySeconds'];
 
-interface StatefulSet {
+export interface StatefulSet {
   readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string };
+  readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Readonly<Record<string, string>> };
   readonly spec: Record<string, unknown> & {
     readonly replicas?: number;
     readonly volumeClaimTemplates?: readonly ClaimTemplate[];
@@ -45,11 +45,13 @@ export function refusedUpdates(before: readonly unknown[], after: readonly unkno
   });
 }
 
-function statefulSets(objects: readonly unknown[]): StatefulSet[] {
+/** The StatefulSets among manifest objects. */
+export function statefulSets(objects: readonly unknown[]): StatefulSet[] {
   return objects.filter((o): o is StatefulSet => (o as StatefulSet | null)?.kind === 'StatefulSet');
 }
 
-function identity(sts: StatefulSet): string {
+/** `namespace/name`, as the notices name a StatefulSet. */
+export function identity(sts: StatefulSet): string {
   return `${sts.metadata.namespace ?? 'default'}/${sts.metadata.name}`;
 }
 

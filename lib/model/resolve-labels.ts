@@ -4,12 +4,12 @@ import { SettingsReader } from './settings-reader';
 /** The selector key whose value is the ensemble's name; the monitors copy it into the `ensemble` target label. */
 export const INSTANCE_LABEL_KEY = 'app.kubernetes.io/instance';
 /** The selector key that tells the roles apart. */
-const COMPONENT_LABEL_KEY = 'app.kubernetes.io/component';
+export const COMPONENT_LABEL_KEY = 'app.kubernetes.io/component';
 /**
  * The component of each role. Voters keep `server`, the value every member had before observers
  * existed: a StatefulSet's selector is immutable, so changing it would break every upgrade.
  */
-const COMPONENT_OF: Readonly<Record<MemberRole, string>> = { voter: 'server', observer: 'observer' };
+export const COMPONENT_OF: Readonly<Record<MemberRole, string>> = { voter: 'server', observer: 'observer' };
 /**
  * Carried by the metrics Service only. The client and peer Services have the same common labels,
  * so a ServiceMonitor selecting on those alone would scrape every member once per Service.
