@@ -34,12 +34,19 @@ export async function memberReport(ensemble: Ensemble, member: ExpandedPod): Pro
   return { name: member.name, version, conf: configurationChecksum(body), configuration: body };
 }
 
+/** The release the synthesis deployed: the version the voters' pods are labelled with (`app.kubernetes.io/version`). */
+export function labelledVersion(ensemble: Ensemble): string {
+  const version = ensemble.members[0].pod.metadata.labels?.['app.kubernetes.io/version'];
+  if (typeof version !== 'string') throw new Error(`${ensemble.members[0].name}'s pod carries no app.kubernetes.io/version label`);
+  return version;
+}
+
 /**
- * Every member's report, asserting that each runs `version` with the configuration the synthesis
- * intends: the values zoo.cfg sets are the values the server reports, and every member reports
- * the same configuration (the same checksum).
+ * Every member's report, asserting that each runs `version` (by default the release its pods are
+ * labelled with) with the configuration the synthesis intends: the values zoo.cfg sets are the
+ * values the server reports, and every member reports the same configuration (the same checksum).
  */
-export async function assertMembersRun(ensemble: Ensemble, version: string): Promise<MemberReport[]> {
+export async function assertMembersRun(ensemble: Ensemble, version = labelledVersion(ensemble)): Promise<MemberReport[]> {
   const reports = await Promise.all(ensemble.members.map((m) => memberReport(ensemble, m)));
   for (const r of reports) {
     expect(r.version === version, `${r.name} reports version ${r.version}, not ${version}`);

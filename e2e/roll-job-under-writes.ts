@@ -5,14 +5,17 @@
 // Checked: the Job's own verdict (exit 0, every pod of the new revision, no call refused by its
 // Role), the leader replaced last, each replaced member back at a zxid no lower than it had, the
 // highest zxid served never going down, writes acknowledged between each return and the next
-// eviction, and afterwards every acknowledged write present. Elections are counted from the
-// zxid's epoch, which each new leader raises; the caller says how many it allows.
+// eviction, and afterwards every acknowledged write present and every member running the release
+// its pod is labelled with and the configuration zoo.cfg intends (member-configuration.ts).
+// Elections are counted from the zxid's epoch, which each new leader raises; the caller says how
+// many it allows.
 import * as fs from 'fs';
 import { ApiServerModel } from './api-server';
 import { StoppableWriter, ZooKeeperClient } from './client';
 import { PodmanCluster } from './cluster';
 import { Ensemble } from './ensemble';
 import { find } from './expand';
+import { assertMembersRun, describeMembers, MemberReport } from './member-configuration';
 import { waitFor } from './podman';
 import { apiServerTls, logsSince, PlayedPods, startRoll } from './roll-job';
 import { epochOf, hex, highestZxid, lastZxid } from './zxid';
@@ -49,6 +52,8 @@ export interface JobRoll {
   /** Writes acknowledged between each replaced member's Ready and the next eviction. */
   readonly acksBetween: number[];
   readonly acked: number;
+  /** What every member reports after the roll: its version and its configuration's checksum. */
+  readonly members: MemberReport[];
   /** Everything above as one line for a scenario's row. */
   readonly figures: string;
 }
@@ -93,6 +98,7 @@ export async function rollByJobUnderWrites(ctx: JobRollContext, current: Ensembl
     const refused = api.calls.filter((c) => c.code === 403 || c.code === 401);
     expect(refused.length === 0, `the roller made calls its Role does not grant: ${JSON.stringify(refused)}`);
     await target.waitForQuorum(60_000);
+    const members = await assertMembersRun(target);
     const endZxid = await highestZxid(target);
     const elections = Number(epochOf(endZxid) - epochOf(startZxid));
     const acksBetween = acksBetweenSteps(api, ackTimes());
@@ -108,8 +114,9 @@ export async function rollByJobUnderWrites(ctx: JobRollContext, current: Ensembl
     const figures = `the roll Job (leader ${leaderBefore} last) replaced ${order.join(', ')} in ${s(rollMs)} (Job ${seconds.toFixed(1)} s): `
       + `${elections} election(s) (took ${electionsTook.join(', ') || '-'} by the new leader's log; zxid epoch ${epochOf(startZxid)} -> ${epochOf(endZxid)}), `
       + `longest write gap ${s(gap.ms)} (from ${s(gap.at - start)} into the roll), ${acked.length} writes acked, 0 lost; `
-      + `no member back below its zxid, highest zxid ${hex(startZxid)} -> ${hex(endZxid)}; per member ${memberTimeline(api, log)}`;
-    return { leaderBefore, order, rollMs, startZxid, endZxid, elections, electionsTook, states, acksBetween, acked: acked.length, figures };
+      + `no member back below its zxid, highest zxid ${hex(startZxid)} -> ${hex(endZxid)}; per member ${memberTimeline(api, log)}; `
+      + `every member after the roll: ${describeMembers(members)}`;
+    return { leaderBefore, order, rollMs, startZxid, endZxid, elections, electionsTook, states, acksBetween, acked: acked.length, members, figures };
   } finally {
     pods.watch = undefined;
     await writer.stop().catch(() => undefined);

@@ -2,7 +2,8 @@
 // production environment (dist/prod as shipped). Each roll changes tickTime, which changes the pod
 // template; the figures of each: leader elections since the roll started (the "LEADING - LEADER
 // ELECTION TOOK" lines, one per new leader, from every log, the deleted pods' included), writes
-// acknowledged and lost, the longest write gap, the roll's time, and every member's tickTime.
+// acknowledged and lost, the longest write gap, the roll's time, and every member's version, tickTime
+// and configuration checksum, as the running servers report them.
 //   23.1, 23.2 the StatefulSet's default order (RollingUpdate, highest ordinal down, each Ready
 //        first), played as scenario 9 plays it, twice: the second from the leader the first left.
 //        The comparison; the elections are reported, not asserted.
@@ -21,6 +22,7 @@ import { prodEnvironment } from './flavours';
 import { logsSince, apiServerTls, PlayedPods, startRoll } from './roll-job';
 import { waitFor } from './podman';
 import { longestGap } from './scenario-partitions';
+import { assertMembersRun, describeMembers } from './member-configuration';
 
 const expect = (ok: boolean, message: string) => { if (!ok) throw new Error(message); };
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -102,9 +104,9 @@ export class RollDrill {
       }
       return order;
     });
-    await this.adopt(next, tickTime);
+    const members = await this.adopt(next, tickTime);
     const deletions = figures.order.map((name, i) => `${name} at ${s(deleted[i] - figures.start)}`);
-    return `${this.report(figures, leader)}; deleted ${deletions.join(', ')} (the StatefulSet's order; the leader was ${leader})`;
+    return `${this.report(figures, leader)}; deleted ${deletions.join(', ')} (the StatefulSet's order; the leader was ${leader}); every member after the roll: ${members}`;
   }
 
   /** 23.3: the roll Job of the new objects, against the API server model. */
@@ -133,12 +135,12 @@ export class RollDrill {
       expect(outdated.length === 0, `pods not of the new revision after the roll: ${outdated.join(', ')}`);
       const refused = api.calls.filter((c) => c.code === 403 || c.code === 401);
       expect(refused.length === 0, `the roller made calls its Role does not grant: ${JSON.stringify(refused)}`);
-      await this.adopt(next, 4000);
+      const members = await this.adopt(next, 4000);
       const evictions = api.calls.filter((c) => c.path.endsWith('/eviction'));
       // When each accepted eviction was answered, beside when the longest gap began: where the gap comes from.
       const evicted = evictions.filter((c) => c.code === 201).map((c) => `${c.path.split('/')[6]} at ${s(c.at - figures.start)}`);
       return `${this.report(figures, leader)}; evictions ${evicted.join(', ')}; per member ${memberTimeline(api, log)}; ${api.calls.length} API calls (${evictions.length} evictions, `
-        + `${evictions.filter((c) => c.code === 429).length} refused by the budget), none refused by RBAC; the Job's last line: ${log.trim().split('\n').pop()}`;
+        + `${evictions.filter((c) => c.code === 429).length} refused by the budget), none refused by RBAC; every member after the roll: ${members}; the Job's last line: ${log.trim().split('\n').pop()}`;
     } finally {
       await api.close();
     }
@@ -218,18 +220,20 @@ export class RollDrill {
     return { elections, electionMs, acked: acked.length, lost, gapMs, gapStartMs, rollMs, order, start };
   }
 
-  /** The new objects become the current ones; every member must run the new tickTime. */
-  private async adopt(next: Ensemble, tickTime: number): Promise<void> {
+  /**
+   * The new objects become the current ones; every member must run the new tickTime, the release
+   * its pod is labelled with, and the same configuration. Says what each member reports.
+   */
+  private async adopt(next: Ensemble, tickTime: number): Promise<string> {
     this.ensemble = next;
     await this.ensemble.waitForQuorum(60_000);
-    for (const member of this.ensemble.members) {
-      const { body } = await this.ensemble.adminCommand(member, 'configuration');
-      expect(body?.tick_time === tickTime, `${member.name} runs with tick_time ${body?.tick_time} after the roll, not ${tickTime}`);
-    }
+    const members = await assertMembersRun(this.ensemble);
+    for (const r of members) expect(r.configuration?.tick_time === tickTime, `${r.name} runs with tick_time ${r.configuration?.tick_time} after the roll, not ${tickTime}`);
+    return describeMembers(members);
   }
 
   private report(f: RollFigures, leader: string): string {
     return `tickTime rolled on ${f.order.join(', ')} in ${s(f.rollMs)}: ${f.elections} election${f.elections === 1 ? '' : 's'} (took ${f.electionMs.map((ms) => `${ms} ms`).join(', ') || '-'}), `
-      + `longest write gap ${s(f.gapMs)} (from ${s(f.gapStartMs)} into the roll), ${f.acked} writes acked, ${f.lost} lost; every member's AdminServer reports the new tick_time (leader before: ${leader})`;
+      + `longest write gap ${s(f.gapMs)} (from ${s(f.gapStartMs)} into the roll), ${f.acked} writes acked, ${f.lost} lost; (leader before: ${leader})`;
   }
 }
