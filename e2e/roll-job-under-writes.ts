@@ -20,7 +20,7 @@ import { waitFor } from './podman';
 import { apiServerTls, logsSince, PlayedPods, startRoll } from './roll-job';
 import { epochOf, hex, highestZxid, lastZxid } from './zxid';
 import { longestGap } from './scenario-partitions';
-import { memberTimeline, NEW_LEADER } from './scenario-roll';
+import { memberTimeline, NEW_LEADER, peerFailures } from './scenario-roll';
 
 /** Acks to see from the writer before the roll, and after it. */
 const ACKS_BEFORE = 20;
@@ -111,12 +111,12 @@ export async function rollByJobUnderWrites(ctx: JobRollContext, current: Ensembl
     const gap = longestGap(ackTimes(), start);
     const logs = [...pods.removedLogs, ...await Promise.all(target.members.map((m) => logsSince(cluster, m.name, pods.since)))];
     const electionsTook = logs.flatMap((l) => [...l.matchAll(NEW_LEADER)].map((m) => `${m[1]} ms`));
-    const unreachable = electionChannelFailures(logs);
+    const peers = peerFailures(logs);
     const figures = `the roll Job (leader ${leaderBefore} last) replaced ${order.join(', ')} in ${s(rollMs)} (Job ${seconds.toFixed(1)} s): `
       + `${elections} election(s) (took ${electionsTook.join(', ') || '-'} by the new leader's log; zxid epoch ${epochOf(startZxid)} -> ${epochOf(endZxid)}), `
       + `longest write gap ${s(gap.ms)} (from ${s(gap.at - start)} into the roll), ${acked.length} writes acked, 0 lost; `
       + `no member back below its zxid, highest zxid ${hex(startZxid)} -> ${hex(endZxid)}; per member ${memberTimeline(api, log)}; `
-      + `every member after the roll: ${describeMembers(members)}; election connections that failed during the roll: ${unreachable}`;
+      + `every member after the roll: ${describeMembers(members)}; peer failures logged during the roll: ${peers}`;
     return { leaderBefore, order, rollMs, startZxid, endZxid, elections, electionsTook, states, acksBetween, acked: acked.length, members, figures };
   } finally {
     pods.watch = undefined;
@@ -175,26 +175,4 @@ function acksBetweenSteps(api: ApiServerModel, acks: number[]): number[] {
     expect(count > 0, `no write was acknowledged between ${e.pod}'s return (Ready) and the next eviction`);
     return count;
   });
-}
-
-/**
- * The members' failed election connections during the roll, by address and cause, from their
- * logs: each "Cannot open channel to N at election address host/ip:port" (or "None of the addresses
- * (...) are reachable for sid N") line and the exception on the line after it. Beside the write gap
- * it shows where an election's time went, e.g. a member dialling a replaced peer's old address.
- */
-export function electionChannelFailures(logs: string[]): string {
-  const causes = new Map<string, number>();
-  for (const log of logs) {
-    const lines = log.split('\n');
-    lines.forEach((line, i) => {
-      const address = /Cannot open (?:secure )?channel to \d+ at election address (\S+)/.exec(line)?.[1]
-        ?? /None of the addresses \((\S+)\) are reachable for sid \d+/.exec(line)?.[1];
-      if (address === undefined) return;
-      const cause = /^\s*((?:[\w$]+\.)+[\w$]*(?:Exception|Error))(?::\s*(.*))?/.exec(lines[i + 1] ?? '');
-      const key = `to ${address}: ${cause ? `${cause[1].split('.').pop()}${cause[2] ? ` (${cause[2].trim()})` : ''}` : 'no exception logged'}`;
-      causes.set(key, (causes.get(key) ?? 0) + 1);
-    });
-  }
-  return causes.size === 0 ? 'none' : [...causes].map(([key, n]) => `${n}x ${key}`).join(', ');
 }

@@ -30,7 +30,32 @@ const PREFIX = '/e2e-roll';
 /** A new leader logs this once it leads; a member joining an existing leader logs FOLLOWING instead. */
 export const NEW_LEADER = /LEADING - LEADER ELECTION TOOK - (\d+)/g;
 
-interface RollFigures { elections: number; electionMs: number[]; acked: number; lost: number; gapMs: number; gapStartMs: number; rollMs: number; order: string[]; start: number }
+/**
+ * What the members logged about their peers during the roll, by cause: each failed election
+ * connection ("Cannot open channel to N at election address host/ip:port", "None of the addresses
+ * (...) are reachable for sid N") and each follower's loss of its leader ("Exception when following
+ * the leader"), with the exception on the line after it. Beside the write gap it shows where the
+ * time went: a leader whose connections end at once (EOF) against one its followers wait out (a
+ * read timeout of syncLimit x tickTime), or a member dialling a replaced peer's old address.
+ */
+export function peerFailures(logs: string[]): string {
+  const causes = new Map<string, number>();
+  for (const log of logs) {
+    const lines = log.split('\n');
+    lines.forEach((line, i) => {
+      const what = /Cannot open (?:secure )?channel to \d+ at election address (\S+)/.exec(line)?.[1]
+        ?? /None of the addresses \((\S+)\) are reachable for sid \d+/.exec(line)?.[1]
+        ?? (/Exception when following the leader/.test(line) ? 'the leader lost' : undefined);
+      if (what === undefined) return;
+      const cause = /^\s*((?:[\w$]+\.)+[\w$]*(?:Exception|Error))(?::\s*(.*))?/.exec(lines[i + 1] ?? '');
+      const key = `${what}: ${cause ? `${cause[1].split('.').pop()}${cause[2] ? ` (${cause[2].trim()})` : ''}` : 'no exception logged'}`;
+      causes.set(key, (causes.get(key) ?? 0) + 1);
+    });
+  }
+  return causes.size === 0 ? 'none' : [...causes].map(([key, n]) => `${n}x ${key}`).join(', ');
+}
+
+interface RollFigures { elections: number; electionMs: number[]; peers: string; acked: number; lost: number; gapMs: number; gapStartMs: number; rollMs: number; order: string[]; start: number }
 
 /**
  * Where each replacement's time went, from the model's pod events and the Job's log: from the
@@ -216,8 +241,9 @@ export class RollDrill {
     // What each new leader logged its election took: beside the write gap, the part that is the ensemble's.
     const electionMs = logs.flatMap((log) => [...log.matchAll(NEW_LEADER)].map((m) => Number(m[1])));
     const elections = electionMs.length;
+    const peers = peerFailures(logs);
     expect(lost === 0, `${lost} of ${acked.length} acknowledged writes are missing after the ${name} roll`);
-    return { elections, electionMs, acked: acked.length, lost, gapMs, gapStartMs, rollMs, order, start };
+    return { elections, electionMs, peers, acked: acked.length, lost, gapMs, gapStartMs, rollMs, order, start };
   }
 
   /**
@@ -234,6 +260,7 @@ export class RollDrill {
 
   private report(f: RollFigures, leader: string): string {
     return `tickTime rolled on ${f.order.join(', ')} in ${s(f.rollMs)}: ${f.elections} election${f.elections === 1 ? '' : 's'} (took ${f.electionMs.map((ms) => `${ms} ms`).join(', ') || '-'}), `
-      + `longest write gap ${s(f.gapMs)} (from ${s(f.gapStartMs)} into the roll), ${f.acked} writes acked, ${f.lost} lost; (leader before: ${leader})`;
+      + `longest write gap ${s(f.gapMs)} (from ${s(f.gapStartMs)} into the roll), ${f.acked} writes acked, ${f.lost} lost (leader before: ${leader}); `
+      + `peer failures logged during the roll: ${f.peers}`;
   }
 }
