@@ -19,7 +19,7 @@ import { assertMembersRun, describeMembers, MemberReport } from './member-config
 import { waitFor } from './podman';
 import { apiServerTls, logsSince, PlayedPods, startRoll } from './roll-job';
 import { epochOf, hex, highestZxid, lastZxid } from './zxid';
-import { longestGap } from './scenario-partitions';
+import { errorsDuring, longestGap } from './scenario-partitions';
 import { memberTimeline, NEW_LEADER, peerFailures } from './scenario-roll';
 
 /** Acks to see from the writer before the roll, and after it. */
@@ -114,7 +114,7 @@ export async function rollByJobUnderWrites(ctx: JobRollContext, current: Ensembl
     const peers = peerFailures(logs);
     const figures = `the roll Job (leader ${leaderBefore} last) replaced ${order.join(', ')} in ${s(rollMs)} (Job ${seconds.toFixed(1)} s): `
       + `${elections} election(s) (took ${electionsTook.join(', ') || '-'} by the new leader's log; zxid epoch ${epochOf(startZxid)} -> ${epochOf(endZxid)}), `
-      + `longest write gap ${s(gap.ms)} (from ${s(gap.at - start)} into the roll), ${acked.length} writes acked, 0 lost; `
+      + `longest write gap ${s(gap.ms)} (from ${s(gap.at - start)} into the roll; the writer's failed attempts in it: ${errorsDuring(events, gap)}), ${acked.length} writes acked, 0 lost; `
       + `no member back below its zxid, highest zxid ${hex(startZxid)} -> ${hex(endZxid)}; per member ${memberTimeline(api, log)}; `
       + `every member after the roll: ${describeMembers(members)}; peer failures logged during the roll: ${peers}`;
     return { leaderBefore, order, rollMs, startZxid, endZxid, elections, electionsTook, states, acksBetween, acked: acked.length, members, figures };

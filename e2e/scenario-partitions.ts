@@ -215,6 +215,24 @@ export function longestGap(times: number[], from: number): { ms: number; at: num
   return longest;
 }
 
+/**
+ * What the writer's failed attempts in a gap said, by message, first seen first: `2x ConnectionLoss
+ * (first at +0.1 s)`. Where a write gap's time went, from the client's side.
+ */
+export function errorsDuring(events: readonly { acked?: number; error?: string; t: number }[], gap: { ms: number; at: number }): string {
+  const seen = new Map<string, { n: number; first: number }>();
+  for (const e of events) {
+    const at = e.t * 1000;
+    if (e.error === undefined || at < gap.at || at > gap.at + gap.ms) continue;
+    const key = e.error.length > 80 ? `${e.error.slice(0, 80)}...` : e.error;
+    const entry = seen.get(key) ?? { n: 0, first: at };
+    entry.n += 1;
+    seen.set(key, entry);
+  }
+  return seen.size === 0 ? 'no failed attempt'
+    : [...seen].map(([key, { n, first }]) => `${n}x ${key} (first at +${((first - gap.at) / 1000).toFixed(1)} s)`).join(', ');
+}
+
 /** Reads the prefix back through every member; records the acks for the later scenarios. */
 async function lostWrites(ctx: Context, prefix: string, events: { acked?: number }[]): Promise<number> {
   const acked = events.filter((e) => e.acked !== undefined).map((e) => e.acked!);

@@ -21,7 +21,7 @@ import { find, Manifest } from './expand';
 import { prodEnvironment } from './flavours';
 import { logsSince, apiServerTls, PlayedPods, startRoll } from './roll-job';
 import { waitFor } from './podman';
-import { longestGap } from './scenario-partitions';
+import { errorsDuring, longestGap } from './scenario-partitions';
 import { assertMembersRun, describeMembers } from './member-configuration';
 
 const expect = (ok: boolean, message: string) => { if (!ok) throw new Error(message); };
@@ -55,7 +55,7 @@ export function peerFailures(logs: string[]): string {
   return causes.size === 0 ? 'none' : [...causes].map(([key, n]) => `${n}x ${key}`).join(', ');
 }
 
-interface RollFigures { elections: number; electionMs: number[]; peers: string; acked: number; lost: number; gapMs: number; gapStartMs: number; rollMs: number; order: string[]; start: number }
+interface RollFigures { elections: number; electionMs: number[]; peers: string; gapErrors: string; acked: number; lost: number; gapMs: number; gapStartMs: number; rollMs: number; order: string[]; start: number }
 
 /**
  * Where each replacement's time went, from the model's pod events and the Job's log: from the
@@ -234,6 +234,7 @@ export class RollDrill {
     const events = await writer.stop();
     const gap = longestGap(events.filter((e) => e.acked !== undefined).map((e) => e.t * 1000), start);
     const [gapMs, gapStartMs] = [gap.ms, gap.at - start];
+    const gapErrors = errorsDuring(events, gap);
     const acked = events.filter((e) => e.acked !== undefined).map((e) => e.acked!);
     const stored = new Set(await this.client.read(this.ensemble.hosts(), prefix));
     const lost = acked.filter((seq) => !stored.has(seq)).length;
@@ -243,7 +244,7 @@ export class RollDrill {
     const elections = electionMs.length;
     const peers = peerFailures(logs);
     expect(lost === 0, `${lost} of ${acked.length} acknowledged writes are missing after the ${name} roll`);
-    return { elections, electionMs, peers, acked: acked.length, lost, gapMs, gapStartMs, rollMs, order, start };
+    return { elections, electionMs, peers, gapErrors, acked: acked.length, lost, gapMs, gapStartMs, rollMs, order, start };
   }
 
   /**
@@ -260,7 +261,7 @@ export class RollDrill {
 
   private report(f: RollFigures, leader: string): string {
     return `tickTime rolled on ${f.order.join(', ')} in ${s(f.rollMs)}: ${f.elections} election${f.elections === 1 ? '' : 's'} (took ${f.electionMs.map((ms) => `${ms} ms`).join(', ') || '-'}), `
-      + `longest write gap ${s(f.gapMs)} (from ${s(f.gapStartMs)} into the roll), ${f.acked} writes acked, ${f.lost} lost (leader before: ${leader}); `
+      + `longest write gap ${s(f.gapMs)} (from ${s(f.gapStartMs)} into the roll; the writer's failed attempts in it: ${f.gapErrors}), ${f.acked} writes acked, ${f.lost} lost (leader before: ${leader}); `
       + `peer failures logged during the roll: ${f.peers}`;
   }
 }

@@ -1,3 +1,4 @@
+import { errorsDuring } from '../e2e/scenario-partitions';
 import { peerFailures } from '../e2e/scenario-roll';
 
 // Lines as logback writes them in the members' logs: the message, then the exception and its stack.
@@ -31,5 +32,25 @@ describe('peerFailures: what the members logged about their peers during a roll'
   test('a failure without an exception line is still counted, and quiet logs say none', () => {
     expect(peerFailures(['x - Exception when following the leader\n2026-12-04 next line'])).toBe('1x the leader lost: no exception logged');
     expect(peerFailures(['2026-12-04 14:10:02,500 [myid:2] - INFO  LEADING - LEADER ELECTION TOOK - 237 MS', ''])).toBe('none');
+  });
+});
+
+describe('errorsDuring: what the writer was told inside a write gap', () => {
+  const gap = { ms: 3000, at: 1_000_000 };
+  test('counts the failed attempts inside the gap by message, with when each was first seen', () => {
+    const events = [
+      { error: 'ConnectionLoss', t: 999.9 },
+      { acked: 7, t: 1000 },
+      { error: 'ConnectionLoss', t: 1000.2 },
+      { error: 'SessionExpired', t: 1001.5 },
+      { error: 'ConnectionLoss', t: 1002.9 },
+      { acked: 8, t: 1003 },
+      { error: 'ConnectionLoss', t: 1003.5 },
+    ];
+    expect(errorsDuring(events, gap)).toBe('2x ConnectionLoss (first at +0.2 s), 1x SessionExpired (first at +1.5 s)');
+  });
+
+  test('a gap without failed attempts says so', () => {
+    expect(errorsDuring([{ acked: 1, t: 1000 }, { acked: 2, t: 1003 }], gap)).toBe('no failed attempt');
   });
 });
