@@ -43,6 +43,10 @@ export class StatefulSetModel {
   private updateRevision: string;
   private readonly pods = new Map<string, PodRecord>();
   private readonly pending = new Set<Promise<void>>();
+  private generation = 1;
+  private observedGeneration = 0;
+  private loop?: NodeJS.Timeout;
+  private syncing: Promise<void> = Promise.resolve();
 
   /**
    * @param statefulSet the StatefulSet as applied
@@ -64,6 +68,25 @@ export class StatefulSetModel {
     this.spec = controllerSpecOf(statefulSet);
     this.updateRevision = revisionOf(statefulSet);
     this.revisions.set(this.updateRevision, statefulSet);
+    this.generation++;
+  }
+
+  /** The StatefulSet as applied last. */
+  public get statefulSet(): Manifest {
+    return this.revisions.get(this.updateRevision)!;
+  }
+
+  /** The status the controller would write, as far as Argo CD's health check reads it. */
+  public status(): { generation: number; observedGeneration: number; readyReplicas: number; updatedReplicas: number; currentRevision: string; updateRevision: string } {
+    const pods = [...this.pods.values()].filter((p) => !p.terminating);
+    return {
+      generation: this.generation,
+      observedGeneration: this.observedGeneration,
+      readyReplicas: pods.filter((p) => p.ready).length,
+      updatedReplicas: pods.filter((p) => p.revision === this.updateRevision).length,
+      currentRevision: this.currentRevision,
+      updateRevision: this.updateRevision,
+    };
   }
 
   /** A pod deleted from outside (an eviction, `kubectl delete pod`): the controller re-creates it. */
@@ -90,7 +113,15 @@ export class StatefulSetModel {
   }
 
   /** One round: the kubelet's readiness verdicts, then one sync of the controller (its actions start, unawaited). */
-  public async sync(): Promise<void> {
+  public sync(): Promise<void> {
+    // One sync at a time, as the controller's work queue holds a StatefulSet once.
+    const run = this.syncing.then(() => this.syncOnce());
+    this.syncing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async syncOnce(): Promise<void> {
+    const generation = this.generation;
     await this.observeReadiness();
     const observed = [...this.pods.values()].map((p) => ({ ordinal: p.ordinal, revision: p.revision, ready: p.ready, terminating: p.terminating }));
     for (const action of syncStatefulSet(this.spec, observed, this.revision)) {
@@ -99,6 +130,21 @@ export class StatefulSetModel {
       else this.startDeletion(name, this.pods.get(name)!, action.reason === 'scale-down');
     }
     this.currentRevision = currentRevisionAfter(this.spec, observed, this.revision);
+    this.observedGeneration = generation;
+  }
+
+  /** Syncs every `periodMs` in the background, as the controller and the kubelet do, until stop(). */
+  public start(periodMs = 2000): void {
+    const tick = async () => {
+      await this.sync().catch((error) => console.log(`statefulset model: sync failed: ${error}`));
+      if (this.loop) this.loop = setTimeout(tick, periodMs);
+    };
+    this.loop = setTimeout(tick, 0);
+  }
+
+  public stop(): void {
+    clearTimeout(this.loop);
+    this.loop = undefined;
   }
 
   /** Syncs every `periodMs` until converged; throws past `timeoutMs`. */

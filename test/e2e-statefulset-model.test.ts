@@ -13,11 +13,13 @@ import { revisionOf } from '../e2e/api-server';
 import {
   argoStatefulSetHealth, argoSync, hookLifecycle, kubectlApply, kustomizeOrder, runSteps,
 } from '../e2e/apply-order';
-import { Manifest } from '../e2e/expand';
+import { expandStatefulSet, find, Manifest } from '../e2e/expand';
 import { containerEnv, signalTimes, Termination, terminationOf, volumeDataAt, volumeSwitchAt } from '../e2e/kubelet-model';
 import {
   claimNames, claimsRemovedOnScaleDown, ControllerSpec, controllerSpecOf, ObservedPod, syncStatefulSet,
 } from '../e2e/statefulset-controller';
+import { withOwnConfigMapVolumes } from '../e2e/played-statefulset';
+import { modelTarget, scaleTo } from '../e2e/statefulset-apply';
 import { StatefulPods, StatefulSetModel } from '../e2e/statefulset-model';
 import { synthChart } from './support/synth';
 import { requireKubectl } from './support/tools';
@@ -334,5 +336,63 @@ describe('applying dist/prod: kubectl at once, Argo CD in phases and waves', () 
     log.length = 0;
     await runSteps(kubectlApply({ 'a.k8s.yaml': [obj('later', 1), obj('slow', 0)] }, '-f'), target);
     expect(log).toEqual(['apply later', 'apply slow']);
+  });
+});
+
+describe('the played StatefulSet under a whole apply', () => {
+  const prodObjects = () => Object.values(prodFiles()).flat();
+  const withReplicas = (objects: Manifest[], replicas: number) => objects.map((o) => (o.kind === 'StatefulSet' ? { ...o, spec: { ...o.spec, replicas } } : o));
+  const sink = () => {
+    const applied: string[] = [];
+    return { applied, applyConfigMaps: (objects: Manifest[]) => objects.filter((o) => o.kind === 'ConfigMap').map((o) => o.metadata.name), applyConfigMap: (c: Manifest) => { applied.push(c.metadata.name); return true; } };
+  };
+
+  test('each pod gets ConfigMap volumes of its own, mounted read-only, its claims unchanged', () => {
+    const [member] = expandStatefulSet(prodObjects(), 'zookeeper', 'cluster.local');
+    const { member: played, volumes } = withOwnConfigMapVolumes(member);
+    expect(volumes.map((v) => `${v.volume} <- ${v.configMap}`)).toEqual([
+      'zookeeper-0-config <- zookeeper-config', 'zookeeper-0-logging <- zookeeper-logging',
+      'zookeeper-0-supervisord <- zookeeper-supervisord', 'zookeeper-0-scripts <- zookeeper-scripts']);
+    expect(played.pod.spec.volumes.filter((v: Manifest) => v.configMap)).toEqual([]);
+    const mounts = played.pod.spec.containers[0].volumeMounts.filter((m: Manifest) => volumes.some((v) => v.volume.endsWith(`-${m.name}`)));
+    expect(mounts.length).toBe(4);
+    expect(mounts.every((m: Manifest) => m.readOnly === true)).toBe(true);
+    expect(played.claims).toEqual(member.claims);
+  });
+
+  test('scaleTo (kubectl apply) of dist/prod with five replicas: two members added at once, all Ready at the end', async () => {
+    const objects = prodObjects();
+    const { model, pods } = await startedModel(find(objects, 'StatefulSet')[0]);
+    const result = await scaleTo(model, sink(), withReplicas(objects, 5), 5000, 5);
+    expect(result.changed).toEqual(expect.arrayContaining(['zookeeper-config']));
+    expect([...pods.running.keys()].sort()).toEqual(['zookeeper-0', 'zookeeper-1', 'zookeeper-2', 'zookeeper-3', 'zookeeper-4']);
+    const created = model.events.filter((e) => e.what === 'created' && ['zookeeper-3', 'zookeeper-4'].includes(e.pod));
+    const firstReady = model.events.find((e) => e.what === 'ready' && e.pod === 'zookeeper-3')!;
+    expect(created.every((e) => model.events.indexOf(e) < model.events.indexOf(firstReady))).toBe(true);
+  });
+
+  test('under Argo CD the roll Job (PostSync) starts only once the added members are Ready; kubectl starts it beside the StatefulSet', async () => {
+    for (const how of ['argo', 'kubectl'] as const) {
+      // GIVEN the three members of dist/prod running, and the controller's loop
+      const objects = prodObjects();
+      const { model } = await startedModel(find(objects, 'StatefulSet')[0], new MemoryPods(3));
+      model.start(5);
+      try {
+        let readyAtJobStart = -1;
+        const runJob = async (job: Manifest) => {
+          if (job.metadata.labels['app.kubernetes.io/component'] === 'roll') readyAtJobStart = model.status().readyReplicas;
+          return true;
+        };
+        // WHEN five replicas are applied the one way or the other
+        const next = withReplicas(objects, 5);
+        const steps = how === 'argo' ? argoSync(next) : kubectlApply({ 'zookeeper.k8s.yaml': next }, '-f');
+        await runSteps(steps, modelTarget(model, sink(), runJob), { pollMs: 5, timeoutMs: 5000 });
+        // THEN Argo CD waited for wave 1's StatefulSet to be healthy (five Ready); kubectl did not wait
+        expect({ how, readyAtJobStart }).toEqual({ how, readyAtJobStart: how === 'argo' ? 5 : 3 });
+      } finally {
+        model.stop();
+        await model.settled();
+      }
+    }
   });
 });
