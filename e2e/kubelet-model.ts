@@ -41,6 +41,24 @@ export function signalTimes(termination: Termination, preStopMs = 0): { sigtermM
   return { sigtermMs: hookMs, sigkillMs: hookMs + leftSeconds * 1000 };
 }
 
+/** The kubelet's readiness verdict of a pod, and the results in a row that disagree with it. */
+export interface Readiness {
+  readonly ready: boolean;
+  readonly streak: number;
+}
+
+/**
+ * The verdict after one more probe result (the prober's result counting): a pod turns Ready after
+ * `successThreshold` successes in a row and not Ready after `failureThreshold` failures in a row.
+ * A new pod starts not Ready.
+ */
+export function nextReadiness(state: Readiness, ok: boolean, probe: { successThreshold?: number; failureThreshold?: number } = {}): Readiness {
+  if (ok === state.ready) return { ready: state.ready, streak: 0 };
+  const streak = state.streak + 1;
+  const needed = ok ? probe.successThreshold ?? 1 : probe.failureThreshold ?? 3;
+  return streak >= needed ? { ready: ok, streak: 0 } : { ready: state.ready, streak };
+}
+
 /** One apply of a ConfigMap: its data, from `at` (ms) on the API server. */
 export interface ConfigMapVersion {
   readonly at: number;

@@ -6,7 +6,7 @@
 // rolling-update counterpart of api-server.ts, whose eviction path is OnDelete's recreation.
 import { revisionOf } from './api-server';
 import { Manifest } from './expand';
-import { Termination, terminationOf } from './kubelet-model';
+import { nextReadiness, Termination, terminationOf } from './kubelet-model';
 import {
   claimsRemovedOnScaleDown, ControllerSpec, controllerSpecOf, currentRevisionAfter, ObservedPod, podName, syncStatefulSet,
 } from './statefulset-controller';
@@ -33,7 +33,7 @@ export interface PodLifecycleEvent {
   readonly at: number;
 }
 
-interface PodRecord { ordinal: number; revision: string; ready: boolean; terminating: boolean; running: boolean }
+interface PodRecord { ordinal: number; revision: string; ready: boolean; streak: number; terminating: boolean; running: boolean }
 
 export class StatefulSetModel {
   public readonly events: PodLifecycleEvent[] = [];
@@ -58,7 +58,7 @@ export class StatefulSetModel {
     this.revisions.set(this.updateRevision, statefulSet);
     if (!running) return;
     for (let ordinal = 0; ordinal < this.spec.replicas; ordinal++) {
-      this.pods.set(podName(this.spec, ordinal), { ordinal, revision: this.updateRevision, ready: false, terminating: false, running: true });
+      this.pods.set(podName(this.spec, ordinal), { ordinal, revision: this.updateRevision, ready: false, streak: 0, terminating: false, running: true });
     }
   }
 
@@ -163,12 +163,17 @@ export class StatefulSetModel {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
 
+  /** The kubelet's part: one readiness probe of every running pod, counted against the probe's thresholds. */
   private async observeReadiness(): Promise<void> {
     await Promise.all([...this.pods].filter(([, p]) => p.running && !p.terminating).map(async ([name, pod]) => {
-      const ready = await this.runtime.ready(name).catch(() => false);
-      if (this.pods.get(name) !== pod || pod.terminating || ready === pod.ready) return;
-      pod.ready = ready;
-      this.record(name, ready ? 'ready' : 'not ready', pod.revision);
+      const ok = await this.runtime.ready(name).catch(() => false);
+      if (this.pods.get(name) !== pod || pod.terminating) return;
+      const probe = this.revisions.get(pod.revision)!.spec.template.spec.containers[0].readinessProbe;
+      const next = nextReadiness(pod, ok, probe);
+      pod.streak = next.streak;
+      if (next.ready === pod.ready) return;
+      pod.ready = next.ready;
+      this.record(name, pod.ready ? 'ready' : 'not ready', pod.revision);
     }));
   }
 
@@ -178,7 +183,7 @@ export class StatefulSetModel {
   }
 
   private startCreation(name: string, ordinal: number, revision: string): void {
-    const pod: PodRecord = { ordinal, revision, ready: false, terminating: false, running: false };
+    const pod: PodRecord = { ordinal, revision, ready: false, streak: 0, terminating: false, running: false };
     this.pods.set(name, pod);
     this.record(name, 'created', revision);
     this.track(this.runtime.create(this.revisions.get(revision)!, ordinal).then(() => {

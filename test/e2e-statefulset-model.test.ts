@@ -14,7 +14,7 @@ import {
   argoStatefulSetHealth, argoSync, hookLifecycle, kubectlApply, kustomizeOrder, runSteps,
 } from '../e2e/apply-order';
 import { expandStatefulSet, find, Manifest } from '../e2e/expand';
-import { containerEnv, signalTimes, Termination, terminationOf, volumeDataAt, volumeSwitchAt } from '../e2e/kubelet-model';
+import { containerEnv, nextReadiness, signalTimes, Termination, terminationOf, volumeDataAt, volumeSwitchAt } from '../e2e/kubelet-model';
 import {
   claimNames, claimsRemovedOnScaleDown, ControllerSpec, controllerSpecOf, ObservedPod, syncStatefulSet,
 } from '../e2e/statefulset-controller';
@@ -216,6 +216,18 @@ describe('the model over pods: membership changes as the controller and kubelet 
 
 const events = (model: StatefulSetModel) => model.events;
 const main = (template: Manifest) => template.spec.containers.find((c: Manifest) => c.name === 'zookeeper');
+
+describe('readiness (the kubelet\'s prober counts results against the thresholds)', () => {
+  test('a new pod is Ready after successThreshold successes; a Ready one turns not Ready only after failureThreshold failures in a row', () => {
+    const probe = synthChart({}).statefulSet.spec.template.spec.containers[0].readinessProbe;
+    expect(probe.failureThreshold).toBe(2);
+    expect(nextReadiness({ ready: false, streak: 0 }, true, probe)).toEqual({ ready: true, streak: 0 });
+    const once = nextReadiness({ ready: true, streak: 0 }, false, probe);
+    expect(once).toEqual({ ready: true, streak: 1 });
+    expect(nextReadiness(once, true, probe)).toEqual({ ready: true, streak: 0 });
+    expect(nextReadiness(once, false, probe)).toEqual({ ready: false, streak: 0 });
+  });
+});
 
 describe('graceful deletion (kubelet killContainer)', () => {
   test('without a preStop hook: SIGTERM at once, SIGKILL when terminationGracePeriodSeconds is out', () => {
