@@ -168,7 +168,9 @@ export class PlayedStatefulSet implements StatefulPods {
       if (!played?.volumes.includes(volume)) return;
       const now = Date.now();
       const write = this.writeVolume(volume, volumeDataAt(this.configMaps.get(volume.configMap)!, played.startedAt, this.delayOf(pod), now));
-      const tracked = write.finally(() => this.writes.delete(tracked));
+      // A write that failed leaves the pod on the old data, which the scenario's own checks then see.
+      const tracked = write.catch((error) => console.log(`e2e: ConfigMap ${volume.configMap} not written into ${pod}: ${error}`))
+        .finally(() => this.writes.delete(tracked));
       this.writes.add(tracked);
     }, Math.max(inMs, 0));
     this.timers.add(timer);

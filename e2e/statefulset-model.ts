@@ -47,6 +47,8 @@ export class StatefulSetModel {
   private observedGeneration = 0;
   private loop?: NodeJS.Timeout;
   private syncing: Promise<void> = Promise.resolve();
+  /** Creations and deletions the runtime could not carry out. */
+  private readonly failures: Error[] = [];
 
   /**
    * @param statefulSet the StatefulSet as applied
@@ -152,6 +154,7 @@ export class StatefulSetModel {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       await this.sync();
+      if (this.failures.length > 0) throw new Error(`${this.spec.name}: the pods could not be changed: ${this.failures.map((e) => e.message).join('; ')}`);
       if (this.converged) return;
       if (Date.now() > deadline) throw new Error(`${this.spec.name} did not converge within ${timeoutMs} ms: ${JSON.stringify(this.podStates())}`);
       await new Promise((r) => setTimeout(r, periodMs));
@@ -177,8 +180,9 @@ export class StatefulSetModel {
     }));
   }
 
+  /** Keeps a creation or deletion in flight; one that failed is kept for converge to report. */
   private track(work: Promise<void>): void {
-    const tracked = work.finally(() => this.pending.delete(tracked));
+    const tracked = work.catch((error) => { this.failures.push(error as Error); }).finally(() => this.pending.delete(tracked));
     this.pending.add(tracked);
   }
 

@@ -214,6 +214,12 @@ describe('the model over pods: membership changes as the controller and kubelet 
   });
 });
 
+test('a pod the runtime cannot start fails converge with the cause, not the process', async () => {
+  const pods = new MemoryPods();
+  pods.create = async () => { throw new Error('kube play: no such image'); };
+  await expect(new StatefulSetModel(statefulSetWith(3), pods, false).converge(1000, 5)).rejects.toThrow(/could not be changed: kube play: no such image/);
+});
+
 const events = (model: StatefulSetModel) => model.events;
 const main = (template: Manifest) => template.spec.containers.find((c: Manifest) => c.name === 'zookeeper');
 
