@@ -49,6 +49,10 @@ export interface PlayedStatefulSetOptions {
   readonly playOptions?: PlayOptions;
 }
 
+/**
+ * The pods of one StatefulSet, all played by this adapter (start the model with `running` false:
+ * pods started elsewhere have no ConfigMap volumes of their own and are not probed here).
+ */
 export class PlayedStatefulSet implements StatefulPods {
   /** Each ConfigMap's applies, oldest first: what a pod mounts when it starts and later. */
   private readonly configMaps = new Map<string, ConfigMapVersion[]>();

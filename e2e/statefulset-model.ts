@@ -190,7 +190,10 @@ export class StatefulSetModel {
     const pod: PodRecord = { ordinal, revision, ready: false, streak: 0, terminating: false, running: false };
     this.pods.set(name, pod);
     this.record(name, 'created', revision);
-    this.track(this.runtime.create(this.revisions.get(revision)!, ordinal).then(() => {
+    // The revision's template with today's replicas: what `newVersionedStatefulSetPod` builds from.
+    const stored = this.revisions.get(revision)!;
+    const statefulSet = { ...stored, spec: { ...stored.spec, replicas: this.spec.replicas } };
+    this.track(this.runtime.create(statefulSet, ordinal).then(() => {
       pod.running = true;
       this.record(name, 'running', revision);
     }));
