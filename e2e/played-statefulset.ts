@@ -144,13 +144,14 @@ export class PlayedStatefulSet implements StatefulPods {
     return this.members.get(name)?.member;
   }
 
-  /** Cancels pending ConfigMap updates and removes the pods' own ConfigMap volumes (PodmanCluster.cleanup does the rest). */
+  /** Cancels pending ConfigMap updates, deletes the pods it played and their own ConfigMap volumes; claims stay. */
   public async cleanup(): Promise<void> {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     await this.configMapsWritten().catch(() => undefined);
     for (const [name, played] of this.members) {
-      await podmanRaw(['pod', 'rm', '--force', '--time', '5', name], 60_000).catch(() => undefined);
+      // deletePod also removes the pod's emptyDirs: a later pod of the same name must not find them.
+      await this.cluster.deletePod(name).catch(() => undefined);
       for (const volume of played.volumes) await podmanRaw(['volume', 'rm', '--force', volume.volume], 30_000).catch(() => undefined);
     }
     this.members.clear();
