@@ -20,6 +20,7 @@ import { FullDiskDrill } from './scenario-full-disk';
 import { BackupAlertsLive } from './scenario-backup-alerts';
 import { S3BackupDrill } from './scenario-backup-s3';
 import { RollDrill } from './scenario-roll';
+import { statefulSetModelLive } from './scenario-statefulset-model';
 import { adminServerLoopbackOnly, loggingQuietUnderProbes, metricNamesLive } from './scenario-observability';
 import { checkCleansUpAfterFailure, checkFailsWithoutQuorum, checkPasses, checkPassesOn, checkPassesWithMemberDown, checkSurvivesLeaderKill } from './scenario-post-deploy-check';
 import { saslEndToEnd } from './scenario-sasl';
@@ -334,6 +335,7 @@ async function rolls(bed: Bed): Promise<void> {
   } finally {
     await drill.destroy();
   }
+  await run('23.5 the StatefulSet model on real pods: Parallel creation, scale 3 -> 2 -> 3 on the kept claim, a ConfigMap reaching one member late', () => statefulSetModelLive(cluster));
 }
 
 /**
