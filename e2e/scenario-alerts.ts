@@ -1,6 +1,8 @@
 // Scenario 10: a real Prometheus scrapes an ensemble through the targets its synthesized
 // ServiceMonitor describes and evaluates its synthesized PrometheusRule. Failures are caused for
-// real, and the alerts must go pending, fire and resolve as the rules say.
+// real, and the alerts must go pending, fire and resolve as the rules say. It also scrapes a
+// kube-state-metrics stand-in for the StatefulSet's replicas, for the membership alert (10.1,
+// scenario-membership-alert.ts), played while the ensemble is healthy.
 import * as path from 'path';
 import { ZOOKEEPER_PROGRAM } from '../lib/render/supervisord-conf';
 import { PodmanCluster } from './cluster';
@@ -10,6 +12,7 @@ import { e2eProps } from './flavours';
 import { heal, partition } from './network-partition';
 import { podman, sleep, waitFor } from './podman';
 import { ActiveAlert, PrometheusServer } from './prometheus';
+import { MembershipAlertLive } from './scenario-membership-alert';
 import { writeTargets } from './scrape';
 
 /**
@@ -25,10 +28,13 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(0)} s`;
 
 interface AlertTimes { pendingMs: number; firingMs: number }
 
-export async function alertsFireAndResolve(cluster: PodmanCluster, workdir: string): Promise<string> {
+/** `membershipRow` runs 10.1's body as a row of its own. */
+export async function alertsFireAndResolve(cluster: PodmanCluster, workdir: string,
+  membershipRow: (body: () => Promise<string>) => Promise<boolean>): Promise<string> {
   const objects = synthesizeToYaml(PROPS);
   const ensemble = new Ensemble(objects, cluster);
   const prometheus = new PrometheusServer(path.join(workdir, 'prometheus'));
+  const membership = new MembershipAlertLive(objects);
   try {
     await ensemble.start();
     await ensemble.waitForQuorum(180_000);
@@ -38,14 +44,16 @@ export async function alertsFireAndResolve(cluster: PodmanCluster, workdir: stri
     const startedAt = Date.now();
     const targetsFile = path.join(workdir, 'prometheus-targets.yaml');
     const setup = await writeTargets(ensemble, cluster, monitor, targetsFile);
-    await prometheus.start(setup.scrapeConfigs, rule.spec.groups, 5);
+    const standIn = await membership.start();
+    await prometheus.start([...setup.scrapeConfigs, standIn.scrapeConfig], [...rule.spec.groups, standIn.ruleGroup], 5);
 
     // All members up and scraped with the labels the rules select on; then a quiet minute.
+    const memberTargets = async () => (await prometheus.targets()).filter((t) => t.scrapePool !== 'kube-state-metrics');
     const upMs = await waitFor('all 5 targets up', 60_000, 500, async () => {
-      const targets = await prometheus.targets();
+      const targets = await memberTargets();
       return targets.length === 5 && targets.every((t) => t.health === 'up') ? Date.now() - startedAt : undefined;
     });
-    const labels = (await prometheus.targets()).map((t) => t.labels);
+    const labels = (await memberTargets()).map((t) => t.labels);
     expect(labels.every((l) => l.namespace === 'zk-e2e' && l.ensemble === 'watched' && /^watched-\d$/.test(l.pod)),
       `targets lack the namespace/ensemble/pod labels: ${JSON.stringify(labels)}`);
     // Right after Prometheus starts, rules may see fewer members than are up (their first
@@ -53,6 +61,7 @@ export async function alertsFireAndResolve(cluster: PodmanCluster, workdir: stri
     await sleep(60_000);
     const quiet = await prometheus.alerts();
     expect(quiet.length === 0, `alerts on a healthy ensemble: ${describe(quiet)}`);
+    await membershipRow(() => membership.differsAndResolves(prometheus, ensemble));
 
     // One follower cut off from its peers (its JVM and metrics endpoint keep answering, its server
     // stops serving), another follower's container stopped.
@@ -110,6 +119,7 @@ export async function alertsFireAndResolve(cluster: PodmanCluster, workdir: stri
     throw error;
   } finally {
     await prometheus.stop();
+    await membership.stop();
     await ensemble.delete();
   }
 }

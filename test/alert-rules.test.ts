@@ -44,6 +44,7 @@ function ensemble(m: EnsembleModel = model, minutes = 40): EnsembleSeries {
     namespace: m.namespace, name: m.name, ensembleLabel: m.monitoring.ensembleLabel, replicas: m.replicas,
     pods: [...m.members, ...m.observers].map((x) => x.podName),
     claimTemplates: txnLog === undefined ? [data] : [data, txnLog], container: m.names.containers.main,
+    statefulSets: Object.fromEntries(m.memberGroups.map((g) => [g.statefulSet, g.members.length])),
   }, minutes);
 }
 
@@ -111,18 +112,18 @@ describe('rendering', () => {
         metrics.add(metric);
         expect({ metric, matchers }).toEqual({ metric, matchers: expect.stringMatching(/^namespace="zk", /) });
         expect({ metric, matchers }).toEqual({
-          metric, matchers: expect.stringMatching(/ensemble="zookeeper"|pod=~"zookeeper-\[0-9\]\+"|persistentvolumeclaim=~"\(data\|txnlog\)-zookeeper-\[0-9\]\+"/),
+          metric, matchers: expect.stringMatching(/ensemble="zookeeper"|pod=~"zookeeper-\[0-9\]\+"|persistentvolumeclaim=~"\(data\|txnlog\)-zookeeper-\[0-9\]\+"|statefulset="zookeeper"$/),
         });
       }
       // No metric without a selector: what is left are functions, operators and keywords.
-      const rest = rule.expr.replace(/[a-z_]+\{[^}]*\}/g, ' ').replace(/\[\d+m\]/g, '').replace(/\bon\([a-z_, ]*\)/g, ' ');
-      for (const [word] of rest.matchAll(/[a-z_]+(?!\w*\()/g)) expect({ rule: rule.alert, word }).toEqual({ rule: rule.alert, word: expect.stringMatching(/^(unless|and|or)$/) });
+      const rest = rule.expr.replace(/[a-z_]+\{[^}]*\}/g, ' ').replace(/\[\d+m\]/g, '').replace(/\b(on|by) ?\([a-z_, ]*\)/g, ' ');
+      for (const [word] of rest.matchAll(/[a-z_]+(?!\w*\s*\()/g)) expect({ rule: rule.alert, word }).toEqual({ rule: rule.alert, word: expect.stringMatching(/^(unless|and|or)$/) });
     }
     expect([...metrics].sort()).toEqual([
       'election_time_count', 'fsynctime_count', 'fsynctime_sum', 'jvm_memory_bytes_max', 'jvm_memory_bytes_used',
-      'kube_pod_container_status_restarts_total', 'kube_pod_created', 'kubelet_volume_stats_capacity_bytes',
+      'kube_pod_container_status_restarts_total', 'kube_pod_created', 'kube_statefulset_replicas', 'kubelet_volume_stats_capacity_bytes',
       'kubelet_volume_stats_used_bytes', 'leader_uptime', 'max_file_descriptor_count', 'open_file_descriptor_count',
-      'outstanding_requests', 'process_start_time_seconds', 'readlatency_count', 'readlatency_sum', 'synced_followers',
+      'outstanding_requests', 'process_start_time_seconds', 'quorum_size', 'readlatency_count', 'readlatency_sum', 'synced_followers',
       'up', 'updatelatency_count', 'updatelatency_sum', 'znode_count',
     ]);
   });
@@ -383,6 +384,8 @@ describe('other ensembles', () => {
     const neighbour = ensemble(neighbourModel);
     const namesake = ensemble(namesakeModel);
     for (const zk of [neighbour, namesake]) for (const i of [0, 1, 2]) overload(zk, i, 10);
+    // Both are scaled to 7 replicas and their members still count 3 voters.
+    for (const zk of [neighbour, namesake]) fill(zk.desired(zk.shape.name), 10, 7);
     // The neighbour lost its quorum; one member is down with its container restarting, in the
     // others supervisord keeps restarting ZooKeeper.
     for (const i of [0, 1, 2]) neighbour.stopServing(i, 10);
@@ -511,5 +514,85 @@ describe('a cluster with observers: every member is counted and watched, only vo
       .firing('ZooKeeperVolumeNearlyFull', 15, { labels: { namespace: 'zk', persistentvolumeclaim: 'data-zookeeper-observer-0' }, value: '90%' })
       .firing('ZooKeeperContainerRestarts', 10, { labels: { namespace: 'zk', pod: 'zookeeper-observer-1', container: 'zookeeper' }, value: '1' })
       .silent('ZooKeeperProcessRestarts', ...range(0, 40)));
+  });
+});
+
+describe('ZooKeeperMembershipDiffers: members that run another number of voters than their StatefulSet\'s replicas, past the longest roll', () => {
+  const five = resolveEnsemble({ namespace: 'zk', replicas: 5 });
+
+  /** From minute `at` member i runs a server list of `voters` voters (its replacement started with it). */
+  const runs = (zk: EnsembleSeries, i: number, at: number, voters: number) => fill(zk.scraped(i, 'quorum_size'), at, voters);
+
+  test('the bound is the roll Job\'s deadline: 30 minutes for 3 voters, 42 for 5, 18 for a single server', () => {
+    const bound = (m: EnsembleModel) => rulesOf(m).find((r) => r.alert === 'ZooKeeperMembershipDiffers')?.for;
+    expect([bound(model), bound(five), bound(resolveEnsemble({ namespace: 'zk', replicas: 1 }))]).toEqual(['30m', '42m', '18m']);
+    expect(model.roll?.deadlineSeconds).toBe(30 * 60);
+  });
+
+  test('replicas 3 -> 5 applied, the roll never came: the three old members fire after 42 minutes, the new ones never; each resolves when rolled', async () => {
+    // GIVEN the StatefulSet scaled to 5 at minute 10, as two kube-state-metrics replicas report it
+    const zk = ensemble(five, 80);
+    for (const extra of [{}, { instance: 'kube-state-metrics-2' }] as Record<string, string>[]) fill(fill(zk.desired('zookeeper', extra), 0, 3), 10, 5);
+    // the new members 3 and 4 start at minute 11 with the new list; 0-2 keep the old one
+    zk.vanish(3, 0, 11).vanish(4, 0, 11);
+    for (const i of [0, 1, 2]) runs(zk, i, 0, 3);
+    // WHEN the roll replaces member 2 at minute 60 and members 1 and 0 one and two minutes later
+    for (const [i, at] of [[2, 60], [1, 61], [0, 62]]) runs(zk, i, at, 5);
+    // THEN it fires 42 minutes after the scale (not at 51), for the old members alone, each with the count it runs
+    await promtoolTest(zk.toInput(), alertsOf(five)
+      .silent('ZooKeeperMembershipDiffers', 0, 9, 10, 11, 30, 51, 62, 80)
+      .firing('ZooKeeperMembershipDiffers', [52, 59], ...[0, 1, 2].map((i) => ({ labels: member(i, five), value: '3' })))
+      .firing('ZooKeeperMembershipDiffers', 60, ...[0, 1].map((i) => ({ labels: member(i, five), value: '3' }))));
+  });
+
+  test('replicas 5 -> 3 carried by a slow roll that ends within the bound (28 minutes): silent throughout', async () => {
+    // GIVEN members 3 and 4 deleted at minute 10, 0-2 still running the list of 5
+    const zk = ensemble(model, 60);
+    fill(fill(zk.desired('zookeeper'), 0, 5), 10, 3);
+    for (const i of [0, 1, 2]) runs(zk, i, 0, 5);
+    // WHEN the roll replaces them at minutes 15, 25 and 38, each back with the list of 3 two minutes later
+    for (const [i, at] of [[2, 15], [1, 25], [0, 38]]) {
+      recreate(zk, i, at);
+      runs(zk, i, at + 2, 3);
+    }
+    await promtoolTest(zk.toInput(), alertsOf().silent('ZooKeeperMembershipDiffers', ...range(0, 60)));
+  });
+
+  test('replicas 1 -> 3: the old member still standalone counts as one voter and fires; the new members do not', async () => {
+    // GIVEN a standalone member (no quorum_size, serving) and the StatefulSet scaled to 3 at minute 10
+    const zk = ensemble(model, 60);
+    gap(zk.scraped(0, 'quorum_size'), 0, 61);
+    fill(fill(zk.desired('zookeeper'), 0, 1), 10, 3);
+    zk.vanish(1, 0, 11).vanish(2, 0, 11);
+    // WHEN it is rolled at minute 50 and comes back with the list of 3 at 52
+    recreate(zk, 0, 50);
+    runs(zk, 0, 52, 3);
+    await promtoolTest(zk.toInput(), alertsOf()
+      .silent('ZooKeeperMembershipDiffers', 0, 9, 39, 52, 60)
+      .firing('ZooKeeperMembershipDiffers', [40, 49], { labels: member(0), value: '1' }));
+  });
+
+  test('scaled to 0: the members go within their grace period and nothing is left to differ', async () => {
+    const zk = ensemble(model, 60);
+    fill(zk.desired('zookeeper'), 10, 0);
+    for (const i of [0, 1, 2]) zk.stopServing(i, 10).vanish(i, 11);
+    await promtoolTest(zk.toInput(), alertsOf().silent('ZooKeeperMembershipDiffers', ...range(0, 60)));
+  });
+
+  test('an observer counts the voters too, against the voters\' StatefulSet, not its own', async () => {
+    // GIVEN 5 voters and 2 observers, observer zookeeper-observer-1 still running a list of 3 voters
+    const withObservers = resolveEnsemble({ namespace: 'zk', mode: DeploymentMode.CLUSTER, observers: 2 });
+    const zk = ensemble(withObservers, 60);
+    runs(zk, 6, 5, 3);
+    await promtoolTest(zk.toInput(), alertsOf(withObservers)
+      .silent('ZooKeeperMembershipDiffers', 0, 46)
+      .firing('ZooKeeperMembershipDiffers', [47, 60], { labels: member(6, withObservers), value: '3' }));
+  });
+
+  test('without kube-state-metrics there is nothing to compare with: silent', async () => {
+    const zk = ensemble(model, 60);
+    for (const i of [0, 1, 2]) runs(zk, i, 0, 5);
+    const input = zk.toInput().filter((s) => !s.series.startsWith('kube_statefulset_replicas'));
+    await promtoolTest(input, alertsOf().silent('ZooKeeperMembershipDiffers', ...range(0, 60)));
   });
 });

@@ -494,10 +494,10 @@ describe('zookeeper-exporter.py as a program', () => {
 describe('the alert rules and the dashboard read only metrics both images serve', () => {
   /**
    * Series that come from elsewhere in a cluster: `up` from Prometheus itself, volume stats from
-   * the kubelet, restart counts and pod creation times from kube-state-metrics.
+   * the kubelet, restart counts, pod creation times and StatefulSet replicas from kube-state-metrics.
    */
   const FROM_ELSEWHERE = new Set(['up', 'kubelet_volume_stats_used_bytes', 'kubelet_volume_stats_capacity_bytes',
-    'kube_pod_container_status_restarts_total', 'kube_pod_created']);
+    'kube_pod_container_status_restarts_total', 'kube_pod_created', 'kube_statefulset_replicas']);
 
   /** Metric names in PromQL: an identifier followed by a selector or a range. */
   const metricsIn = (expr: string) => [...expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\s*\{/g)].map((m) => m[1]);

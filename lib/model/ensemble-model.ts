@@ -424,6 +424,12 @@ export interface EnsembleModel {
   readonly alerts?: {
     readonly evaluationIntervalSeconds?: number;
     readonly thresholds: Required<AlertThresholds>;
+    /**
+     * How long the members may report another number of voters than their StatefulSet's replicas
+     * before it is an alert: the longest roll of every voter, which carries a change of replicas
+     * to the running members.
+     */
+    readonly membershipSettleSeconds: number;
   };
 
   /**

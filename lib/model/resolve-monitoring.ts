@@ -7,11 +7,15 @@ import { SettingsReader } from './settings-reader';
 /** The label the Grafana sidecar of kube-prometheus-stack looks for by default. */
 const DEFAULT_DASHBOARD_LABELS = { grafana_dashboard: '1' };
 
-/** Reads the monitoring settings: metrics source, monitor, alert rules and dashboard. */
+/**
+ * Reads the monitoring settings: metrics source, monitor, alert rules and dashboard.
+ * `longestRollSeconds` is the longest a roll of every voter can take (the roll Job's deadline).
+ */
 export function readMonitoring(
   s: SettingsReader,
   image: ImageProfileProps,
   commonLabels: Readonly<Record<string, string>>,
+  longestRollSeconds: number,
 ): Pick<EnsembleModel, 'monitoring' | 'alerts' | 'dashboard'> {
   // Alert windows are 5 minutes: longer intervals leave too few samples in them for rate().
   const scrapeIntervalSeconds = s.int('scrapeIntervalSeconds', 30, { min: 5, max: 120 });
@@ -63,7 +67,9 @@ export function readMonitoring(
       ensembleLabelSource: INSTANCE_LABEL_KEY,
       objectLabels: { ...commonLabels, ...monitoringLabels },
     },
-    alerts: alertRules ? { evaluationIntervalSeconds, thresholds } : undefined,
+    // A change of replicas reaches the running members only by a roll of every member: until the
+    // longest such roll is over, a membership that differs may still be on its way.
+    alerts: alertRules ? { evaluationIntervalSeconds, thresholds, membershipSettleSeconds: longestRollSeconds } : undefined,
     dashboard: grafanaDashboard ? { labels: dashboardLabels } : undefined,
   };
 }

@@ -10,6 +10,25 @@ import { SettingsReader } from './settings-reader';
  */
 const ROLLER_NAME_LABEL = { 'app.kubernetes.io/name': 'zookeeper-roll' };
 
+const TEMPLATE_WAIT_SECONDS = 300;
+
+/**
+ * The most one voter may take to be back, serving and synced: its whole startup budget, then a few
+ * readiness rounds and a sync with the leader; a minute covers both on a loaded node.
+ */
+function memberSeconds(startup: ProbeTiming): number {
+  return startup.periodSeconds * startup.failureThreshold + 60;
+}
+
+/**
+ * The longest a roll of every voter can take, the roll Job's deadline: every voter at its limit plus
+ * the check before the first one, after the wait for the template and the JVM's start. The
+ * StatefulSet's own roll waits for each pod the same way, without a deadline.
+ */
+export function longestRollSeconds(voters: number, startup: ProbeTiming): number {
+  return TEMPLATE_WAIT_SECONDS + (voters + 1) * memberSeconds(startup) + 60;
+}
+
 export interface RollInputs {
   readonly name: string;
   readonly common: Readonly<Record<string, string>>;
@@ -32,10 +51,6 @@ export function readRoll(s: SettingsReader, inputs: RollInputs): RollModel | und
   }
   const { name } = inputs;
   const selector = { ...ROLLER_NAME_LABEL, [INSTANCE_LABEL_KEY]: name };
-  // A member may use its whole startup budget, then needs a few readiness rounds and a sync with
-  // the leader; a minute covers both on a loaded node.
-  const memberSeconds = inputs.startup.periodSeconds * inputs.startup.failureThreshold + 60;
-  const templateWaitSeconds = 300;
   return {
     jobPrefix: `${name}-roll`,
     configMap: `${name}-roll`,
@@ -44,11 +59,9 @@ export function readRoll(s: SettingsReader, inputs: RollInputs): RollModel | und
     container: 'roll',
     selector,
     labels: { ...inputs.common, ...selector, 'app.kubernetes.io/component': 'roll' },
-    memberSeconds,
-    templateWaitSeconds,
-    // Every voter at its limit plus the check before the first one, after the template wait and
-    // the JVM's start.
-    deadlineSeconds: templateWaitSeconds + (inputs.voters + 1) * memberSeconds + 60,
+    memberSeconds: memberSeconds(inputs.startup),
+    templateWaitSeconds: TEMPLATE_WAIT_SECONDS,
+    deadlineSeconds: longestRollSeconds(inputs.voters, inputs.startup),
     ttlSecondsAfterFinished: 7 * 24 * 3600,
     heapMiB: 64,
     sourceDir: '/roll',

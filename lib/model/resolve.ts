@@ -10,7 +10,7 @@ import { readBackup } from './resolve-backup';
 import { readMonitoring } from './resolve-monitoring';
 import { readNetworkPolicy } from './resolve-network-policy';
 import { readPostDeployCheck } from './resolve-post-deploy-check';
-import { readRoll } from './resolve-roll';
+import { longestRollSeconds, readRoll } from './resolve-roll';
 import { resolveSasl } from './resolve-sasl';
 import { readTlsSettings, resolveTls } from './resolve-tls';
 import { readAdditionalConfig } from './resolve-additional-config';
@@ -165,10 +165,6 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
       ? 'sets an AppArmor or seccomp profile, which could loosen what the restricted Pod Security Standard requires; the pods keep the runtime default profiles'
       : undefined), () => undefined);
   const podDisruptionBudget = s.bool('podDisruptionBudget', preset.podDisruptionBudget);
-  const monitoring = readMonitoring(s, image, labels.common);
-  const backup = readBackup(s, {
-    name, clientServiceFqdn: `${name}.${namespace}.svc.${clusterDomain}`, clientPort: ports.client.port, clientTls: tlsSettings.client, clientSasl: sasl?.client ?? false,
-  });
   const probes = {
     // Loading a large snapshot takes time: allow up to 5 minutes before liveness takes over.
     startup: { periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 60 },
@@ -178,6 +174,10 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     // client Service stops sending it new connections.
     readiness: { periodSeconds: 2, timeoutSeconds: 5, failureThreshold: 2 },
   };
+  const monitoring = readMonitoring(s, image, labels.common, longestRollSeconds(topology.replicas, probes.startup));
+  const backup = readBackup(s, {
+    name, clientServiceFqdn: `${name}.${namespace}.svc.${clusterDomain}`, clientPort: ports.client.port, clientTls: tlsSettings.client, clientSasl: sasl?.client ?? false,
+  });
   const postDeployCheck = readPostDeployCheck(s, name, labels.common, sasl);
   const roll = readRoll(s, { name, common: labels.common, voters: topology.replicas, startup: probes.startup });
   const networkPolicy = readNetworkPolicy(s, {

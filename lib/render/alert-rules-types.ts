@@ -16,3 +16,9 @@ export interface RuleGroup {
   readonly interval?: string;
   readonly rules: readonly AlertRule[];
 }
+
+export type Severity = 'critical' | 'warning' | 'info';
+
+/** The alert-rule builder of renderAlertRules: labels and annotations alike for every alert of the ensemble. */
+export type RuleBuilder = (alert: string, severity: Severity, expr: string, forDuration: string | undefined,
+  summary: string, description: string, runbook: string) => AlertRule;

@@ -1,11 +1,11 @@
 import { EnsembleModel } from '../model/ensemble-model';
 import { PrometheusMonitor } from '../monitoring-settings';
-import { RuleGroup } from './alert-rules-types';
+import { RuleGroup, Severity } from './alert-rules-types';
 import { backupAlertRules } from './backup-alert-rules';
 import { memberPodPattern } from './member-pods';
+import { membershipAlertRules } from './membership-alert-rules';
 
 type Rule = RuleGroup['rules'][number];
-type Severity = 'critical' | 'warning' | 'info';
 
 /** Window of the averages (latency, fsync): long enough to hold several scrapes. */
 const RATE_WINDOW = '5m';
@@ -213,6 +213,6 @@ export function renderAlertRules(model: EnsembleModel): RuleGroup[] {
   return [{
     name: `zookeeper-${ns}-${name}`,
     ...(evaluationIntervalSeconds === undefined ? {} : { interval: `${evaluationIntervalSeconds}s` }),
-    rules: [...availability, ...leadership, ...performance, ...resources, ...restarts, ...backupAlertRules(model, rule)],
+    rules: [...availability, ...leadership, ...performance, ...resources, ...restarts, ...membershipAlertRules(model, rule), ...backupAlertRules(model, rule)],
   }];
 }

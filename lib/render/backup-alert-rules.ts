@@ -1,10 +1,5 @@
 import { BackupModel, EnsembleModel } from '../model/ensemble-model';
-import { AlertRule } from './alert-rules-types';
-
-type Severity = 'critical' | 'warning' | 'info';
-/** The alert-rule builder of renderAlertRules: labels and annotations alike for every alert of the ensemble. */
-export type RuleBuilder = (alert: string, severity: Severity, expr: string, forDuration: string | undefined,
-  summary: string, description: string, runbook: string) => AlertRule;
+import { AlertRule, RuleBuilder } from './alert-rules-types';
 
 /**
  * The backup's alerts, from kube-state-metrics' CronJob and Job series: a run of the CronJob that
