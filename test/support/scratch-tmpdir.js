@@ -9,6 +9,9 @@ const KEY = 'CDK8S_ZOOKEEPER_TEST_TMPDIR';
 
 async function setup() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'czt-'));
+  // As /tmp itself: tests run some programs as another user (supervisord as the container's uid),
+  // which must reach their sandboxes in here and make their own temporary files.
+  fs.chmodSync(dir, 0o1777);
   process.env[KEY] = dir;
   process.env.TMPDIR = dir;
 }
