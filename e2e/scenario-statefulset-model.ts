@@ -1,5 +1,7 @@
 // Scenario 23.5: the StatefulSet model on real pods (docs/e2e.md, "Membership changes"), on a
-// fresh ensemble of the production environment played through it. What it shows live, briefly:
+// fresh ensemble of the library's defaults (three voters named zookeeper, on the local build of
+// the default image) played through it: it proves the test bed, so it does not take the app's
+// environments, which the user may give any size or name. What it shows live, briefly:
 // - Parallel: the three pods are created in one sync, before any is Ready;
 // - an apply of 2 replicas with a changed ConfigMap (tickTime 3000): the member of ordinal 2 is
 //   deleted gracefully, its claim kept; the other members keep serving (their JVMs still hold the
@@ -9,10 +11,10 @@
 //   written before the scale-down is there) and rejoins the quorum.
 // It proves the test bed, not a safe membership change: the running members' server lists never change here.
 import { PodmanCluster } from './cluster';
-import { withImage } from './dist';
+import { ZooKeeperChartProps } from '../lib';
+import { standInImage, withImage } from './dist';
 import { Ensemble, synthesizeToYaml } from './ensemble';
 import { find, Manifest } from './expand';
-import { prodEnvironment } from './flavours';
 import { waitFor } from './podman';
 import { PlayedStatefulSet } from './played-statefulset';
 import { scaleTo } from './statefulset-apply';
@@ -23,13 +25,17 @@ const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 /** How late the ConfigMap update reaches zookeeper-0; the others get it at once. */
 const LATE_MS = 10_000;
 const MARKER = '/var/lib/zookeeper/e2e-statefulset-model-marker';
+/** Three voters named zookeeper in the namespace zookeeper: the shape the steps below name. */
+const LIBRARY_DEFAULTS: ZooKeeperChartProps = { namespace: 'zookeeper' };
 
 export async function statefulSetModelLive(cluster: PodmanCluster): Promise<string> {
-  const prod = prodEnvironment();
-  const first = prod.objects();
-  const image = find(first, 'StatefulSet')[0].spec.template.spec.containers[0].image;
+  const synthesized = (settings: ZooKeeperChartProps) => {
+    const objects = synthesizeToYaml(settings);
+    return withImage(objects, standInImage(objects));
+  };
+  const first = synthesized(LIBRARY_DEFAULTS);
   const withReplicas = (objects: Manifest[], replicas: number) => objects.map((o) => (o.kind === 'StatefulSet' ? { ...o, spec: { ...o.spec, replicas } } : o));
-  const changed = withImage(synthesizeToYaml({ ...prod.settings, tickTime: 3000 }), image);
+  const changed = synthesized({ ...LIBRARY_DEFAULTS, tickTime: 3000 });
   const played = new PlayedStatefulSet(cluster, first, { configMapDelayMs: (pod) => (pod === 'zookeeper-0' ? LATE_MS : 0) });
   const model = new StatefulSetModel(find(first, 'StatefulSet')[0], played, false);
   const ensemble = new Ensemble(first, cluster);

@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { RollStrategy } from '../lib';
@@ -21,10 +22,15 @@ import {
 import { withOwnConfigMapVolumes } from '../e2e/played-statefulset';
 import { modelTarget, scaleTo } from '../e2e/statefulset-apply';
 import { StatefulPods, StatefulSetModel } from '../e2e/statefulset-model';
+import { fixtureApp, synthAppInto } from './support/default-app';
 import { synthChart } from './support/synth';
 import { requireKubectl } from './support/tools';
 
-const DIST_PROD = path.join(__dirname, '..', 'dist', 'prod');
+// The fixture app's prod folder (3 voters named zookeeper), synthesized as `npm run synth` writes
+// dist/: the user's own dist/prod may hold any valid edit (five voters, another name).
+const FIXTURE_OUT = fs.mkdtempSync(path.join(os.tmpdir(), 'zk-sts-model-'));
+const DIST_PROD = path.join(synthAppInto(fixtureApp(), FIXTURE_OUT), 'prod');
+afterAll(() => fs.rmSync(FIXTURE_OUT, { recursive: true, force: true }));
 const readYaml = (file: string) => parseAllDocuments(fs.readFileSync(file, 'utf8'), { version: '1.1' }).map((d) => d.toJS() as Manifest).filter(Boolean);
 const prodFiles = () => Object.fromEntries(fs.readdirSync(DIST_PROD).filter((f) => f.endsWith('.k8s.yaml')).map((f) => [f, readYaml(path.join(DIST_PROD, f))]));
 
@@ -285,7 +291,7 @@ describe('ConfigMap volumes that reach running pods late, whole (kubelet sync pe
   });
 });
 
-describe('applying dist/prod: kubectl at once, Argo CD in phases and waves', () => {
+describe('applying the fixture app\'s prod folder: kubectl at once, Argo CD in phases and waves', () => {
   test('kubectl apply -k sends the objects in the order the real kubectl\'s kustomize renders them', () => {
     const kubectl = requireKubectl();
     const rendered = parseAllDocuments(execFileSync(kubectl, ['kustomize', DIST_PROD], { encoding: 'utf8', timeout: 60_000 }))
@@ -378,7 +384,7 @@ describe('the played StatefulSet under a whole apply', () => {
     expect(played.claims).toEqual(member.claims);
   });
 
-  test('scaleTo (kubectl apply) of dist/prod with five replicas: two members added at once, all Ready at the end', async () => {
+  test('scaleTo (kubectl apply) of the prod folder with five replicas: two members added at once, all Ready at the end', async () => {
     const objects = prodObjects();
     const { model, pods } = await startedModel(find(objects, 'StatefulSet')[0]);
     const result = await scaleTo(model, sink(), withReplicas(objects, 5), 5000, 5);
@@ -391,7 +397,7 @@ describe('the played StatefulSet under a whole apply', () => {
 
   test('under Argo CD the roll Job (PostSync) starts only once the added members are Ready; kubectl starts it beside the StatefulSet', async () => {
     for (const how of ['argo', 'kubectl'] as const) {
-      // GIVEN the three members of dist/prod running, and the controller's loop
+      // GIVEN the three members of the prod folder running, and the controller's loop
       const objects = prodObjects();
       const { model } = await startedModel(find(objects, 'StatefulSet')[0], new MemoryPods(3));
       model.start(5);
