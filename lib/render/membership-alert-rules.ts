@@ -24,9 +24,11 @@ export function membershipAlertRules(model: EnsembleModel, rule: RuleBuilder): A
   const counted = `(${ours('quorum_size')} or ${ours('znode_count')} * 0 + 1)`;
   // Two kube-state-metrics replicas, or target labels of their own, give several series of one StatefulSet.
   const desired = `max by (namespace) (kube_statefulset_replicas{namespace="${ns}", statefulset="${voters}"})`;
+  const selectorOf = (labels: Readonly<Record<string, string>>) => Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
+  const voterGroup = model.memberGroups.find((g) => g.statefulSet === voters)!;
   const roll = model.roll === undefined
     ? `${kubectl} rollout status statefulset/${voters} says where the StatefulSet's roll stands`
-    : `${kubectl} get jobs -l ${Object.entries(model.roll.selector).map(([k, v]) => `${k}=${v}`).join(',')}: `
+    : `${kubectl} get jobs -l ${selectorOf(model.roll.selector)}: `
       + 'the log of a roll Job that failed names the member it stopped at ("roll: STOPPED"); fix that member and apply again';
   const observers = model.memberGroups.filter((g) => g.role === 'observer').map((g) => ` (observers: ${kubectl} rollout status statefulset/${g.statefulSet})`).join('');
   return [
@@ -36,8 +38,9 @@ export function membershipAlertRules(model: EnsembleModel, rule: RuleBuilder): A
       + `has another number of replicas (${model.replicas} in the settings this rule was synthesized from): the member still runs the `
       + 'server list from before a change of replicas, or the StatefulSet was scaled outside the settings. Members that disagree '
       + 'on the voters do not agree on what a majority is; a roll of every member carries the new list to them, and it is overdue.',
-      `${kubectl} get statefulset ${voters} (spec.replicas) against ${kubectl} exec {{ $labels.pod }} -c ${model.names.containers.main} `
-      + `-- grep ^server. ${model.paths.zooCfg} (the list the member runs; ConfigMap ${model.names.configMaps.zookeeper} holds the applied one). `
+      `${kubectl} get statefulset ${voters} -o jsonpath='{.spec.replicas} {.status.updateRevision}' against `
+      + `${kubectl} get pods -l ${selectorOf(voterGroup.selector)} -L controller-revision-hash: a member of an older revision still runs `
+      + `the server list it read when it started (the zoo.cfg mounted in its pod already shows the applied one). `
       + `Scaled by hand: set replicas in the environment file, synthesize and apply. Otherwise the roll did not finish: ${roll}${observers}`),
   ];
 }
