@@ -13,6 +13,7 @@ import * as fs from 'fs';
 import * as https from 'https';
 import { AddressInfo } from 'net';
 import { Manifest } from './expand';
+import { nextReadiness } from './kubelet-model';
 
 /** What runs the pods: recreating one from a template, and one run of its readiness probe. */
 export interface PodRuntime {
@@ -142,11 +143,9 @@ export class ApiServerModel {
         readiness.ready = ok;
         return;
       }
-      readiness.streak = ok === readiness.ready ? 0 : readiness.streak + 1;
-      if (readiness.streak >= (ok ? probe.successThreshold ?? 1 : probe.failureThreshold ?? 3)) {
-        Object.assign(readiness, { ready: ok, streak: 0 });
-        this.events.push({ pod: name, what: ok ? 'ready' : 'not ready', at: Date.now() });
-      }
+      const next = nextReadiness({ ready: readiness.ready, streak: readiness.streak }, ok, probe);
+      if (next.ready !== readiness.ready) this.events.push({ pod: name, what: next.ready ? 'ready' : 'not ready', at: Date.now() });
+      Object.assign(readiness, next);
     }));
   }
 
