@@ -218,6 +218,8 @@ describe('membership settings that are refused', () => {
     [{ membership: 'dynamic', bootstrapVoters: 0 }, /^bootstrapVoters: must be a whole number from 1 to 255/],
     [{ bootstrapVoters: 3 }, /^bootstrapVoters: has no effect with membership 'static'/],
     [{ membership: 'dynamic', mode: 'cluster', observers: 2 }, /^membership: 'dynamic' covers voters only for now: set observers to 0/],
+    [{ membership: 'dynamic', clientSasl: true, saslSecretName: 'zk-sasl', saslClientUsers: { app: 'client-app' }, saslSuperDigestKey: 'super-digest' },
+      /^saslSuperDigestKey: cannot be used with membership 'dynamic', under which each member makes its own super password/],
   ])('%j', (props, message) => {
     expect(issueLines(props)).toContainEqual(expect.stringMatching(message));
   });

@@ -48,6 +48,11 @@ export function readMembership(s: SettingsReader, inputs: MembershipInputs): Dyn
   if (inputs.observers > 0) {
     s.fail('membership', `'${Membership.DYNAMIC}' covers voters only for now: set observers to 0, or keep membership '${Membership.STATIC}'`);
   }
+  // ZooKeeper reads one super digest, a JVM property: the members' own (for reconfig) or the Secret's.
+  if (s.has('saslSuperDigestKey')) {
+    s.fail('saslSuperDigestKey', `cannot be used with membership '${Membership.DYNAMIC}', under which each member makes its own super password `
+      + `at every start to run reconfig with, and ZooKeeper takes one super digest only; leave it out, or keep membership '${Membership.STATIC}'`);
+  }
   const { name, namespace, clusterDomain, peerService, ports } = inputs;
   const peerDomain = `${peerService}.${namespace}.svc.${clusterDomain}`;
   const voters = bootstrapVoters;
