@@ -142,8 +142,12 @@ describe('the members\' pod with membership dynamic', () => {
     expect(conf['eventlistener:watchdog'].environment).toBe('WATCHED_PROGRAM="zookeeper"');
   });
 
-  test('the start ships dynamic-config.sh beside start-zookeeper.sh', () => {
-    expect(Object.keys(synth.one('ConfigMap', 'zk-scripts').data)).toEqual(expect.arrayContaining(['start-zookeeper.sh', 'dynamic-config.sh']));
+  test('the scripts ConfigMap ships the membership scripts as they are in lib/scripts, and a static ensemble\'s does not', () => {
+    const files = ['dynamic-config.sh', 'membership-watch.sh', 'leave-ensemble.sh', 'membership-common.sh', 'membership-state.py'];
+    const shipped = synth.one('ConfigMap', 'zk-scripts').data;
+    for (const file of files) expect(shipped[file]).toBe(require('fs').readFileSync(path.join(__dirname, '..', 'lib', 'scripts', file), 'utf8'));
+    const staticScripts = Object.keys(synthEnsemble({ name: 'zk' }).one('ConfigMap', 'zk-scripts').data);
+    expect(staticScripts.filter((file) => files.includes(file))).toEqual([]);
   });
 
   test('preStop runs leave-ensemble.sh, with at least 30 s of the grace period before supervisord\'s stop budget', () => {
@@ -152,6 +156,8 @@ describe('the members\' pod with membership dynamic', () => {
     expect(command[1]).toBe('/scripts/leave-ensemble.sh');
     const stopWaitSecs = Number(parseIni(mountedFile(synth, '/config/supervisord/supervisord.conf'))['program:zookeeper'].stopwaitsecs);
     expect(synth.podSpec.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(30 + stopWaitSecs);
+    // The hook's own deadline ends inside its 30 s.
+    expect(Number(env.ZK_LEAVE_SECONDS)).toBeLessThan(30);
   });
 });
 

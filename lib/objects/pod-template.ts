@@ -199,6 +199,9 @@ function membershipEnv(model: EnsembleModel, group: MemberGroup): k8s.EnvVar[] {
     { name: 'ZK_FIRST_MYID', value: String(group.members[0].myid) },
     { name: 'ZK_BOOTSTRAP_CFG', value: membership.bootstrapPath },
     { name: 'ZK_BOOTSTRAP_VOTERS', value: String(membership.bootstrapVoters) },
+    // The preStop hook's own deadline, inside its budget of the grace period: its last log line and
+    // its exit fit the rest.
+    { name: 'ZK_LEAVE_SECONDS', value: String(membership.leaveSeconds - 5) },
   ];
 }
 

@@ -14,13 +14,16 @@ export const REJOIN_WATCH_SCRIPT = 'rejoin-watch.sh';
 
 /**
  * Membership 'dynamic' (shipped only then): the start's choice of dynamic file, the supervisord
- * program that joins the member to the ensemble or removes members scaled away, and the preStop
- * hook by which a member scaled away leaves it.
+ * program that joins the member to the ensemble or removes members scaled away, the preStop hook
+ * by which a member scaled away leaves it, and what the three share (the shell functions, and the
+ * reader of the StatefulSet and of the local server's state).
  */
 export const MEMBERSHIP_SCRIPTS = {
   dynamicConfig: 'dynamic-config.sh',
   watch: 'membership-watch.sh',
   leave: 'leave-ensemble.sh',
+  common: 'membership-common.sh',
+  state: 'membership-state.py',
 } as const;
 
 /** Builds the JAAS file from the SASL Secret, shipped only when SASL is on. */
