@@ -10,6 +10,7 @@ import { addClientService } from './objects/client-service';
 import { addConfigMaps } from './objects/config-maps';
 import { addDashboardConfigMap } from './objects/dashboard';
 import { addDisruptionBudget } from './objects/disruption-budget';
+import { addMembershipRole } from './objects/membership-role';
 import { addMetricsService } from './objects/metrics-service';
 import { addMonitor } from './objects/monitor';
 import { addNetworkPolicy } from './objects/network-policy';
@@ -28,7 +29,8 @@ import { ZooKeeperEnsembleProps } from './settings';
  * Services, a NetworkPolicy, a StatefulSet and a PodDisruptionBudget per member group (the voters,
  * and in cluster mode the observers), a cert-manager Certificate when TLS asks for one, and for
  * monitoring a ServiceMonitor or PodMonitor, a PrometheusRule and a Grafana dashboard ConfigMap;
- * with the leader-last roll, the roll Job of the current template and its RBAC; with backup on, the backup CronJob (and a restore Job), its ConfigMap and NetworkPolicy.
+ * with the leader-last roll, the roll Job of the current template and its RBAC; with dynamic
+ * membership, the Role that lets the members read their StatefulSet; with backup on, the backup CronJob (and a restore Job), its ConfigMap and NetworkPolicy.
  * Invalid settings throw a ZooKeeperSettingsError here, before anything is synthesized.
  */
 export class ZooKeeperEnsemble extends Construct {
@@ -40,6 +42,7 @@ export class ZooKeeperEnsemble extends Construct {
     this.model = resolveEnsemble(settingsObject(props, this.node.path), Chart.of(this).namespace);
 
     addServiceAccount(this, this.model);
+    addMembershipRole(this, this.model);
     const checksum = addConfigMaps(this, this.model);
     addCertificate(this, this.model);
     addPeerService(this, this.model);

@@ -6,6 +6,7 @@ export * from './tls-settings';
 export * from './sasl-settings';
 export * from './backup-settings';
 export * from './roll-settings';
+export * from './membership-settings';
 export * from './deployment-mode';
 export * from './image-profile';
 export * from './ensemble';

@@ -2,6 +2,7 @@ import { k8s } from './k8s';
 import { BACKUP_SETTING_NAMES, BackupSettings } from './backup-settings';
 import { DeploymentMode } from './deployment-mode';
 import { ImageProfile } from './image-profile';
+import { MEMBERSHIP_SETTING_NAMES, MembershipSettings } from './membership-settings';
 import { MONITORING_SETTING_NAMES, MonitoringSettings } from './monitoring-settings';
 import { NETWORK_POLICY_SETTING_NAMES, NetworkPolicySettings } from './network-policy-settings';
 import { POST_DEPLOY_CHECK_SETTING_NAMES, PostDeployCheckSettings } from './post-deploy-check-settings';
@@ -39,9 +40,9 @@ export enum LogLevel {
  * metrics, alerts and dashboard settings are in MonitoringSettings, the NetworkPolicy's in
  * NetworkPolicySettings, the TLS and SASL settings beside their types in tls-settings.ts and
  * sasl-settings.ts, the backup's in backup-settings.ts, the post-deploy check's in PostDeployCheckSettings,
- * how pods roll in RollSettings.
+ * how pods roll in RollSettings, how the number of voters changes in MembershipSettings.
  */
-export interface ZooKeeperEnsembleProps extends MonitoringSettings, NetworkPolicySettings, TlsProps, SaslProps, BackupSettings, PostDeployCheckSettings, RollSettings {
+export interface ZooKeeperEnsembleProps extends MonitoringSettings, NetworkPolicySettings, TlsProps, SaslProps, BackupSettings, PostDeployCheckSettings, RollSettings, MembershipSettings {
   /**
    * Name of the ensemble: the StatefulSet, the client Service and the prefix of every other object.
    * @default 'zookeeper'
@@ -264,6 +265,7 @@ export const SETTING_NAMES = [
   ...BACKUP_SETTING_NAMES,
   ...POST_DEPLOY_CHECK_SETTING_NAMES,
   ...ROLL_SETTING_NAMES,
+  ...MEMBERSHIP_SETTING_NAMES,
 ] as const satisfies readonly (keyof ZooKeeperEnsembleProps)[];
 
 // Compile-time proof that SETTING_NAMES and the interface list the same keys.

@@ -77,6 +77,8 @@ const BAD_FILES: [string, string, string, number, string | undefined, RegExp][] 
   ['unknown nested threshold', 'a.yaml', 'alertThresholds:\n  elections: 2\n  heapPercent: 80\n', 3, 'alertThresholds.heapPercent', /did you mean 'jvmHeapPercent'/],
   ['bad list entry', 'a.yaml', 'jvmOptions:\n  - -Dok=1\n  - -Xmx4g\n', 3, 'jvmOptions[1]', /use heapMiB or heapPercent/],
   ['unknown enum value', 'a.yaml', 'antiAffinity: always\n', 1, 'antiAffinity', /one of 'required', 'preferred'/],
+  ['unknown membership', 'a.yaml', 'namespace: zk\nmembership: elastic\n', 2, 'membership', /must be one of 'static', 'dynamic' \(got "elastic"\)/],
+  ['bootstrapVoters without dynamic membership', 'a.yaml', 'namespace: zk\nbootstrapVoters: 3\n', 2, 'bootstrapVoters', /has no effect with membership 'static'/],
   ['unknown image profile', 'a.yaml', 'namespace: zk\nimage: bitnami\n', 2, 'image', /must be 'upmio' or 'debian'/],
   ['image object with an unknown field', 'a.yaml', 'image: { profile: debian, tag: x }\n', 1, 'image', /tag is not a field/],
   ['Apache release without the image it names', 'a.yaml', 'image: { profile: apache, version: 3.9.4 }\n', 1, 'image', /profile apache needs reference/],

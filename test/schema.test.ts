@@ -1,6 +1,6 @@
 import { App, Testing } from 'cdk8s';
 import {
-  AntiAffinity, ClientAccess, ClientTls, DeploymentMode, ImageProfile, IssuerKind, LoggingBackend, PrometheusMonitor, ZoneSpread, ZooKeeperChart, ZooKeeperChartProps,
+  AntiAffinity, ClientAccess, ClientTls, DeploymentMode, ImageProfile, IssuerKind, LoggingBackend, Membership, PrometheusMonitor, ZoneSpread, ZooKeeperChart, ZooKeeperChartProps,
 } from '../lib';
 import { publishedApplicationProblems, registerArgoCdSchemas } from './support/argocd-schemas';
 import { publishedCertificateProblems, registerCertManagerSchemas } from './support/cert-manager-schemas';
@@ -65,6 +65,10 @@ const VARIANTS: [string, ZooKeeperChartProps][] = [
   ['quorum TLS and TLS-only clients from a cert-manager ClusterIssuer, with observers', {
     namespace: 'secure', mode: DeploymentMode.CLUSTER, observers: 1, quorumTls: true, clientTls: ClientTls.ONLY,
     tlsIssuer: { name: 'internal-ca', kind: IssuerKind.CLUSTER_ISSUER }, tlsPasswordSecret: { name: 'zk-store-password', key: 'password' },
+  }],
+  ['dynamic membership (experimental), its Role and API server egress', { namespace: 'zk', membership: Membership.DYNAMIC, replicas: 5, bootstrapVoters: 3 }],
+  ['dynamic membership of one voter with TLS-only clients', {
+    namespace: 'zk', membership: Membership.DYNAMIC, replicas: 1, clientTls: ClientTls.ONLY, tlsSecretName: 'zk-certs',
   }],
   ['client TLS beside plaintext from an existing Secret, on another port', { namespace: 'secure', clientTls: ClientTls.ON, tlsSecretName: 'zk-certs', secureClientPort: 12281 }],
 ];

@@ -10,6 +10,7 @@ import { addApplication } from './application';
 import { GitOpsSettings } from './gitops-settings';
 import { GENERATED_HEADER, renderKustomization } from './kustomization';
 import { postDeployCheckManifest, writeManifests } from './manifest-files';
+import { committedMembership, withCommittedMembership } from './committed-membership';
 import { membershipChanges } from './membership-change';
 import { refusedUpdates } from './refused-updates';
 import { ARGOCD_FOLDER, checkEnvironmentNames, EnvironmentTarget, resolveApplications } from './resolve-delivery';
@@ -40,7 +41,7 @@ export function synthesizeEnvironments(environments: readonly Environment[], git
   }
   const notices: string[] = [];
   const files = writeAtomically(outdir, (scratch) => {
-    const built = buildEnvironments(environments, scratch);
+    const built = buildEnvironments(environments, scratch, outdir);
     notices.push(...built.flatMap(({ target, objects }) => changesRefusedInPlace(outdir, target, objects)));
     const applications = gitops ? resolveApplications(built.map((b) => b.target), gitops) : [];
     for (const { folder, target, objects } of built) {
@@ -81,15 +82,25 @@ function isGeneratedKustomization(file: string): boolean {
   }
 }
 
-/** Each environment's chart, built and validated; all environments' problems in one error. */
-function buildEnvironments(environments: readonly Environment[], scratch: string) {
+/**
+ * Each environment's chart, built and validated; all environments' problems in one error. What the
+ * committed manifest in `outdir` says about the membership comes first (committed-membership.ts).
+ */
+function buildEnvironments(environments: readonly Environment[], scratch: string, outdir: string) {
   const issues: { setting: string; message: string }[] = [];
   const built = environments.flatMap((env) => {
     const folder = path.join(scratch, env.name);
     const app = newApp(folder);
+    const committedFile = path.join(outdir, env.name, `${chartId(env)}.k8s.yaml`);
+    const committed = fs.existsSync(committedFile) ? committedMembership(Yaml.load(committedFile)) : undefined;
+    const membership = withCommittedMembership(env.settings, committed, committedFile);
+    if (membership.issues.length > 0) {
+      issues.push(...membership.issues.map((issue) => ({ setting: `${env.name}: ${issue.setting}`, message: issue.message })));
+      return [];
+    }
     try {
       // Named after the ensemble, like its files (<ensemble>.k8s.yaml), so a folder reads like the cluster.
-      const chart = new ZooKeeperChart(app, chartId(env), env.settings);
+      const chart = new ZooKeeperChart(app, chartId(env), membership.settings);
       const { name, namespace } = chart.ensemble.model;
       const objects: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }[] = chart.toJson();
       const identities = objects.map((o) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`);

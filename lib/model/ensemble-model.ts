@@ -76,7 +76,7 @@ export interface TrafficPort {
 /** One kind of traffic the NetworkPolicy lets through; anything no rule names is dropped. */
 export interface TrafficRule {
   /** What the traffic is for: clients, the members among themselves, scrapes, name lookups, the backup, the post-deploy check. */
-  readonly purpose: 'clients' | 'members' | 'metrics' | 'dns' | 'backup' | 'post-deploy-check' | 'roll';
+  readonly purpose: 'clients' | 'members' | 'metrics' | 'dns' | 'backup' | 'post-deploy-check' | 'roll' | 'membership' | 'api-server';
   /** Sources (ingress) or destinations (egress); undefined admits any address, in the cluster or outside it. */
   readonly peers?: readonly k8s.NetworkPolicyPeer[];
   readonly ports: readonly TrafficPort[];
@@ -136,6 +136,30 @@ export interface RollModel {
   readonly heapMiB: number;
   /** Where the ConfigMap is mounted in the roller's pod. */
   readonly sourceDir: string;
+}
+
+/**
+ * Dynamic membership (membership 'dynamic'): zoo.cfg lists no server; the members learn the
+ * membership from the ensemble (or, at the ensemble's birth, from the bootstrap list), read the
+ * number of voters wanted from their StatefulSet through the API server, and join or leave with
+ * `reconfig`. Nothing here depends on `replicas`, so changing it rolls no pod.
+ */
+export interface DynamicMembershipModel {
+  /** The voters of the ensemble's first membership, ordinals 0..bootstrapVoters-1; fixed at birth. */
+  readonly bootstrapVoters: number;
+  /** The bootstrap list's server lines, in the zookeeper ConfigMap under `bootstrapKey`. */
+  readonly bootstrapServers: readonly (readonly [string, string])[];
+  readonly bootstrapKey: string;
+  /** Where the members see the bootstrap list. */
+  readonly bootstrapPath: string;
+  /** The Role (and RoleBinding) that lets the members' ServiceAccount read their StatefulSet. */
+  readonly role: string;
+  /** `<peer service>.<namespace>.svc.<cluster domain>`: a member's host is `<pod name>.<peerDomain>`. */
+  readonly peerDomain: string;
+  /** The client Service's DNS name, which a joining member asks for the current membership. */
+  readonly clientServiceFqdn: string;
+  /** What the preStop hook (leaving the ensemble) may take, before the grace period's stop budget. */
+  readonly leaveSeconds: number;
 }
 
 /**
@@ -447,6 +471,8 @@ export interface EnsembleModel {
   readonly postDeployCheck?: PostDeployCheckModel;
   /** The leader-last roll, or undefined when the StatefulSet rolls its pods itself. */
   readonly roll?: RollModel;
+  /** Dynamic membership, or undefined with membership 'static' (the server list is in zoo.cfg). */
+  readonly membership?: DynamicMembershipModel;
 
   /** The scheduled backup and the restore Job, or undefined when backup is off. */
   readonly backup?: BackupModel;

@@ -30,6 +30,8 @@ export interface NetworkPolicyInputs {
   readonly rollPods?: Labels;
   /** The backup and restore pods' labels, when backup is on: they reach the plaintext client port. */
   readonly backupPods?: Labels;
+  /** Membership 'dynamic': members ask each other for the membership and read their StatefulSet from the API server. */
+  readonly dynamicMembership?: boolean;
 }
 
 /**
@@ -74,10 +76,15 @@ export function readNetworkPolicy(s: SettingsReader, inputs: NetworkPolicyInputs
       ...(inputs.rollPods === undefined ? [] : [{
         purpose: 'roll' as const, peers: [{ podSelector: byLabels(inputs.rollPods) }], ports: tcp(...inputs.clientPorts, ports.metrics),
       }]),
+      // A joining member asks the others for the membership, whatever clientAccess admits.
+      ...(inputs.dynamicMembership ? [{
+        purpose: 'membership' as const, peers: [{ podSelector: byLabels(inputs.anyMember) }], ports: tcp(...inputs.clientPorts),
+      }] : []),
       // Its own rule, so narrowing clientAccess or clientPodLabels never cuts the backup off.
       ...(inputs.backupPods ? [{ purpose: 'backup' as const, peers: [{ podSelector: byLabels(inputs.backupPods) }], ports: tcp(ports.client) }] : []),
     ],
-    // Nothing else goes out: ZooKeeper and the exporter call no API and no outside service.
+    // Nothing else goes out: ZooKeeper and the exporter call no outside service, and no API unless
+    // the membership is dynamic.
     egress: [
       {
         purpose: 'dns',
@@ -85,8 +92,27 @@ export function readNetworkPolicy(s: SettingsReader, inputs: NetworkPolicyInputs
         ports: [{ port: dnsPort, protocol: 'UDP' }, { port: dnsPort, protocol: 'TCP' }],
       },
       ...members,
+      ...(inputs.dynamicMembership ? membershipEgress(inputs) : []),
     ],
   };
+}
+
+/** The API server's ports: the `kubernetes` Service's, and the usual endpoint port. */
+const API_SERVER_PORTS = [443, 6443];
+
+/**
+ * Dynamic membership: a joining member asks the others for the current membership on their client
+ * port (through the client Service), and every member reads its StatefulSet's replicas from the API
+ * server. The API server has no labels to select it by: like the roll Job's pod, which no policy
+ * restricts, the members may reach any address, on the API server's ports only (most network
+ * plugins match the endpoint after the Service's address is translated, hence 6443 too).
+ */
+function membershipEgress(inputs: NetworkPolicyInputs): TrafficRule[] {
+  const tcp = (ports: readonly number[]): TrafficPort[] => ports.map((port) => ({ port, protocol: 'TCP' }));
+  return [
+    { purpose: 'membership', peers: [{ podSelector: byLabels(inputs.anyMember) }], ports: tcp(inputs.clientPorts.map((p) => p.port)) },
+    { purpose: 'api-server', peers: undefined, ports: tcp(API_SERVER_PORTS) },
+  ];
 }
 
 /** Sources of client connections; undefined admits any address. */

@@ -7,6 +7,7 @@ import { ZooKeeperSettingsError } from './errors';
 import { checkImageProfile } from './image-profile-checks';
 import { readLabels } from './resolve-labels';
 import { readBackup } from './resolve-backup';
+import { readMembership } from './resolve-membership';
 import { readMonitoring } from './resolve-monitoring';
 import { readNetworkPolicy } from './resolve-network-policy';
 import { readPostDeployCheck } from './resolve-post-deploy-check';
@@ -86,8 +87,14 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     ...(tlsSettings.client === ClientTls.ONLY ? [] : [ports.client]),
     ...(tlsSettings.secureClientPort ? [tlsSettings.secureClientPort] : []),
   ];
-  // A single server runs standalone (no server list): it binds neither member port.
-  const memberPorts = topology.replicas === 1 ? [] : [ports.quorum, ports.election];
+  const peerService = `${name}-headless`;
+  const membership = readMembership(s, {
+    name, namespace, clusterDomain, peerService, observers: topology.observers, replicas: topology.replicas, configDir: PATHS.configDir,
+    ports: { client: ports.client.port, quorum: ports.quorum.port, election: ports.election.port }, clientOnLoopback: tlsSettings.client === ClientTls.ONLY,
+  });
+  // A single static server runs standalone (no server list): it binds neither member port. With
+  // dynamic membership even one voter runs in a quorum, and more may join it at any time.
+  const memberPorts = topology.replicas === 1 && membership === undefined ? [] : [ports.quorum, ports.election];
 
   const { maxNotificationIntervalMs, ...timing } = readTiming(s);
 
@@ -109,7 +116,6 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     txnLogDir: storage.txnLogGiB === undefined ? `${PATHS.dataMount}/data` : `${PATHS.txnLogMount}/log`,
   };
 
-  const peerService = `${name}-headless`;
   const metricsService = `${name}-metrics`;
   const members = resolveMembers(name, topology, `${peerService}.${namespace}.svc.${clusterDomain}`);
   const tls = resolveTls(tlsSettings, {
@@ -141,6 +147,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     tls,
     secureClientPort: tlsSettings.secureClientPort?.port,
     sasl,
+    dynamicMembership: membership !== undefined,
   });
   zooCfg.push(...readAdditionalConfig(s));
 
@@ -182,6 +189,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
   const roll = readRoll(s, { name, common: labels.common, voters: topology.replicas, startup: probes.startup });
   const networkPolicy = readNetworkPolicy(s, {
     namespace, anyMember: labels.anyMember, ports, clientPorts, memberPorts, backupPods: backup?.labels, checkPods: postDeployCheck?.selector, rollPods: roll?.selector,
+    dynamicMembership: membership !== undefined,
   });
 
   if (s.issues.length > 0) throw new ZooKeeperSettingsError(name, s.issues);
@@ -239,7 +247,8 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     storage,
     paths,
     supervisor: { stopWaitSecs, startSecs: 10, startRetries: 3 },
-    terminationGracePeriodSeconds: stopWaitSecs + 10,
+    // With dynamic membership the preStop hook (leaving the ensemble) runs first, within the same grace period.
+    terminationGracePeriodSeconds: (membership?.leaveSeconds ?? 0) + stopWaitSecs + 10,
     probes,
     scheduling,
     podDisruptionBudget,
@@ -247,6 +256,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     networkPolicy,
     postDeployCheck,
     roll,
+    membership,
     backup,
   };
 }

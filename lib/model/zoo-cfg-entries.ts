@@ -35,6 +35,12 @@ export interface ZooCfgInputs {
   readonly secureClientPort?: number;
   /** SASL, when client or quorum SASL is on. */
   readonly sasl?: SaslModel;
+  /**
+   * Membership 'dynamic': no server list (each member's start script appends the dynamic file it
+   * chose to its copy of zoo.cfg on the data volume, where ZooKeeper rewrites it), reconfig on, and
+   * even a single voter runs in a quorum, so that others can join it.
+   */
+  readonly dynamicMembership?: boolean;
 }
 
 /**
@@ -72,14 +78,14 @@ export function managedZooCfgEntries(cfg: ZooCfgInputs): [string, string][] {
     ['quorumListenOnAllIPs', true],
     // Retry the election port bind forever instead of exiting after three failures.
     ['electionPortBindRetry', 0],
-    // zoo.cfg is a read-only ConfigMap: dynamic reconfiguration would need to rewrite it.
-    ['reconfigEnabled', false],
-    // A one-member ensemble runs as a standalone server, which takes no server list (ZooKeeper
-    // logs an error for a list of one and ignores it).
-    ['standaloneEnabled', true],
+    // Static membership: zoo.cfg is a read-only ConfigMap, and reconfiguration would rewrite it.
+    ['reconfigEnabled', cfg.dynamicMembership === true],
+    // A one-member static ensemble runs as a standalone server, which takes no server list
+    // (ZooKeeper logs an error for a list of one and ignores it).
+    ['standaloneEnabled', cfg.dynamicMembership !== true],
     ...(cfg.tls === undefined ? [] : tlsEntries(cfg.tls, cfg.secureClientPort)),
     ...(cfg.sasl === undefined ? [] : saslEntries(cfg.sasl)),
-    ...(cfg.members.length === 1 ? [] : [...cfg.members, ...cfg.observers].map((m) => serverLine(m, cfg))),
+    ...(cfg.members.length === 1 || cfg.dynamicMembership ? [] : [...cfg.members, ...cfg.observers].map((m) => serverLine(m, cfg))),
   ];
   return entries
     .filter((entry): entry is [string, string | number | boolean] => entry[1] !== undefined)
@@ -230,10 +236,10 @@ export const ZOO_CFG_KEY_OWNERS: Readonly<Record<string, string>> = {
   'metricsProvider.exportJvmInfo': 'nothing: JVM metrics are always exported',
   'quorumListenOnAllIPs': 'nothing: required on Kubernetes',
   'electionPortBindRetry': 'nothing: required on Kubernetes',
-  'reconfigEnabled': 'nothing: zoo.cfg is a read-only ConfigMap, so dynamic reconfiguration is off',
-  'standaloneEnabled': 'replicas',
+  'reconfigEnabled': 'membership (reconfiguration is on with \'dynamic\' only)',
+  'standaloneEnabled': 'replicas and membership',
   'peerType': 'observers (observers run with peerType=observer, voters with the default)',
-  'dynamicConfigFile': 'nothing: zoo.cfg is a read-only ConfigMap, so dynamic reconfiguration is off',
+  'dynamicConfigFile': 'membership (with \'dynamic\', each member\'s start chooses its dynamic file)',
   // An unknown zoo.cfg key becomes the property zookeeper.<key>, and would override the JVM flag.
   'fastleader.maxNotificationInterval': 'maxNotificationIntervalMs',
   'jute.maxbuffer': 'jvmOptions (-Djute.maxbuffer=...): ZooKeeper reads it only as a JVM flag',

@@ -8,7 +8,7 @@ import { memberToolLoggingPath, renderToolLogging } from '../render/java-tool';
 import { renderLoggingConfig } from '../render/logging';
 import { loadScripts } from '../render/scripts';
 import { renderSupervisordConf, watchesRejoin } from '../render/supervisord-conf';
-import { renderZooCfg } from '../render/zoo-cfg';
+import { renderBootstrapList, renderZooCfg } from '../render/zoo-cfg';
 import { objectMeta } from './metadata';
 
 /** What the configuration ConfigMaps hold, by ConfigMap. */
@@ -27,6 +27,7 @@ export function renderConfigFiles(model: EnsembleModel): ConfigFiles {
       ...Object.fromEntries(model.memberGroups.map((group) => [fileName(group.zooCfgPath), renderZooCfg(model, group)])),
       [fileName(model.paths.jvmOptions)]: renderJvmOptions(model),
       [fileName(model.paths.jvmSecurity)]: renderJvmSecurity(model),
+      ...(model.membership === undefined ? {} : { [model.membership.bootstrapKey]: renderBootstrapList(model.membership) }),
     },
     logging: {
       [fileName(model.paths.loggingConfig)]: renderLoggingConfig(model),
@@ -34,7 +35,8 @@ export function renderConfigFiles(model: EnsembleModel): ConfigFiles {
       [fileName(memberToolLoggingPath(model))]: renderToolLogging(model.image.logging).content,
     },
     supervisord: { [fileName(model.paths.supervisordConf)]: renderSupervisordConf(model) },
-    scripts: loadScripts({ exporter: model.monitoring.exporter === 'mntr-exporter', tls: model.tls !== undefined, sasl: model.sasl !== undefined, rejoinWatch: watchesRejoin(model) }),
+    scripts: loadScripts({ exporter: model.monitoring.exporter === 'mntr-exporter', tls: model.tls !== undefined, sasl: model.sasl !== undefined, rejoinWatch: watchesRejoin(model),
+      dynamicMembership: model.membership !== undefined }),
   };
 }
 

@@ -1,6 +1,7 @@
 import { k8s } from '../k8s';
 import { EnsembleModel, MemberGroup, ProbeTiming } from '../model/ensemble-model';
 import { memberToolLoggingPath, toolLoggingOption } from '../render/java-tool';
+import { MEMBERSHIP_SCRIPTS } from '../render/scripts';
 import { AntiAffinity } from '../settings';
 import { selectGroup } from './metadata';
 
@@ -41,7 +42,8 @@ export function podTemplate(model: EnsembleModel, group: MemberGroup, configChec
     },
     spec: {
       serviceAccountName: model.names.serviceAccount,
-      automountServiceAccountToken: false,
+      // Only a dynamic membership's members call the API server: each reads its StatefulSet's replicas.
+      automountServiceAccountToken: model.membership !== undefined,
       // A Service named like the ensemble would otherwise inject ZOOKEEPER_PORT=tcp://... variables.
       enableServiceLinks: false,
       terminationGracePeriodSeconds: model.terminationGracePeriodSeconds,
@@ -145,6 +147,7 @@ function mainContainer(model: EnsembleModel, group: MemberGroup): k8s.Container 
       { name: 'ZK_TOOL_LOGGING_OPTION', value: toolLoggingOption(model.image.logging, memberToolLoggingPath(model)) },
       ...tlsEnv(model),
       ...saslEnv(model),
+      ...membershipEnv(model, group),
     ],
     ports: containerPorts.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
     resources: {
@@ -161,6 +164,7 @@ function mainContainer(model: EnsembleModel, group: MemberGroup): k8s.Container 
     startupProbe: probe('live', model.probes.startup),
     livenessProbe: probe('live', model.probes.liveness),
     readinessProbe: probe('ready', model.probes.readiness),
+    lifecycle: leaveOnStop(model),
     volumeMounts: [
       { name: VOLUMES.config, mountPath: paths.configDir, readOnly: true },
       { name: VOLUMES.logging, mountPath: paths.loggingDir, readOnly: true },
@@ -173,6 +177,41 @@ function mainContainer(model: EnsembleModel, group: MemberGroup): k8s.Container 
       ...saslMounts(model),
     ],
   };
+}
+
+/**
+ * What the dynamic membership's scripts read (membership 'dynamic' only): where the member is, which
+ * StatefulSet says how many voters are wanted, where the ensemble and the bootstrap list are. Not
+ * one value depends on replicas, so a change of it rolls no pod.
+ */
+function membershipEnv(model: EnsembleModel, group: MemberGroup): k8s.EnvVar[] {
+  const membership = model.membership;
+  if (membership === undefined) return [];
+  return [
+    { name: 'ZK_MEMBERSHIP', value: 'dynamic' },
+    { name: 'ZK_STATEFULSET', value: group.statefulSet },
+    { name: 'ZK_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+    { name: 'ZK_POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    { name: 'ZK_PEER_DOMAIN', value: membership.peerDomain },
+    { name: 'ZK_CLIENT_SERVICE', value: membership.clientServiceFqdn },
+    { name: 'ZK_QUORUM_PORT', value: String(model.ports.quorum.port) },
+    { name: 'ZK_ELECTION_PORT', value: String(model.ports.election.port) },
+    { name: 'ZK_FIRST_MYID', value: String(group.members[0].myid) },
+    { name: 'ZK_BOOTSTRAP_CFG', value: membership.bootstrapPath },
+    { name: 'ZK_BOOTSTRAP_VOTERS', value: String(membership.bootstrapVoters) },
+    // The preStop hook's own deadline, inside its budget of the grace period: its last log line and
+    // its exit fit the rest.
+    { name: 'ZK_LEAVE_SECONDS', value: String(membership.leaveSeconds - 5) },
+  ];
+}
+
+/**
+ * A member scaled away (ordinal >= replicas) removes itself from the membership before it stops;
+ * any other stop (a roll, an eviction) leaves it as it is. The script decides, from its StatefulSet.
+ */
+function leaveOnStop(model: EnsembleModel): k8s.Lifecycle | undefined {
+  if (model.membership === undefined) return undefined;
+  return { preStop: { exec: { command: [model.image.bashPath, `${model.paths.scriptsDir}/${MEMBERSHIP_SCRIPTS.leave}`] } } };
 }
 
 /** Where the tls-sync program (sync-tls-stores.sh) copies the stores from and to. */

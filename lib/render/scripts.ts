@@ -12,6 +12,20 @@ export const TLS_SYNC_SCRIPT = 'sync-tls-stores.sh';
 /** Restarts a server stuck in election while a leader is reachable, shipped to ensembles of more than one server. */
 export const REJOIN_WATCH_SCRIPT = 'rejoin-watch.sh';
 
+/**
+ * Membership 'dynamic' (shipped only then): the start's choice of dynamic file, the supervisord
+ * program that joins the member to the ensemble or removes members scaled away, the preStop hook
+ * by which a member scaled away leaves it, and what the three share (the shell functions, and the
+ * reader of the StatefulSet and of the local server's state).
+ */
+export const MEMBERSHIP_SCRIPTS = {
+  dynamicConfig: 'dynamic-config.sh',
+  watch: 'membership-watch.sh',
+  leave: 'leave-ensemble.sh',
+  common: 'membership-common.sh',
+  state: 'membership-state.py',
+} as const;
+
 /** Builds the JAAS file from the SASL Secret, shipped only when SASL is on. */
 export const SASL_CONFIG_SCRIPT = 'write-sasl-config.sh';
 
@@ -44,12 +58,16 @@ export function joinJavaSources(sources: readonly string[]): string {
 
 /**
  * Reads the scripts from lib/scripts (kept as real files so editors, tests, shellcheck and python
- * see them). The exporter, the TLS sync, SASL and rejoin-watch scripts are included when the pod runs them.
+ * see them). The exporter, the TLS sync, SASL, rejoin-watch and dynamic membership scripts are
+ * included when the pod runs them.
  */
-export function loadScripts(options: { readonly exporter: boolean; readonly tls?: boolean; readonly sasl?: boolean; readonly rejoinWatch?: boolean }): Record<string, string> {
+export function loadScripts(options: {
+  readonly exporter: boolean; readonly tls?: boolean; readonly sasl?: boolean; readonly rejoinWatch?: boolean; readonly dynamicMembership?: boolean;
+}): Record<string, string> {
   const dir = path.join(packageRoot(), 'lib', 'scripts');
   const files = [...SCRIPT_FILES, ...(options.exporter ? [EXPORTER_SCRIPT] : []), ...(options.tls ? [TLS_SYNC_SCRIPT] : []),
-    ...(options.sasl ? [SASL_CONFIG_SCRIPT] : []), ...(options.rejoinWatch ? [REJOIN_WATCH_SCRIPT] : [])];
+    ...(options.sasl ? [SASL_CONFIG_SCRIPT] : []), ...(options.rejoinWatch ? [REJOIN_WATCH_SCRIPT] : []),
+    ...(options.dynamicMembership ? Object.values(MEMBERSHIP_SCRIPTS) : [])];
   return Object.fromEntries(files.map((file) => [file, fs.readFileSync(path.join(dir, file), 'utf8')]));
 }
 

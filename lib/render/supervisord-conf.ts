@@ -1,5 +1,5 @@
 import { EnsembleModel } from '../model/ensemble-model';
-import { EXPORTER_SCRIPT, REJOIN_WATCH_SCRIPT, SASL_CONFIG_SCRIPT, TLS_SYNC_SCRIPT } from './scripts';
+import { EXPORTER_SCRIPT, MEMBERSHIP_SCRIPTS, REJOIN_WATCH_SCRIPT, SASL_CONFIG_SCRIPT, TLS_SYNC_SCRIPT } from './scripts';
 
 /** The supervisord program running the server; the watchdog acts only on it. */
 export const ZOOKEEPER_PROGRAM = 'zookeeper';
@@ -7,6 +7,8 @@ export const ZOOKEEPER_PROGRAM = 'zookeeper';
 export const EXPORTER_PROGRAM = 'exporter';
 /** The program restarting a server left in election by a long network cut (see rejoin-watch.sh). */
 export const REJOIN_WATCH_PROGRAM = 'rejoin-watch';
+/** The program joining the member to a dynamic membership, or removing members scaled away (see membership-watch.sh). */
+export const MEMBERSHIP_PROGRAM = 'membership';
 /** The program keeping ZooKeeper's copies of the TLS keystores current, with TLS on. */
 export const TLS_SYNC_PROGRAM = 'tls-sync';
 
@@ -64,6 +66,7 @@ export function renderSupervisordConf(model: EnsembleModel): string {
     ...(model.monitoring.exporter === 'mntr-exporter' ? exporterProgram(model) : []),
     ...(model.tls !== undefined ? tlsSyncProgram(model) : []),
     ...(watchesRejoin(model) ? rejoinWatchProgram(model) : []),
+    ...(model.membership !== undefined ? [...helperProgram(MEMBERSHIP_PROGRAM, `${image.bashPath} ${paths.scriptsDir}/${MEMBERSHIP_SCRIPTS.watch}`)] : []),
     '[eventlistener:watchdog]',
     `command=${script('supervisor-watchdog.sh')}`,
     'events=PROCESS_STATE_FATAL',
@@ -121,9 +124,12 @@ function tlsSyncProgram(model: EnsembleModel): string[] {
   return helperProgram(TLS_SYNC_PROGRAM, `${image.bashPath} ${paths.scriptsDir}/${TLS_SYNC_SCRIPT} watch`);
 }
 
-/** Whether the members run rejoin-watch: only a server with peers can be left in election by a cut. */
+/**
+ * Whether the members run rejoin-watch: only a server with peers can be left in election by a cut.
+ * A dynamic membership may gain peers at any time, and its pods must not depend on replicas.
+ */
 export function watchesRejoin(model: EnsembleModel): boolean {
-  return model.members.length + model.observers.length > 1;
+  return model.membership !== undefined || model.members.length + model.observers.length > 1;
 }
 
 /**

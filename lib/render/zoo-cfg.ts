@@ -1,4 +1,4 @@
-import { EnsembleModel, MemberGroup } from '../model/ensemble-model';
+import { DynamicMembershipModel, EnsembleModel, MemberGroup } from '../model/ensemble-model';
 
 /**
  * zoo.cfg of one member group (the voters' by default). ZooKeeper only trims values, so an inline
@@ -6,7 +6,9 @@ import { EnsembleModel, MemberGroup } from '../model/ensemble-model';
  */
 export function renderZooCfg(model: EnsembleModel, group: MemberGroup = model.memberGroups[0]): string {
   const { replicas, observers } = model;
-  const size = observers.length === 0
+  // With dynamic membership nothing in the file may depend on replicas: a change of it rolls no pod.
+  const size = model.membership !== undefined ? 'dynamic membership'
+    : observers.length === 0
     ? `${replicas} member${replicas === 1 ? '' : 's'}`
     : `${replicas} voting members, ${observers.length} observer${observers.length === 1 ? '' : 's'}`;
   const whose = group.role === 'observer' ? 'the observers of ' : '';
@@ -15,4 +17,13 @@ export function renderZooCfg(model: EnsembleModel, group: MemberGroup = model.me
     ...group.zooCfg.map(([key, value]) => `${key}=${value}`),
     '',
   ].join('\n');
+}
+
+/**
+ * The bootstrap list of a dynamic membership: the server lines of the ensemble's first voters, in
+ * ZooKeeper's dynamic file form. Nothing else: a dynamic file takes no `version=` line (ZooKeeper
+ * refuses to start), and the members' start script copies it as it is.
+ */
+export function renderBootstrapList(membership: DynamicMembershipModel): string {
+  return membership.bootstrapServers.map(([key, value]) => `${key}=${value}\n`).join('');
 }

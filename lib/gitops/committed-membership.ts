@@ -1,0 +1,71 @@
+/**
+ * What the committed manifest of an ensemble says about its membership. A dynamic membership's
+ * bootstrap list is fixed at the ensemble's birth: later syntheses must keep it, whatever replicas
+ * has become, or a change of replicas would change the ConfigMap and roll every pod. The committed
+ * manifest is where the app finds it, so nobody has to remember it.
+ */
+
+import { Membership } from '../membership-settings';
+import { COMPONENT_LABEL_KEY, COMPONENT_OF } from '../model/resolve-labels';
+import { BOOTSTRAP_KEY } from '../model/resolve-membership';
+import { statefulSets } from './refused-updates';
+
+export interface CommittedMembership {
+  readonly membership: Membership;
+  /**
+   * The voters of the ensemble's first membership: the committed bootstrap list's size, or with a
+   * static membership the voters' StatefulSet's replicas (they are the members a switch to dynamic
+   * starts from). Undefined when the manifest holds no voters' StatefulSet.
+   */
+  readonly bootstrapVoters?: number;
+}
+
+/** The membership of the ensemble in `objects` (one ensemble's manifest, as committed). */
+export function committedMembership(objects: readonly unknown[]): CommittedMembership {
+  const bootstrap = objects
+    .map((o) => o as { kind?: string; data?: Record<string, string> } | null)
+    .find((o) => o?.kind === 'ConfigMap' && typeof o.data?.[BOOTSTRAP_KEY] === 'string')?.data?.[BOOTSTRAP_KEY];
+  if (bootstrap !== undefined) {
+    return { membership: Membership.DYNAMIC, bootstrapVoters: bootstrap.split('\n').filter((line) => line.startsWith('server.')).length };
+  }
+  const voters = statefulSets(objects).find((sts) => sts.metadata.labels?.[COMPONENT_LABEL_KEY] === COMPONENT_OF.voter);
+  return { membership: Membership.STATIC, bootstrapVoters: voters === undefined ? undefined : voters.spec.replicas ?? 1 };
+}
+
+/**
+ * The environment's settings with bootstrapVoters from the committed manifest, or the problems
+ * that forbid the synthesis: leaving a committed dynamic membership, or a bootstrapVoters that
+ * differs from the ensemble's birth.
+ *
+ * @param file the committed manifest as the user knows it, named in the messages
+ */
+export function withCommittedMembership<T extends { membership?: Membership; bootstrapVoters?: number }>(
+  settings: T, committed: CommittedMembership | undefined, file: string,
+): { settings: T; issues: { setting: string; message: string }[] } {
+  if (committed === undefined) return { settings, issues: [] };
+  const dynamic = settings.membership === Membership.DYNAMIC;
+  // Another value than these two is the chart's to report, with the values allowed.
+  const staticAsked = settings.membership === undefined || settings.membership === Membership.STATIC;
+  if (committed.membership === Membership.DYNAMIC && staticAsked) {
+    return {
+      settings,
+      issues: [{
+        setting: 'membership',
+        message: `${file} runs membership '${Membership.DYNAMIC}', which cannot go back to '${Membership.STATIC}': the members keep their membership on `
+          + `their volumes, written by ZooKeeper's reconfiguration, and a static server list would contradict it. Keep membership: '${Membership.DYNAMIC}' `
+          + '(dist/ is left as it is).',
+      }],
+    };
+  }
+  if (!dynamic || committed.bootstrapVoters === undefined) return { settings, issues: [] };
+  if (settings.bootstrapVoters === undefined) return { settings: { ...settings, bootstrapVoters: committed.bootstrapVoters }, issues: [] };
+  if (settings.bootstrapVoters === committed.bootstrapVoters) return { settings, issues: [] };
+  return {
+    settings,
+    issues: [{
+      setting: 'bootstrapVoters',
+      message: `is ${settings.bootstrapVoters}, but the ensemble of ${file} was born with ${committed.bootstrapVoters} voters, and its bootstrap list never `
+        + 'changes: remove the setting (the app reads it from the committed manifest)',
+    }],
+  };
+}

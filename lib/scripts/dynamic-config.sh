@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Placeholder for dynamic-config.sh (membership 'dynamic', docs/membership-design.md): the real script is written
+# on the dynscripts branch and replaces this file when the branches are merged. Until then a member
+# of a dynamic ensemble must not start as if it worked.
+set -euo pipefail
+echo "dynamic-config.sh: not built yet" >&2
+exit 1

@@ -1,0 +1,110 @@
+/**
+ * membership 'dynamic' in the environments app: the bootstrap list is fixed at the ensemble's birth
+ * and read back from the committed dist/, a change of replicas is then not worth a warning, and a
+ * committed dynamic ensemble cannot be synthesized back to static. Fixtures only: every run writes
+ * into a folder of its own.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Yaml } from 'cdk8s';
+import { Environment, synthesizeEnvironments, ZooKeeperSettingsError } from '../lib';
+
+const prod = (settings: Record<string, unknown>): Environment[] => [{ name: 'prod', settings: { namespace: 'zk', name: 'coord', ...settings } }];
+
+let dist: string;
+beforeEach(() => { dist = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'zk-dynamic-')), 'dist'); });
+afterEach(() => { fs.rmSync(path.dirname(dist), { recursive: true, force: true }); });
+
+/** Synthesizes into the test's dist/; the notices of this run, and the manifest it leaves. */
+function synth(environments: Environment[]) {
+  const notices: string[] = [];
+  synthesizeEnvironments(environments, undefined, dist, (notice) => notices.push(notice));
+  const file = path.join(dist, 'prod', 'coord.k8s.yaml');
+  const objects = Yaml.load(file) as any[];
+  const one = (kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
+  return {
+    notices,
+    text: fs.readFileSync(file, 'utf8'),
+    bootstrap: (one('ConfigMap', 'coord-config').data['zoo.cfg.dynamic.bootstrap'] as string | undefined)?.trim().split('\n'),
+    statefulSet: one('StatefulSet', 'coord'),
+  };
+}
+
+function refusal(environments: Environment[]): string {
+  try {
+    synthesizeEnvironments(environments, undefined, dist, () => undefined);
+  } catch (error) {
+    if (error instanceof ZooKeeperSettingsError) return error.message;
+    throw error;
+  }
+  throw new Error('the synthesis was accepted');
+}
+
+describe('the bootstrap list of a dynamic ensemble, read from the committed dist/', () => {
+  test('born with 3 voters, scaled to 5 then 7: the list keeps 3 servers, no pod template changes, and no warning is given', () => {
+    const born = synth(prod({ membership: 'dynamic', replicas: 3 }));
+    expect(born.bootstrap).toHaveLength(3);
+    for (const replicas of [5, 7]) {
+      const scaled = synth(prod({ membership: 'dynamic', replicas }));
+      expect(scaled.notices).toEqual([]);
+      expect(scaled.bootstrap).toEqual(born.bootstrap);
+      expect(scaled.statefulSet.spec.replicas).toBe(replicas);
+      expect(scaled.statefulSet.spec.template).toEqual(born.statefulSet.spec.template);
+    }
+  });
+
+  test('a static ensemble switched to dynamic bootstraps from its committed voters, whatever replicas says later', () => {
+    synth(prod({ replicas: 5 }));
+    const switched = synth(prod({ membership: 'dynamic', replicas: 5 }));
+    expect(switched.notices).toEqual([]);
+    expect(switched.bootstrap).toHaveLength(5);
+    expect(synth(prod({ membership: 'dynamic', replicas: 3 })).bootstrap).toHaveLength(5);
+  });
+
+  test('a first synthesis bootstraps from replicas', () => {
+    expect(synth(prod({ membership: 'dynamic', replicas: 5 })).bootstrap).toHaveLength(5);
+  });
+
+  test('the same settings over the same dist/ give the same files, byte for byte', () => {
+    synth(prod({ membership: 'dynamic', replicas: 3 }));
+    const first = synth(prod({ membership: 'dynamic', replicas: 5 })).text;
+    expect(synth(prod({ membership: 'dynamic', replicas: 5 })).text).toBe(first);
+  });
+
+  test('a bootstrapVoters that contradicts the committed list is refused, and dist/ stays as it was', () => {
+    const before = synth(prod({ membership: 'dynamic', replicas: 3 })).text;
+    expect(refusal(prod({ membership: 'dynamic', replicas: 5, bootstrapVoters: 5 }))).toMatch(/prod: bootstrapVoters: is 5, but the ensemble of .*coord\.k8s\.yaml was born with 3 voters/);
+    expect(fs.readFileSync(path.join(dist, 'prod', 'coord.k8s.yaml'), 'utf8')).toBe(before);
+  });
+});
+
+describe('a change of the number of voters, by membership', () => {
+  test('static: the warning stays, and says that membership dynamic makes the change safe', () => {
+    synth(prod({ replicas: 3 }));
+    const [notice, ...more] = synth(prod({ replicas: 5 })).notices;
+    expect(more).toEqual([]);
+    expect(notice).toMatch(/the voters of zk\/coord change from 3 to 5.*can form a second majority/);
+    expect(notice).toMatch(/With membership: 'dynamic' \(experimental, opt-in\) such a change is safe/);
+  });
+
+  test('switching to dynamic and changing replicas in one run: warned to switch first, replicas unchanged', () => {
+    synth(prod({ replicas: 3 }));
+    const [notice] = synth(prod({ membership: 'dynamic', replicas: 5 })).notices;
+    expect(notice).toMatch(/change from 3 to 5 in the same run that switches the ensemble to membership 'dynamic'.*Switch with replicas at 3/);
+  });
+});
+
+describe('leaving a committed dynamic membership', () => {
+  test.each([[{}], [{ membership: 'static' }]])('is refused with %j, naming the setting and the file, and dist/ stays as it was', (settings) => {
+    const before = synth(prod({ membership: 'dynamic', replicas: 3 })).text;
+    const message = refusal(prod({ replicas: 3, ...settings }));
+    expect(message).toMatch(/prod: membership: .*coord\.k8s\.yaml runs membership 'dynamic', which cannot go back to 'static'/);
+    expect(fs.readFileSync(path.join(dist, 'prod', 'coord.k8s.yaml'), 'utf8')).toBe(before);
+  });
+
+  test('a mistyped membership is reported by the settings check, with the values allowed', () => {
+    synth(prod({ membership: 'dynamic', replicas: 3 }));
+    expect(refusal(prod({ membership: 'dynamc' }))).toMatch(/prod: membership: must be one of 'static', 'dynamic' \(got "dynamc"\)/);
+  });
+});
