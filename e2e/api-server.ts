@@ -42,7 +42,7 @@ interface PodRecord {
 }
 
 /** A Status object, as the API server returns for every error and for an eviction. */
-function status(code: number, reason: string, message: string, details?: object): object {
+export function status(code: number, reason: string, message: string, details?: object): object {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: code < 300 ? 'Success' : 'Failure', message, reason, details, code };
 }
 
@@ -52,8 +52,20 @@ export function revisionOf(statefulSet: Manifest): string {
   return `${statefulSet.metadata.name}-${digest}`;
 }
 
+/** Whether any of the rules grants `verb` on `resource` (with its subresource: `pods/eviction`) named `name`. */
+export function grants(rules: readonly Rule[], group: string, resource: string, verb: string, name: string): boolean {
+  return rules.some((r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb)
+    && (r.resourceNames === undefined || r.resourceNames.includes(name)));
+}
+
+/** The API's 403 for a call no rule grants. */
+export function forbidden(user: string, group: string, resource: string, verb: string, name: string, namespace: string): [number, object] {
+  const message = `${resource}${name ? ` "${name}"` : ''} is forbidden: User "${user}" cannot ${verb} resource "${resource}" in API group "${group}" in the namespace "${namespace}"`;
+  return [403, status(403, 'Forbidden', message, { name, group, kind: resource.split('/')[0] })];
+}
+
 /** What one Role rule grants. */
-interface Rule { apiGroups: string[]; resources: string[]; resourceNames?: string[]; verbs: string[] }
+export interface Rule { apiGroups: string[]; resources: string[]; resourceNames?: string[]; verbs: string[] }
 
 /** One answered call; `at` is when it was answered (ms since the epoch). */
 export interface ApiCall { readonly method: string; readonly path: string; readonly code: number; readonly at: number }
@@ -207,12 +219,7 @@ export class ApiServerModel {
     const { group, resource, subresource, name, verb, namespace } = route;
     const user = `system:serviceaccount:${this.namespace}:${this.serviceAccount}`;
     const full = subresource ? `${resource}/${subresource}` : resource;
-    const granted = namespace === this.namespace && this.rules.some((r) => r.apiGroups.includes(group) && r.resources.includes(full)
-      && r.verbs.includes(verb) && (r.resourceNames === undefined || r.resourceNames.includes(name)));
-    if (!granted) {
-      const message = `${full}${name ? ` "${name}"` : ''} is forbidden: User "${user}" cannot ${verb} resource "${full}" in API group "${group}" in the namespace "${namespace}"`;
-      return [403, status(403, 'Forbidden', message, { name, group, kind: resource })];
-    }
+    if (namespace !== this.namespace || !grants(this.rules, group, full, verb, name)) return forbidden(user, group, full, verb, name, namespace);
     if (resource === 'statefulsets') return this.getStatefulSet(name);
     if (subresource === 'eviction') return this.evict(name, body);
     return this.getPod(name);

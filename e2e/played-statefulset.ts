@@ -11,6 +11,7 @@ import { ExpandedPod, find, Manifest } from './expand';
 import { ConfigMapVersion, signalTimes, Termination, volumeDataAt, volumeSwitchAt } from './kubelet-model';
 import { podman, podmanRaw } from './podman';
 import { writeSecretVolume } from './secret-volume';
+import { ApiEndpoint, withServiceAccount } from './service-account';
 import { StatefulPods } from './statefulset-model';
 
 /** A ConfigMap volume of one pod, played as a named volume the harness writes. */
@@ -47,6 +48,8 @@ export interface PlayedStatefulSetOptions {
   /** How late a ConfigMap update reaches each running pod (ms), by pod name. @default 0 */
   readonly configMapDelayMs?: number | ((pod: string) => number);
   readonly playOptions?: PlayOptions;
+  /** The API server the pods that automount their ServiceAccount token reach (service-account.ts). */
+  readonly apiServer?: ApiEndpoint;
 }
 
 /**
@@ -105,6 +108,10 @@ export class PlayedStatefulSet implements StatefulPods {
     const expanded = ensemble.members.find((m) => m.name === `${statefulSet.metadata.name}-${ordinal}`);
     if (!expanded) throw new Error(`${statefulSet.metadata.name} holds no ordinal ${ordinal}`);
     const { member, volumes } = withOwnConfigMapVolumes(expanded);
+    if (member.pod.spec.automountServiceAccountToken === true) {
+      if (!this.options.apiServer) throw new Error(`${member.name} automounts its ServiceAccount token and calls the API: play it with PlayedStatefulSetOptions.apiServer`);
+      member.pod.spec = await withServiceAccount(this.cluster, member.pod.spec, member.pod.metadata.namespace ?? 'default', this.options.apiServer, `${member.name}-token`);
+    }
     const play = this.plays.then(async () => {
       const startedAt = Date.now();
       for (const volume of volumes) {

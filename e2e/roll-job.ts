@@ -10,10 +10,9 @@ import { PodmanCluster } from './cluster';
 import { Ensemble } from './ensemble';
 import { ExpandedPod, find, Manifest } from './expand';
 import { podman, podmanRaw } from './podman';
+import { withServiceAccount } from './service-account';
 import { TlsMaterial } from './tls-material';
 
-/** Where the kubelet mounts the token of a pod that automounts it. */
-const ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 const TEMPLATE_HASH = 'cdk8s-zookeeper/template-hash';
 
 export interface RollRun {
@@ -113,17 +112,12 @@ export async function startRoll(cluster: PodmanCluster, ensemble: Ensemble, api:
   const spec = structuredClone(job.spec.template.spec);
   const container = spec.containers[0];
   const env = (container.env as { name: string; value: string }[]).filter((e) => !(e.name in extraEnv));
-  container.env = [...env, ...Object.entries(extraEnv).map(([k, value]) => ({ name: k, value })),
-    { name: 'KUBERNETES_SERVICE_HOST', value: endpoint.host }, { name: 'KUBERNETES_SERVICE_PORT', value: String(endpoint.port) }];
+  container.env = [...env, ...Object.entries(extraEnv).map(([k, value]) => ({ name: k, value }))];
   if (spec.automountServiceAccountToken !== true) throw new Error(`${name} does not automount its token: the roller could not call the API`);
-  // The kubelet's projected volume, as a Secret volume of the harness (the same files and modes).
-  const secret = `${name}-token`;
-  await cluster.putSecret(secret, { token: Buffer.from(api.token), 'ca.crt': endpoint.caPem, namespace: Buffer.from(namespace) });
-  spec.volumes.push({ name: 'kube-api-access', secret: { secretName: secret, defaultMode: 0o644 } });
-  container.volumeMounts.push({ name: 'kube-api-access', mountPath: ACCOUNT_DIR, readOnly: true });
+  const mounted = await withServiceAccount(cluster, spec, namespace, { ...endpoint, token: api.token }, `${name}-token`);
   const pod: ExpandedPod = {
     ordinal: 0, name, fqdn: `${name}.${namespace}.pod`, claims: [],
-    pod: { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace, labels: job.spec.template.metadata.labels }, spec },
+    pod: { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace, labels: job.spec.template.metadata.labels }, spec: mounted },
   };
   await cluster.deletePod(name).catch(() => undefined);
   const start = Date.now();
