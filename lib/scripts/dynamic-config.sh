@@ -71,7 +71,7 @@ write_dynamic_file() {
 }
 
 choose() {
-  local newest members waited=0 bootstrap_ok=''
+  local newest members bootstrap_ok='' since=$SECONDS logged=''
   newest=$(newest_dynamic_file)
   if [[ -n $newest ]] && grep -q "^server\.$myid=" "$newest"; then
     log "starting from its last membership, $(basename "$newest")"
@@ -99,9 +99,11 @@ choose() {
       write_dynamic_file "$(grep -E '^server\.[0-9]+=' "$ZK_BOOTSTRAP_CFG")"
       return
     fi
-    ((waited % 30 < poll)) && log "no member answers at $ZK_CLIENT_SERVICE (${waited} s) and it may not start the ensemble on its own; waiting"
+    if [[ -z $logged ]] || ((SECONDS - logged >= 30)); then
+      log "no member answers at $ZK_CLIENT_SERVICE ($((SECONDS - since)) s) and it may not start the ensemble on its own; waiting"
+      logged=$SECONDS
+    fi
     sleep "$poll"
-    waited=$((waited + poll))
   done
 }
 

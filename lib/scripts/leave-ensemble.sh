@@ -13,16 +13,17 @@
 # (default 25; the grace period leaves it at least 30 s), and logs what it did. A voter it could
 # not remove is removed later by the leader's membership-watch.sh.
 #
-# Environment: as membership-common.sh; ZK_LEAVE_SECONDS (optional).
+# Environment: as membership-common.sh; ZK_LEAVE_SECONDS (optional); ZK_LEAVE_LOG (tests).
 set -uo pipefail
 source "${BASH_SOURCE[0]%/*}/membership-common.sh" || exit 0
 
 # The hook's output goes nowhere the operator looks (the kubelet keeps it only for a failed hook):
-# also into the server's log, through the main process's stdout, when it can be opened.
+# also into the container's log, through its main process's stdout (ZK_LEAVE_LOG: tests only).
+hook_log=${ZK_LEAVE_LOG:-/proc/1/fd/1}
 log() {
   local line="leave-ensemble: member $myid: $*"
   echo "$line" >&2
-  [[ -w /proc/1/fd/1 ]] && echo "$line" >/proc/1/fd/1 2>/dev/null || true
+  { echo "$line" >>"$hook_log"; } 2>/dev/null || true
 }
 deadline=$(($(date +%s) + ${ZK_LEAVE_SECONDS:-25}))
 time_left() { (($(date +%s) < deadline)); }

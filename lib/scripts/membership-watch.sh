@@ -23,18 +23,19 @@ source "${BASH_SOURCE[0]%/*}/membership-common.sh"
 
 log() { echo "membership-watch: member $myid: $*" >&2; }
 poll=${ZK_MEMBERSHIP_POLL_SECONDS:-2}
-api_failing_since=''
+api_error_logged=''
 
 while sleep "$poll"; do
   read_local_state && [[ $zab == broadcast ]] || continue
   if ! desired=$(desired_voters 2>&1) || [[ ! $desired =~ ^[0-9]+$ ]]; then
-    now=$(date +%s)
-    api_failing_since=${api_failing_since:-$now}
     # Logged once a minute at most: a wrong Role or NetworkPolicy would otherwise fill the log.
-    (((now - api_failing_since) % 60 < poll)) && log "cannot read the StatefulSet's replicas: ${desired##*$'\n'}"
+    if [[ -z $api_error_logged ]] || ((SECONDS - api_error_logged >= 60)); then
+      log "cannot read the StatefulSet's replicas: ${desired##*$'\n'}"
+      api_error_logged=$SECONDS
+    fi
     continue
   fi
-  api_failing_since=''
+  api_error_logged=''
   if [[ $voting == false ]] && ((ordinal < desired)); then
     log "in sync as a non-voter and ordinal $ordinal < $desired desired voters: adding itself"
     if reconfig -add "$(own_line)"; then
