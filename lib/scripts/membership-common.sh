@@ -10,7 +10,8 @@
 export LC_ALL=C
 
 scripts_dir=${BASH_SOURCE[0]%/*}
-super_password_file=${ZK_SUPER_PASSWORD_FILE:-/tmp/zookeeper-super/password}
+super_credential=${ZK_SUPER_PASSWORD_FILE-}
+super_credential=${super_credential:-/tmp/zookeeper-super/password}
 
 # A zoo.cfg value from the ConfigMap's file, or nothing.
 setting() { sed -n "s/^$1=//p" "$ZK_ZOO_CFG" | tail -n 1; }
@@ -54,7 +55,7 @@ reconfig() {
   local output
   reconfig_error=''
   output=$(printf 'reconfig %s\nquit\n' "$*" |
-    ZK_CLI_SUPER_PASSWORD_FILE=$super_password_file timeout "${ZK_RECONFIG_SECONDS:-20}" bash "$scripts_dir/zk-cli.sh" 2>&1) || true
+    ZK_CLI_SUPER_PASSWORD_FILE=$super_credential timeout "${ZK_RECONFIG_SECONDS:-20}" bash "$scripts_dir/zk-cli.sh" 2>&1) || true
   [[ $output == *'Committed new configuration:'* ]] && return 0
   reconfig_error=$(grep -o -m 1 -E 'KeeperErrorCode = [A-Za-z ]+|Insufficient permission|[A-Za-z]+Exception[^,]*' <<<"$output" || true)
   reconfig_error=${reconfig_error:-no answer within ${ZK_RECONFIG_SECONDS:-20} s}

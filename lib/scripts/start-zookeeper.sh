@@ -32,17 +32,18 @@ if [[ ${ZK_MEMBERSHIP:-static} == dynamic ]]; then
   # pod's own scratch space, and the server is given only its digest, through an options file so
   # that not even the digest shows on a command line. A follower forwards a reconfig with the
   # identities its session proved to that follower, so each member's own password is enough.
-  password_file=${ZK_SUPER_PASSWORD_FILE:-/tmp/zookeeper-super/password}
+  credential=${ZK_SUPER_PASSWORD_FILE-}
+  credential=${credential:-/tmp/zookeeper-super/password}
   (
     umask 077
-    mkdir -p "${password_file%/*}"
-    head -c 32 /dev/urandom | base64 | tr -d '\n/+=' >"$password_file.tmp"
-    echo >>"$password_file.tmp"
-    mv "$password_file.tmp" "$password_file"
-    digest=$(python3 -c 'import base64, hashlib, sys; print(base64.b64encode(hashlib.sha1(b"super:" + sys.stdin.buffer.read().strip()).digest()).decode())' <"$password_file")
-    echo "-Dzookeeper.DigestAuthenticationProvider.superDigest=super:$digest" >"$password_file.jvm-options"
+    mkdir -p "${credential%/*}"
+    head -c 32 /dev/urandom | base64 | tr -d '\n/+=' >"$credential.tmp"
+    echo >>"$credential.tmp"
+    mv "$credential.tmp" "$credential"
+    digest=super:$(python3 -c 'import base64, hashlib, sys; print(base64.b64encode(hashlib.sha1(b"super:" + sys.stdin.buffer.read().strip()).digest()).decode())' <"$credential")
+    echo "-Dzookeeper.DigestAuthenticationProvider.superDigest=$digest" >"$credential.jvm-options"
   )
-  options+=("@$password_file.jvm-options")
+  options+=("@$credential.jvm-options")
   zoo_cfg=$("${BASH:-bash}" "${BASH_SOURCE[0]%/*}/dynamic-config.sh")
 fi
 

@@ -18,8 +18,8 @@
 # Set by the membership scripts (dynamic membership), both optional:
 #   ZK_CLI_SERVER               a host to connect to instead of this member (the client Service), on
 #                               the port clients use; over TLS with hostname verification on
-#   ZK_CLI_SUPER_PASSWORD_FILE  a file holding this server's super password: the session first runs
-#                               `addauth digest super:<password>`, then the commands read from stdin.
+#   ZK_CLI_SUPER_PASSWORD_FILE  a file with the password of this server's super user; the session
+#                               first runs `addauth digest super:<it>`, then the commands from stdin.
 #                               The password never appears on a command line, and the echo of that
 #                               first command is masked in the output.
 set -euo pipefail
@@ -51,7 +51,7 @@ if [[ -n ${ZK_SASL_CLIENT_USERS:-} ]]; then
   jaas=$(bash "$(dirname "$0")/write-sasl-config.sh" client "${ZK_CLI_USER:-${users[0]}}")
   options+=("-Djava.security.auth.login.config=$jaas")
 fi
-if [[ -z ${ZK_CLI_SUPER_PASSWORD_FILE:-} ]]; then
+if [[ -z ${ZK_CLI_SUPER_PASSWORD_FILE-} ]]; then
   exec "$ZK_JAVA" "${options[@]}" -cp "$ZK_CLASSPATH" org.apache.zookeeper.ZooKeeperMain -server "$server" "$@"
 fi
 IFS= read -r password <"$ZK_CLI_SUPER_PASSWORD_FILE"
