@@ -293,6 +293,15 @@ describe('dynamic-config.sh (every start, with ZK_MEMBERSHIP=dynamic)', () => {
     }
   });
 
+  test('a client Service that accepts connections but gives no membership is not "nobody": the member waits, saying why', async () => {
+    const m = member(0, { clientPort: await clientPort(), bootstrapVoters: 3 });
+    fs.writeFileSync(path.join(m.fake, 'config'), 'KeeperErrorCode = ConnectionLoss for /zookeeper/config\n');
+    const { stdout, stderr } = await runFor(m, 'dynamic-config.sh', 1_500);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/127\.0\.0\.1 accepts connections but gave no membership within 10 s: KeeperErrorCode = ConnectionLoss for \/zookeeper\/config/);
+    expect(fs.existsSync(path.join(m.dataDir, 'zoo.cfg.dynamic'))).toBe(false);
+  });
+
   test('nobody answers, one bootstrap voter: ordinal 0 starts alone only when the StatefulSet asks for one server', async () => {
     let replicas = 3;
     const apiPort = await apiServer(() => replicas);

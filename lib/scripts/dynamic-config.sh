@@ -16,15 +16,15 @@
 #    be a majority), written UNVERSIONED as <dataDir>/zoo.cfg.dynamic, without its `version=` line
 #    (ZooKeeper refuses one there). Version 0 makes the server adopt the leader's membership and
 #    follow as a non-voter until membership-watch.sh adds it.
-# 3. Else, when nobody answers: the bootstrap list (the ensemble's first membership), only for a
+# 3. Else, when nothing accepts connections at the client Service: the bootstrap list (the ensemble's first membership), only for a
 #    member of it whose volume never held anything, and for ordinal 0 alone only if the StatefulSet
 #    asks for one server: "nobody answers" may mean the ensemble is down, not unborn, and a member
 #    that starts alone then would lead a second ensemble of its own.
 # 4. Else it waits and asks again, logging every 30 s; it never starts alone.
 #
 # Environment: as membership-common.sh, plus ZK_CLIENT_SERVICE (the client Service's DNS name),
-# ZK_BOOTSTRAP_CFG (the mounted bootstrap list), ZK_BOOTSTRAP_VOTERS; ZK_JOIN_POLL_SECONDS (tests;
-# default 5).
+# ZK_BOOTSTRAP_CFG (the mounted bootstrap list), ZK_BOOTSTRAP_VOTERS; ZK_JOIN_POLL_SECONDS and
+# ZK_CONFIG_QUERY_SECONDS (tests; default 5 and 10).
 set -euo pipefail
 source "${BASH_SOURCE[0]%/*}/membership-common.sh"
 
@@ -52,15 +52,18 @@ never_used() {
   ! compgen -G "$data_dir/zoo.cfg.dynamic.*" >/dev/null
 }
 
-# The ensemble's current server lines, from whichever member the client Service reaches, or
-# nothing. A JVM is started only when something accepts connections there (the first start of an
-# ensemble finds nobody, at once).
+# Prints the ensemble's current server lines, from whichever member the client Service reaches.
+# Fails with 1 when nothing accepts connections there (then no JVM is started: the first start of
+# an ensemble finds nobody at once), with 2 when something does but gives no membership (an
+# ensemble exists, it may be busy).
 current_membership() {
-  local port
+  local port output
   port=$(setting secureClientPort)
-  timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2"' client-check "$ZK_CLIENT_SERVICE" "${port:-$ZK_CLIENT_PORT}" 2>/dev/null || return 0
-  ZK_CLI_SERVER=$ZK_CLIENT_SERVICE timeout "${ZK_RECONFIG_SECONDS:-20}" bash "$scripts_dir/zk-cli.sh" config 2>/dev/null |
-    grep -E '^server\.[0-9]+=' || true
+  timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2"' client-check "$ZK_CLIENT_SERVICE" "${port:-$ZK_CLIENT_PORT}" 2>/dev/null || return 1
+  output=$(ZK_CLI_SERVER=$ZK_CLIENT_SERVICE timeout "${ZK_CONFIG_QUERY_SECONDS:-10}" bash "$scripts_dir/zk-cli.sh" config 2>&1) || true
+  grep -E '^server\.[0-9]+=' <<<"$output" && return
+  log "$ZK_CLIENT_SERVICE accepts connections but gave no membership within ${ZK_CONFIG_QUERY_SECONDS:-10} s: $(grep -v '^\s*at ' <<<"$output" | grep . | tail -n 1 | cut -c1-300)"
+  return 2
 }
 
 # write_dynamic_file LINES: the unversioned dynamic file, replaced atomically.
@@ -71,7 +74,7 @@ write_dynamic_file() {
 }
 
 choose() {
-  local newest members bootstrap_ok='' since=$SECONDS logged=''
+  local newest members answer bootstrap_ok='' since=$SECONDS logged=''
   newest=$(newest_dynamic_file)
   if [[ -n $newest ]] && grep -q "^server\.$myid=" "$newest"; then
     log "starting from its last membership, $(basename "$newest")"
@@ -83,8 +86,9 @@ choose() {
     bootstrap_ok=yes
   fi
   while true; do
-    members=$(current_membership)
-    if [[ -n $members ]]; then
+    answer=0
+    members=$(current_membership) || answer=$?
+    if ((answer == 0)); then
       if grep -q "^server\.$myid=" <<<"$members"; then
         log "the ensemble already lists it; starting from the ensemble's membership (it syncs from the leader)"
       else
@@ -94,12 +98,12 @@ choose() {
       write_dynamic_file "$members"
       return
     fi
-    if [[ -n $bootstrap_ok ]] && { ((ZK_BOOTSTRAP_VOTERS > 1)) || [[ $(desired_voters 2>/dev/null) == 1 ]]; }; then
+    if ((answer == 1)) && [[ -n $bootstrap_ok ]] && { ((ZK_BOOTSTRAP_VOTERS > 1)) || [[ $(desired_voters 2>/dev/null) == 1 ]]; }; then
       log "no member answers and its volume never held anything: starting from the bootstrap list (ordinal $ordinal of $ZK_BOOTSTRAP_VOTERS)"
       write_dynamic_file "$(grep -E '^server\.[0-9]+=' "$ZK_BOOTSTRAP_CFG")"
       return
     fi
-    if [[ -z $logged ]] || ((SECONDS - logged >= 30)); then
+    if ((answer == 1)) && { [[ -z $logged ]] || ((SECONDS - logged >= 30)); }; then
       log "no member answers at $ZK_CLIENT_SERVICE ($((SECONDS - since)) s) and it may not start the ensemble on its own; waiting"
       logged=$SECONDS
     fi
