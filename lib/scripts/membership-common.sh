@@ -1,7 +1,63 @@
-#!/usr/bin/env bash
-# Placeholder for membership-common.sh (sourced by the dynamic membership's scripts, membership
-# 'dynamic'): the real file is written on the dynscripts branch and replaces this one when the
-# branches are merged.
-set -euo pipefail
-echo "membership-common.sh: not built yet" >&2
-exit 1
+# Sourced by the dynamic-membership scripts (dynamic-config.sh, membership-watch.sh,
+# leave-ensemble.sh): who this member is, what it is told, and how it changes the ensemble's
+# membership. Nothing here runs in the static mode.
+#
+# Environment (set by the pod spec): ZK_ZOO_CFG (the ConfigMap's zoo.cfg), ZK_FIRST_MYID,
+# ZK_STATEFULSET, ZK_NAMESPACE, ZK_POD_NAME (or POD_NAME), ZK_PEER_DOMAIN, ZK_QUORUM_PORT,
+# ZK_ELECTION_PORT, ZK_CLIENT_PORT, and what zk-cli.sh and membership-state.py read;
+# ZK_SUPER_PASSWORD_FILE (optional) where start-zookeeper.sh keeps this server's super password.
+# Tests may set ZK_RECONFIG_SECONDS, the deadline of one ZooKeeper session (default 20).
+export LC_ALL=C
+
+scripts_dir=${BASH_SOURCE[0]%/*}
+super_credential=${ZK_SUPER_PASSWORD_FILE-}
+super_credential=${super_credential:-/tmp/zookeeper-super/password}
+
+# A zoo.cfg value from the ConfigMap's file, or nothing.
+setting() { sed -n "s/^$1=//p" "$ZK_ZOO_CFG" | tail -n 1; }
+
+data_dir=$(setting dataDir)
+myid=$(<"$data_dir/myid")
+ordinal=$((myid - ZK_FIRST_MYID))
+pod_name=${ZK_POD_NAME:-${POD_NAME:-$ZK_STATEFULSET-$ordinal}}
+admin_port=$(setting admin.serverPort)
+admin_port=${admin_port:-8080}
+
+# This member's line in a dynamic file, in the bootstrap list's form. With TLS-only clients the
+# plain client port listens on loopback only, and the line says so.
+own_line() {
+  local address
+  address=$(setting clientPortAddress)
+  printf 'server.%s=%s.%s:%s:%s:participant;%s\n' "$myid" "$pod_name" "$ZK_PEER_DOMAIN" "$ZK_QUORUM_PORT" \
+    "$ZK_ELECTION_PORT" "${address:+$address:}$ZK_CLIENT_PORT"
+}
+
+# The desired number of voters (the StatefulSet's spec.replicas); fails when the API does not answer.
+desired_voters() { python3 "$scripts_dir/membership-state.py" replicas; }
+
+# Sets voting, zab, leads and voters (a space-separated list of ids) from the local AdminServer;
+# fails when the server does not answer.
+read_local_state() {
+  local line voter_list
+  line=$(python3 "$scripts_dir/membership-state.py" local "$admin_port" 2>/dev/null) || return 1
+  read -r voting zab leads voter_list <<<"$line"
+  voters=${voter_list//,/ }
+  [[ $voters != - ]] || voters=''
+}
+
+is_voter() { [[ " $voters " == *" $1 "* ]]; }
+
+# reconfig ARGS: one `reconfig ARGS` as this server's super user, in a session with its own
+# server, within ZK_RECONFIG_SECONDS. Succeeds only when ZooKeeper printed the committed
+# configuration (a piped ZooKeeperMain exits 0 after some failures, and may send the command while
+# still connecting). On failure, sets reconfig_error to ZooKeeper's reason, if it gave one.
+reconfig() {
+  local output
+  reconfig_error=''
+  output=$(printf 'reconfig %s\nquit\n' "$*" |
+    ZK_CLI_SUPER_PASSWORD_FILE=$super_credential timeout "${ZK_RECONFIG_SECONDS:-20}" bash "$scripts_dir/zk-cli.sh" 2>&1) || true
+  [[ $output == *'Committed new configuration:'* ]] && return 0
+  reconfig_error=$(grep -o -m 1 -E 'KeeperErrorCode = [A-Za-z ]+|Insufficient permission|[A-Za-z]+Exception[^,]*' <<<"$output" || true)
+  reconfig_error=${reconfig_error:-no answer within ${ZK_RECONFIG_SECONDS:-20} s}
+  return 1
+}

@@ -1,7 +1,59 @@
 #!/usr/bin/env bash
-# Placeholder for membership-watch.sh (membership 'dynamic', docs/membership-design.md): the real script is written
-# on the dynscripts branch and replaces this file when the branches are merged. Until then a member
-# of a dynamic ensemble must not start as if it worked.
+# Run by supervisord beside ZooKeeper (the `membership` program) in every member when the
+# membership is dynamic. It never takes the member down; every ~2 s it compares the ensemble's
+# voters with the desired number, the StatefulSet's spec.replicas (ordinals 0..replicas-1 vote):
+#
+# (a) This server is a non-voter in sync with the leader (AdminServer `zabstate`: voting false,
+#     broadcast) and its ordinal is below the desired number: a joiner started by
+#     dynamic-config.sh, or a member removed earlier and wanted again. It adds itself
+#     (`reconfig -add`). Only a synced server is added: ZooKeeper accepts the add of a server that
+#     is down whenever the other voters are a majority without it, which would only lower the
+#     ensemble's fault tolerance.
+# (b) This server leads: it removes, one at a time, every voter whose ordinal is at or above the
+#     desired number. Those leave by their preStop hook (leave-ensemble.sh); this catches a pod
+#     deleted without running it (deleted while not running, or its hook timed out).
+#
+# A change that fails (another reconfig in progress, the session lost, the server restarting) is
+# tried again at the next look, from the membership as the server then reports it: a removal that
+# committed although its session was lost is not made twice.
+#
+# Environment: as membership-common.sh; ZK_MEMBERSHIP_POLL_SECONDS (tests; default 2).
 set -euo pipefail
-echo "membership-watch.sh: not built yet" >&2
-exit 1
+source "${BASH_SOURCE[0]%/*}/membership-common.sh"
+
+log() { echo "membership-watch: member $myid: $*" >&2; }
+poll=${ZK_MEMBERSHIP_POLL_SECONDS:-2}
+api_error_logged=''
+
+while sleep "$poll"; do
+  read_local_state && [[ $zab == broadcast ]] || continue
+  if ! desired=$(desired_voters 2>&1) || [[ ! $desired =~ ^[0-9]+$ ]]; then
+    # Logged once a minute at most: a wrong Role or NetworkPolicy would otherwise fill the log.
+    if [[ -z $api_error_logged ]] || ((SECONDS - api_error_logged >= 60)); then
+      log "cannot read the StatefulSet's replicas: ${desired##*$'\n'}"
+      api_error_logged=$SECONDS
+    fi
+    continue
+  fi
+  api_error_logged=''
+  if [[ $voting == false ]] && ((ordinal < desired)); then
+    log "in sync as a non-voter and ordinal $ordinal < $desired desired voters: adding itself"
+    if reconfig -add "$(own_line)"; then
+      log "added: it votes now"
+    else
+      log "the add did not commit ($reconfig_error); trying again"
+    fi
+    continue
+  fi
+  [[ $leads == true ]] || continue
+  for id in $voters; do
+    ((id != myid && id - ZK_FIRST_MYID >= desired)) || continue
+    log "member $id (ordinal $((id - ZK_FIRST_MYID))) still votes although the StatefulSet wants $desired: removing it"
+    if reconfig -remove "$id"; then
+      log "removed member $id"
+    else
+      log "the removal of member $id did not commit ($reconfig_error); trying again"
+    fi
+    break
+  done
+done

@@ -18,8 +18,9 @@
 #    only the lowest-numbered other voter starts empty at once, so any quorum formed before there
 #    is a leader holds the survivor, whose vote only goes to a member with all it has.
 #
-# Argument: the zoo.cfg to run with. Environment: ZK_RECOVER_FROM (optional), the pod name of the
-# member whose data the ensemble is rebuilt from; ZK_LEADER_POLL_SECONDS (optional, default 2).
+# Argument: the zoo.cfg to run with (its server lines, or those of the dynamic file it names).
+# Environment: ZK_RECOVER_FROM (optional), the pod name of the member whose data the ensemble is
+# rebuilt from; ZK_LEADER_POLL_SECONDS (optional, default 2).
 set -euo pipefail
 export LC_ALL=C
 
@@ -80,7 +81,9 @@ fi
 
 # An empty member from here on.
 # "<myid> <host> <quorum port> <role>" per server; the role is participant unless the line says observer.
-servers=$(sed -n 's/^server\.\([0-9]*\)=\([^:]*\):\([0-9]*\):[0-9]*\(.*\)/\1 \2 \3 \4/p' "$zoo_cfg" |
+# With a dynamic membership the server lines are in the file zoo.cfg names (dynamic-config.sh).
+dynamic_file=$(setting dynamicConfigFile)
+servers=$(cat "$zoo_cfg" ${dynamic_file:+"$dynamic_file"} | sed -n 's/^server\.\([0-9]*\)=\([^:]*\):\([0-9]*\):[0-9]*\(.*\)/\1 \2 \3 \4/p' |
   awk '{ print $1, $2, $3, ($4 ~ /^:observer/ ? "observer" : "participant") }')
 reason=''
 for root in "${set_aside_roots[@]}"; do

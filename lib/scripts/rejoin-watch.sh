@@ -19,7 +19,9 @@
 # is restarted now and then, never in a loop.
 #
 # Argument: the supervisord.conf to reach supervisord through.
-# Environment: ZK_ZOO_CFG, the zoo.cfg the server runs with (set by the pod spec); and, set by
+# Environment: ZK_ZOO_CFG, the zoo.cfg the server runs with (set by the pod spec); with
+# ZK_MEMBERSHIP=dynamic the server runs with <dataDir>/zoo.cfg instead, and the server lines are
+# those of the dynamic file it names, read afresh at each look (the membership changes); and, set by
 # tests (the pod leaves the defaults):
 #   REJOIN_ELECTION_SECONDS  how long in election before anything is done (default 20)
 #   REJOIN_LEADER_SECONDS    how long a leader must have been reachable meanwhile (default 5)
@@ -55,6 +57,13 @@ zab_state() {
   echo "${BASH_REMATCH[1]:-ELECTION}"
 }
 
+# "<myid> <host> <quorum port>" per server.
+servers() {
+  local dynamic_file
+  dynamic_file=$(setting dynamicConfigFile)
+  cat "$zoo_cfg" ${dynamic_file:+"$dynamic_file"} 2>/dev/null | sed -n 's/^server\.\([0-9]*\)=\([^:]*\):\([0-9]*\):.*/\1 \2 \3/p'
+}
+
 # The first peer whose quorum port accepts a connection: only a leader listens there.
 reachable_leader() {
   local id host port
@@ -64,14 +73,13 @@ reachable_leader() {
       echo "$id"
       return
     fi
-  done <<<"$servers"
+  done < <(servers)
 }
 
 admin_port=$(setting admin.serverPort)
 admin_port=${admin_port:-8080}
 myid=$(<"$(setting dataDir)/myid")
-# "<myid> <host> <quorum port>" per server.
-servers=$(sed -n 's/^server\.\([0-9]*\)=\([^:]*\):\([0-9]*\):.*/\1 \2 \3/p' "$zoo_cfg")
+[[ ${ZK_MEMBERSHIP:-static} != dynamic ]] || zoo_cfg=$(setting dataDir)/zoo.cfg
 
 electing_since=''
 leader_since=''

@@ -11,6 +11,9 @@
 #   ZK_JVM_OPTIONS           file with the other JVM options, one per line
 #   ZK_ZOO_CFG               the zoo.cfg to run with
 #   ZK_RECOVER_FROM          (optional) see recover-data.sh
+#   ZK_MEMBERSHIP            (optional) `dynamic`: the server list lives on the data volume, see
+#                            dynamic-config.sh; ZK_SUPER_PASSWORD_FILE (optional) then says where
+#                            this start's super password is kept (default /tmp/zookeeper-super/password)
 set -euo pipefail
 
 # The heap was sized for the memory limit at synth time; if someone lowered the limit later (a
@@ -21,8 +24,31 @@ if ((ZK_HEAP_MIB + ZK_NON_HEAP_RESERVE_MIB > ZK_MEMORY_LIMIT_MIB)); then
   exit 1
 fi
 
-# Sets aside what the server could not load, and holds an empty member until it can sync from a leader.
-"${BASH:-bash}" "${BASH_SOURCE[0]%/*}/recover-data.sh" "$ZK_ZOO_CFG"
+zoo_cfg=$ZK_ZOO_CFG
+options=("@${ZK_JVM_OPTIONS}")
+if [[ ${ZK_MEMBERSHIP:-static} == dynamic ]]; then
+  # The membership scripts change the ensemble (reconfig) as this server's super user, over
+  # loopback only. Its password is new at every start and never leaves the pod: kept 0600 in the
+  # pod's own scratch space, and the server is given only its digest, through an options file so
+  # that not even the digest shows on a command line. A follower forwards a reconfig with the
+  # identities its session proved to that follower, so each member's own password is enough.
+  credential=${ZK_SUPER_PASSWORD_FILE-}
+  credential=${credential:-/tmp/zookeeper-super/password}
+  (
+    umask 077
+    mkdir -p "${credential%/*}"
+    head -c 32 /dev/urandom | base64 | tr -d '\n/+=' >"$credential.tmp"
+    echo >>"$credential.tmp"
+    mv "$credential.tmp" "$credential"
+    digest=super:$(python3 -c 'import base64, hashlib, sys; print(base64.b64encode(hashlib.sha1(b"super:" + sys.stdin.buffer.read().strip()).digest()).decode())' <"$credential")
+    echo "-Dzookeeper.DigestAuthenticationProvider.superDigest=$digest" >"$credential.jvm-options"
+  )
+  options+=("@$credential.jvm-options")
+  zoo_cfg=$("${BASH:-bash}" "${BASH_SOURCE[0]%/*}/dynamic-config.sh")
+fi
 
-exec "$ZK_JAVA" "-Xms${ZK_HEAP_MIB}m" "-Xmx${ZK_HEAP_MIB}m" "@${ZK_JVM_OPTIONS}" \
-  -cp "$ZK_CLASSPATH" org.apache.zookeeper.server.quorum.QuorumPeerMain "$ZK_ZOO_CFG"
+# Sets aside what the server could not load, and holds an empty member until it can sync from a leader.
+"${BASH:-bash}" "${BASH_SOURCE[0]%/*}/recover-data.sh" "$zoo_cfg"
+
+exec "$ZK_JAVA" "-Xms${ZK_HEAP_MIB}m" "-Xmx${ZK_HEAP_MIB}m" "${options[@]}" \
+  -cp "$ZK_CLASSPATH" org.apache.zookeeper.server.quorum.QuorumPeerMain "$zoo_cfg"

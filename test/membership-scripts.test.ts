@@ -1,0 +1,391 @@
+/**
+ * The dynamic-membership scripts (dynamic-config.sh, leave-ensemble.sh, membership-watch.sh and
+ * their helper membership-state.py), run for real with bash and python3 against fakes: the
+ * Kubernetes API (HTTPS, a CA and a token as the service account mounts them), the member's
+ * AdminServer, and a `java` that plays ZooKeeperMain (it records what it was asked, and answers
+ * `config` and `reconfig`). What ZooKeeper itself does with these files and commands is proven on
+ * real containers (docs/membership-design.md); these tests pin the scripts' decisions.
+ */
+import { execFileSync, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as https from 'https';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { requireTool, runBounded } from './support/tools';
+
+const SCRIPTS = path.join(__dirname, '..', 'lib', 'scripts');
+const TOKEN = 'token-of-the-service-account';
+jest.setTimeout(30_000);
+
+let bash: string;
+let tmp: string;
+let closers: (() => Promise<unknown>)[];
+let accountDir: string;
+let apiCert: { key: string; cert: string };
+let otherCert: string;
+
+beforeAll(() => {
+  bash = requireTool('bash');
+  requireTool('python3');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zk-membership-ca-'));
+  const selfSigned = (name: string) => {
+    execFileSync(requireTool('openssl'), ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+      '-subj', '/CN=kubernetes', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, `${name}.key`), '-out', path.join(dir, `${name}.crt`)],
+    { stdio: 'ignore' });
+    return { key: fs.readFileSync(path.join(dir, `${name}.key`), 'utf8'), cert: fs.readFileSync(path.join(dir, `${name}.crt`), 'utf8') };
+  };
+  apiCert = selfSigned('api');
+  otherCert = selfSigned('other').cert;
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+beforeEach(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'zk-membership-'));
+  closers = [];
+  accountDir = path.join(tmp, 'serviceaccount');
+  fs.mkdirSync(accountDir);
+  fs.writeFileSync(path.join(accountDir, 'token'), `${TOKEN}\n`);
+  fs.writeFileSync(path.join(accountDir, 'ca.crt'), apiCert.cert);
+});
+afterEach(async () => {
+  await Promise.all(closers.map((close) => close()));
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+async function listen(server: net.Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  closers.push(() => new Promise((resolve) => { (server as http.Server).closeAllConnections?.(); server.close(resolve); }));
+  return (server.address() as net.AddressInfo).port;
+}
+
+/** The API server: the StatefulSet `zk` in namespace `ns`, whose spec.replicas is `replicas()`; records each request's Authorization. */
+async function apiServer(replicas: () => number | undefined, seen: string[] = []): Promise<number> {
+  return listen(https.createServer(apiCert, (req, res) => {
+    seen.push(req.headers.authorization ?? '');
+    if (req.url !== '/apis/apps/v1/namespaces/ns/statefulsets/zk' || req.headers.authorization !== `Bearer ${TOKEN}`) {
+      res.statusCode = req.headers.authorization === `Bearer ${TOKEN}` ? 404 : 401;
+      res.end();
+      return;
+    }
+    const value = replicas();
+    res.setHeader('Content-Type', 'application/json');
+    res.end(JSON.stringify({ kind: 'StatefulSet', spec: value === undefined ? {} : { replicas: value } }));
+  }));
+}
+
+interface LocalState { voting: boolean; zabstate: string; leads: boolean; voters: number[] }
+
+/** The member's AdminServer, answering from `state()` at the time of each request. */
+async function adminServer(state: () => LocalState): Promise<number> {
+  return listen(http.createServer((req, res) => {
+    const s = state();
+    res.setHeader('Content-Type', 'application/json');
+    if (req.url === '/commands/zabstate') {
+      res.end(JSON.stringify({ voting: s.voting, zabstate: s.zabstate, is_leader: s.leads, command: 'zabstate', error: null }));
+    } else if (req.url === '/commands/voting_view') {
+      const config = Object.fromEntries(s.voters.map((id) => [String(id), { server_addresses: [`z${id}:2888`], learner_type: 'participant' }]));
+      res.end(JSON.stringify({ current_config: config, command: 'voting_view', error: null }));
+    } else {
+      res.statusCode = 404;
+      res.end();
+    }
+  }));
+}
+
+/**
+ * A `java` that plays ZooKeeperMain: `config` prints <fake>/config; piped commands are appended to
+ * <fake>/sessions (one session per line, commands joined by ` | `), its argv to <fake>/argv, and a
+ * reconfig answers the next line of <fake>/answers (`committed` by default: prints
+ * "Committed new configuration:").
+ */
+function fakeJava(dir: string): string {
+  fs.mkdirSync(dir, { recursive: true });
+  const java = path.join(dir, 'java');
+  fs.writeFileSync(java, `#!/usr/bin/env bash
+dir=${dir}
+echo "$*" >>"$dir/argv"
+if [[ " $* " == *" config "* ]]; then cat "$dir/config" 2>/dev/null; exit 0; fi
+session=$(cat | paste -sd '|' | sed 's/|/ | /g')
+echo "$session" >>"$dir/sessions"
+echo "[zk: localhost(CONNECTED) 0] $(head -n 1 <<<"\${session%% | *}")"
+answer=committed
+if [[ -s $dir/answers ]]; then answer=$(head -n 1 "$dir/answers"); sed -i 1d "$dir/answers"; fi
+case $answer in
+  committed) printf 'Committed new configuration:\\nserver.1=z1:2888:3888:participant;0.0.0.0:2181\\nversion=100000010\\n'; touch "$dir/committed" ;;
+  in-progress) echo 'KeeperErrorCode = ReconfigInProgress' ;;
+esac
+exit 0
+`, { mode: 0o755 });
+  return dir;
+}
+
+interface Member {
+  readonly ordinal: number;
+  readonly env: NodeJS.ProcessEnv;
+  readonly dataDir: string;
+  readonly fake: string;
+}
+
+/** Where member `ordinal`'s fake java keeps what it was asked. */
+const fakeDir = (ordinal: number) => path.join(tmp, `zk-${ordinal}`, 'fake');
+const committed = (ordinal: number) => fs.existsSync(path.join(fakeDir(ordinal), 'committed'));
+
+/** Member `ordinal` (myid ordinal + 1) of StatefulSet zk, with its ConfigMap files and data volume. */
+function member(ordinal: number, opts: { apiPort?: number; adminPort?: number; clientPort?: number; bootstrapVoters?: number; env?: NodeJS.ProcessEnv } = {}): Member {
+  const dir = path.join(tmp, `zk-${ordinal}`);
+  const dataDir = path.join(dir, 'data');
+  fs.mkdirSync(dataDir, { recursive: true });
+  fs.writeFileSync(path.join(dataDir, 'myid'), `${ordinal + 1}\n`);
+  const zooCfg = path.join(dir, 'zoo.cfg');
+  fs.writeFileSync(zooCfg, [`dataDir=${dataDir}`, `clientPort=${opts.clientPort ?? 1}`, `admin.serverPort=${opts.adminPort ?? 1}`,
+    'reconfigEnabled=true', 'standaloneEnabled=false', ''].join('\n'));
+  const bootstrap = path.join(dir, 'zoo.cfg.dynamic.bootstrap');
+  fs.writeFileSync(bootstrap, [0, 1, 2].slice(0, opts.bootstrapVoters ?? 3).map((o) => `server.${o + 1}=zk-${o}.hl:2888:3888:participant;2181`).join('\n') + '\n');
+  const fake = fakeJava(path.join(dir, 'fake'));
+  return {
+    ordinal, dataDir, fake,
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin', ZK_JAVA: path.join(fake, 'java'), ZK_CLASSPATH: 'unused', ZK_ZOO_CFG: zooCfg,
+      ZK_CLIENT_PORT: String(opts.clientPort ?? 1), ZK_TOOL_LOGGING_OPTION: '-Dlogback.configurationFile=none', ZK_MEMBERSHIP: 'dynamic',
+      ZK_STATEFULSET: 'zk', ZK_NAMESPACE: 'ns', ZK_POD_NAME: `zk-${ordinal}`, ZK_PEER_DOMAIN: 'hl', ZK_CLIENT_SERVICE: '127.0.0.1',
+      ZK_QUORUM_PORT: '2888', ZK_ELECTION_PORT: '3888', ZK_FIRST_MYID: '1', ZK_BOOTSTRAP_CFG: bootstrap,
+      ZK_BOOTSTRAP_VOTERS: String(opts.bootstrapVoters ?? 3), KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(opts.apiPort ?? 1),
+      ZK_SERVICE_ACCOUNT_DIR: accountDir, ZK_SUPER_PASSWORD_FILE: path.join(dir, 'super-password'), ZK_JOIN_POLL_SECONDS: '0.2',
+      ZK_MEMBERSHIP_POLL_SECONDS: '0.2', ZK_RECONFIG_SECONDS: '5', ZK_LEAVE_LOG: path.join(dir, 'hook.log'), ...opts.env,
+    },
+  };
+}
+
+/** A client port that accepts connections (what dynamic-config.sh checks before starting a JVM). */
+async function clientPort(): Promise<number> {
+  return listen(net.createServer((socket) => socket.destroy()));
+}
+
+/** Runs a script to its end (within 20 s). */
+async function run(m: Member, script: string) {
+  return runBounded(bash, [path.join(SCRIPTS, script)], { env: m.env, timeoutMs: 20_000 });
+}
+
+/** Runs a script for `ms`, then stops it; returns what it logged. */
+async function runFor(m: Member, script: string, ms: number): Promise<{ stdout: string; stderr: string }> {
+  const child = spawn(bash, [path.join(SCRIPTS, script)], { env: m.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  if (child.exitCode === null) {
+    process.kill(-child.pid!, 'SIGTERM');
+    await new Promise((resolve) => child.on('close', resolve));
+  }
+  return { stdout, stderr };
+}
+
+const read = (file: string) => fs.readFileSync(file, 'utf8');
+const lines = (file: string) => (fs.existsSync(file) ? read(file).split('\n').filter(Boolean) : []);
+const dynamicFileOf = (m: Member) => read(path.join(m.dataDir, 'zoo.cfg')).match(/^dynamicConfigFile=(.*)$/m)?.[1];
+
+describe('membership-state.py', () => {
+  test('replicas: GET of the StatefulSet with the account\'s token, verified against the account\'s CA', async () => {
+    const seen: string[] = [];
+    const m = member(0, { apiPort: await apiServer(() => 5, seen) });
+    const result = await runBounded('python3', [path.join(SCRIPTS, 'membership-state.py'), 'replicas'], { env: m.env, timeoutMs: 10_000 });
+    expect(result).toMatchObject({ code: 0, stdout: '5\n' });
+    expect(seen).toEqual([`Bearer ${TOKEN}`]);
+  });
+
+  test('replicas: an omitted spec.replicas is 1 (the API server\'s default)', async () => {
+    const m = member(0, { apiPort: await apiServer(() => undefined) });
+    const result = await runBounded('python3', [path.join(SCRIPTS, 'membership-state.py'), 'replicas'], { env: m.env, timeoutMs: 10_000 });
+    expect(result.stdout).toBe('1\n');
+  });
+
+  test('replicas: a server the CA does not vouch for gets no token and no answer is printed', async () => {
+    const seen: string[] = [];
+    const m = member(0, { apiPort: await apiServer(() => 3, seen) });
+    fs.writeFileSync(path.join(accountDir, 'ca.crt'), otherCert);
+    const result = await runBounded('python3', [path.join(SCRIPTS, 'membership-state.py'), 'replicas'], { env: m.env, timeoutMs: 10_000 });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(seen).toEqual([]);
+    expect(result.stderr).not.toContain(TOKEN);
+  });
+
+  test('local: the server\'s voting, zab state, leadership and voters', async () => {
+    const port = await adminServer(() => ({ voting: false, zabstate: 'broadcast', leads: false, voters: [3, 1] }));
+    const result = await runBounded('python3', [path.join(SCRIPTS, 'membership-state.py'), 'local', String(port)], { env: { PATH: process.env.PATH }, timeoutMs: 10_000 });
+    expect(result.stdout).toBe('false broadcast false 1,3\n');
+  });
+});
+
+describe('dynamic-config.sh (every start, with ZK_MEMBERSHIP=dynamic)', () => {
+  test('a member listed in the newest membership on its volume starts from that file; the ConfigMap\'s entries are copied fresh', async () => {
+    const m = member(1);
+    fs.appendFileSync(m.env.ZK_ZOO_CFG!, 'server.9=stale:1:2\ndynamicConfigFile=/elsewhere\n');
+    fs.writeFileSync(path.join(m.dataDir, 'zoo.cfg.dynamic.100000000'), 'server.1=zk-0.hl:2888:3888:participant;0.0.0.0:2181');
+    fs.writeFileSync(path.join(m.dataDir, 'zoo.cfg.dynamic.10000000a'), 'server.1=zk-0.hl:2888:3888:participant;0.0.0.0:2181\nserver.2=zk-1.hl:2888:3888:participant;0.0.0.0:2181');
+    fs.writeFileSync(path.join(m.dataDir, 'zoo.cfg.dynamic.10000000a.tmp'), 'server.7=left-over:1:2');
+
+    const result = await run(m, 'dynamic-config.sh');
+
+    expect(result).toMatchObject({ code: 0, stdout: `${m.dataDir}/zoo.cfg\n` });
+    const written = read(path.join(m.dataDir, 'zoo.cfg'));
+    expect(written).toBe(`dataDir=${m.dataDir}\nclientPort=1\nadmin.serverPort=1\nreconfigEnabled=true\nstandaloneEnabled=false\ndynamicConfigFile=${m.dataDir}/zoo.cfg.dynamic.10000000a\n`);
+    expect(lines(path.join(m.fake, 'argv'))).toEqual([]);
+  });
+
+  test('a member its newest membership no longer lists (removed) joins: the ensemble\'s membership plus its own line, unversioned', async () => {
+    const m = member(2, { clientPort: await clientPort() });
+    fs.writeFileSync(path.join(m.dataDir, 'zoo.cfg.dynamic.100000000'), 'server.3=zk-2.hl:2888:3888:participant;0.0.0.0:2181');
+    fs.writeFileSync(path.join(m.dataDir, 'zoo.cfg.dynamic.200000004'), 'server.1=zk-0.hl:2888:3888:participant;0.0.0.0:2181');
+    fs.writeFileSync(path.join(m.fake, 'config'), 'server.1=zk-0.hl:2888:3888:participant;0.0.0.0:2181\nserver.2=zk-1.hl:2888:3888:participant;0.0.0.0:2181\nversion=200000004\n');
+
+    const result = await run(m, 'dynamic-config.sh');
+
+    expect(result.code).toBe(0);
+    expect(dynamicFileOf(m)).toBe(`${m.dataDir}/zoo.cfg.dynamic`);
+    expect(read(path.join(m.dataDir, 'zoo.cfg.dynamic'))).toBe([
+      'server.1=zk-0.hl:2888:3888:participant;0.0.0.0:2181', 'server.2=zk-1.hl:2888:3888:participant;0.0.0.0:2181',
+      `server.3=zk-2.hl:2888:3888:participant;${m.env.ZK_CLIENT_PORT}`, ''].join('\n'));
+    // Asked through the client Service, whose certificate names it: no loopback exemption from hostname verification.
+    expect(lines(path.join(m.fake, 'argv'))).toEqual([expect.stringMatching(new RegExp(`-server 127\\.0\\.0\\.1:${m.env.ZK_CLIENT_PORT} config$`))]);
+    expect(result.stderr).toMatch(/does not list it \(it was removed\); joining anew/);
+  });
+
+  test('a member the ensemble still lists (its volume was lost) starts from exactly the ensemble\'s membership', async () => {
+    const m = member(0, { clientPort: await clientPort() });
+    fs.writeFileSync(path.join(m.fake, 'config'), 'server.1=zk-0.hl:2888:3888:participant;0.0.0.0:2181\nserver.2=zk-1.hl:2888:3888:participant;0.0.0.0:2181\nversion=100000000\n');
+    await run(m, 'dynamic-config.sh');
+    expect(read(path.join(m.dataDir, 'zoo.cfg.dynamic'))).toBe('server.1=zk-0.hl:2888:3888:participant;0.0.0.0:2181\nserver.2=zk-1.hl:2888:3888:participant;0.0.0.0:2181\n');
+  });
+
+  test('TLS-only clients: the joiner\'s own line names the loopback client address', async () => {
+    const port = await clientPort();
+    const m = member(1, { clientPort: 2181 });
+    fs.appendFileSync(m.env.ZK_ZOO_CFG!, `clientPortAddress=127.0.0.1\nsecureClientPort=${port}\n`);
+    fs.writeFileSync(path.join(m.fake, 'config'), 'server.1=zk-0.hl:2888:3888:participant;127.0.0.1:2181\nversion=100000000\n');
+    await run(m, 'dynamic-config.sh');
+    expect(read(path.join(m.dataDir, 'zoo.cfg.dynamic'))).toContain('server.2=zk-1.hl:2888:3888:participant;127.0.0.1:2181\n');
+    expect(lines(path.join(m.fake, 'argv'))[0]).toMatch(new RegExp(`-Dzookeeper.client.secure=true .*-server 127\\.0\\.0\\.1:${port} config$`));
+    expect(lines(path.join(m.fake, 'argv'))[0]).not.toContain('hostnameVerification');
+  });
+
+  test('nobody answers: an unused member of the bootstrap list (B > 1) starts from it', async () => {
+    const m = member(2, { bootstrapVoters: 3 });
+    const result = await run(m, 'dynamic-config.sh');
+    expect(result.code).toBe(0);
+    expect(read(path.join(m.dataDir, 'zoo.cfg.dynamic'))).toBe(read(m.env.ZK_BOOTSTRAP_CFG!));
+    // Nothing listens at the client Service: no JVM was started to ask.
+    expect(lines(path.join(m.fake, 'argv'))).toEqual([]);
+  });
+
+  test('nobody answers: a member beyond the bootstrap list, or one whose volume held data, waits and never starts alone', async () => {
+    const beyond = member(3, { bootstrapVoters: 3 });
+    const used = member(0, { bootstrapVoters: 3 });
+    fs.mkdirSync(path.join(used.dataDir, 'version-2'));
+    fs.writeFileSync(path.join(used.dataDir, 'version-2', 'log.100000001'), 'x');
+    for (const m of [beyond, used]) {
+      const { stdout, stderr } = await runFor(m, 'dynamic-config.sh', 1_500);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(/no member answers at 127\.0\.0\.1 \(0 s\) and it may not start the ensemble on its own; waiting/);
+      expect(fs.existsSync(path.join(m.dataDir, 'zoo.cfg'))).toBe(false);
+    }
+  });
+
+  test('nobody answers, one bootstrap voter: ordinal 0 starts alone only when the StatefulSet asks for one server', async () => {
+    let replicas = 3;
+    const apiPort = await apiServer(() => replicas);
+    const m = member(0, { bootstrapVoters: 1, apiPort });
+    expect((await runFor(m, 'dynamic-config.sh', 1_500)).stdout).toBe('');
+
+    replicas = 1;
+    const result = await run(m, 'dynamic-config.sh');
+    expect(result.code).toBe(0);
+    expect(read(path.join(m.dataDir, 'zoo.cfg.dynamic'))).toBe('server.1=zk-0.hl:2888:3888:participant;2181\n');
+  });
+});
+
+describe('leave-ensemble.sh (preStop)', () => {
+  test('a pod restarted or rolled (ordinal below replicas) stays a voter', async () => {
+    const m = member(1, { apiPort: await apiServer(() => 3), adminPort: await adminServer(() => ({ voting: true, zabstate: 'broadcast', leads: false, voters: [1, 2, 3] })) });
+    const result = await run(m, 'leave-ensemble.sh');
+    expect(result.code).toBe(0);
+    expect(lines(path.join(m.fake, 'sessions'))).toEqual([]);
+    expect(result.stderr).toMatch(/ordinal 1 < 3 desired voters: a restart, not a scale-down; staying a voter/);
+  });
+
+  test('a pod scaled away removes itself as its own server\'s super user, retrying while another reconfig is in progress', async () => {
+    const m = member(2, {
+      apiPort: await apiServer(() => 1),
+      adminPort: await adminServer(() => ({ voting: !committed(2), zabstate: 'broadcast', leads: false, voters: committed(2) ? [1, 2] : [1, 2, 3] })),
+    });
+    fs.writeFileSync(m.env.ZK_SUPER_PASSWORD_FILE!, 's3cret-of-this-start\n');
+    fs.writeFileSync(path.join(m.fake, 'answers'), 'in-progress\ncommitted\n');
+
+    const result = await run(m, 'leave-ensemble.sh');
+
+    expect(result.code).toBe(0);
+    const sessions = lines(path.join(m.fake, 'sessions'));
+    expect(sessions).toEqual(Array(2).fill('addauth digest super:s3cret-of-this-start | reconfig -remove 3 | quit'));
+    // The password went through stdin only: never an argument, never in the hook's log.
+    expect(read(path.join(m.fake, 'argv'))).not.toContain('s3cret');
+    expect(result.stderr + read(m.env.ZK_LEAVE_LOG!)).not.toContain('s3cret');
+    expect(read(m.env.ZK_LEAVE_LOG!)).toMatch(/the removal did not commit \(KeeperErrorCode = ReconfigInProgress\); trying again[\s\S]*removed from the voters \(now: 1,2\)/);
+  });
+
+  test('without an answer from the API it gives up within its deadline and exits 0, changing nothing', async () => {
+    const m = member(2, { env: { ZK_LEAVE_SECONDS: '2' } });
+    const result = await run(m, 'leave-ensemble.sh');
+    expect(result.code).toBe(0);
+    expect(lines(path.join(m.fake, 'sessions'))).toEqual([]);
+    expect(result.stderr).toMatch(/could not read the StatefulSet's replicas .*; not leaving the voters/);
+  });
+});
+
+describe('membership-watch.sh (supervisord program `membership`)', () => {
+  test('a synced non-voter whose ordinal is wanted adds itself, once', async () => {
+    const m = member(2, {
+      apiPort: await apiServer(() => 3),
+      adminPort: await adminServer(() => ({ voting: committed(2), zabstate: 'broadcast', leads: false, voters: committed(2) ? [1, 2, 3] : [1, 2] })),
+    });
+    fs.writeFileSync(m.env.ZK_SUPER_PASSWORD_FILE!, 'pw\n');
+    const { stderr } = await runFor(m, 'membership-watch.sh', 3_000);
+    expect(lines(path.join(m.fake, 'sessions'))).toEqual([`addauth digest super:pw | reconfig -add server.3=zk-2.hl:2888:3888:participant;${m.env.ZK_CLIENT_PORT} | quit`]);
+    expect(stderr).toMatch(/member 3: added: it votes now/);
+  });
+
+  test('a non-voter still syncing, or one whose ordinal is not wanted, is not added', async () => {
+    for (const [state, replicas] of [['synchronization', 3], ['broadcast', 2]] as const) {
+      const m = member(2, { apiPort: await apiServer(() => replicas), adminPort: await adminServer(() => ({ voting: false, zabstate: state, leads: false, voters: [1, 2] })) });
+      await runFor(m, 'membership-watch.sh', 1_500);
+      expect(lines(path.join(m.fake, 'sessions'))).toEqual([]);
+    }
+  });
+
+  test('the leader removes the voters at or above the desired number (pods gone without their preStop), one at a time; followers do not', async () => {
+    let voters = [1, 2, 3, 4];
+    const m = member(0, {
+      apiPort: await apiServer(() => 2),
+      adminPort: await adminServer(() => {
+        // The last committed removal takes effect.
+        if (committed(0)) {
+          fs.rmSync(path.join(fakeDir(0), 'committed'));
+          const removed = Number(lines(path.join(fakeDir(0), 'sessions')).at(-1)?.match(/reconfig -remove (\d+)/)?.[1]);
+          voters = voters.filter((id) => id !== removed);
+        }
+        return { voting: true, zabstate: 'broadcast', leads: true, voters };
+      }),
+    });
+    fs.writeFileSync(m.env.ZK_SUPER_PASSWORD_FILE!, 'pw\n');
+    await runFor(m, 'membership-watch.sh', 3_000);
+    expect(lines(path.join(m.fake, 'sessions'))).toEqual([
+      'addauth digest super:pw | reconfig -remove 3 | quit',
+      'addauth digest super:pw | reconfig -remove 4 | quit',
+    ]);
+
+    const follower = member(1, { apiPort: await apiServer(() => 1), adminPort: await adminServer(() => ({ voting: true, zabstate: 'broadcast', leads: false, voters: [1, 2, 3] })) });
+    await runFor(follower, 'membership-watch.sh', 1_500);
+    expect(lines(path.join(follower.fake, 'sessions'))).toEqual([]);
+  });
+});
