@@ -350,11 +350,11 @@ async function membershipChanges(bed: Bed): Promise<void> {
   if (!wanted('29')) return;
   const drill = new MembershipDrill(cluster, client, bed.workdir);
   console.log(`e2e: the membership scenarios play ${drill.label}`);
-  const steps: MembershipStep[] = [{ from: 1, to: 3 }, { from: 3, to: 5, killLeader: true }, { from: 5, to: 3 }, { from: 3, to: 1 }, { from: 1, to: 3 }];
+  const steps: MembershipStep[] = [{ from: 1, to: 3 }, { from: 3, to: 5, killLeader: true }, { from: 5, to: 3 }, { from: 3, to: 1 }, { from: 1, to: 3 }, { from: 3, to: 5 }];
   try {
     if (!await run('29.0 membership: one voter born from the bootstrap list', () => drill.start())) return;
     for (const [i, step] of steps.entries()) {
-      const what = `${step.from} -> ${step.to}${step.killLeader ? ', the leader killed as the new pods start' : ''}${i === steps.length - 1 ? ', back onto the removed members\' stale claims' : ''}`;
+      const what = `${step.from} -> ${step.to}${step.killLeader ? ', the leader killed as the new pods start' : ''}${i >= steps.length - 2 ? ', members back on the stale claims they were removed from' : ''}`;
       if (!await run(`29.${i + 1} membership: ${what}, under writes, by one apply`, () => drill.transition(step))) return;
     }
   } finally {

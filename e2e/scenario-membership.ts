@@ -5,7 +5,7 @@
 // API server's StatefulSet GET that the members' scripts make (statefulset-api.ts).
 //
 // It plays the library's own settings, not the app's environments: one voter at birth, then
-// 1 -> 3 -> 5 -> 3 -> 1 -> 3, the last step re-adding members onto the claims they were removed
+// 1 -> 3 -> 5 -> 3 -> 1 -> 3 -> 5, the last two steps re-adding members onto the claims they were removed
 // from (kept, so their data and their copies of the membership are stale). During 3 -> 5 the
 // leader's server is killed right after the new pods are created.
 //
@@ -94,6 +94,7 @@ export class MembershipDrill {
     const stay = this.ensemble.members.slice(0, Math.min(from, to));
     const prefix = `/e2e-membership-${++this.steps}`;
     const epochBefore = await this.epoch(this.running());
+    const hooksBefore = this.played!.hooks.length;
     const writer = this.client.stoppableWriteLoop(this.ensemble.hosts(stay), prefix, STEP_TIMEOUT_MS / 1000 + 120);
     try {
       await acks(writer, ACKS_AROUND, 60_000);
@@ -105,6 +106,7 @@ export class MembershipDrill {
       expect(model.revision.update === revision, `${from} -> ${to} changed the pod template (revision ${revision} -> ${model.revision.update}): it would roll every member`);
       const members = this.running();
       expect(members.length === to, `${members.length} pods run after ${from} -> ${to}`);
+      const left = to < from ? this.leftInTheirHooks(hooksBefore, to, from) : '';
       await this.settled(to, STEP_TIMEOUT_MS);
       const settledMs = Date.now() - applied;
       const seen = writer.events.filter((e) => e.acked !== undefined).length;
@@ -114,7 +116,7 @@ export class MembershipDrill {
       const gap = longestGap(acked.map((e) => e.t * 1000), applied);
       const elections = Number(epochOf(await this.epoch(members)) - epochOf(epochBefore));
       await this.assertSameDataEverywhere(members, prefix, acked.map((e) => e.acked!));
-      return `${from} -> ${to}${killed}: settled in ${s(settledMs)}; all ${acked.length} acknowledged writes on each of the ${to} member(s), the same data on each; `
+      return `${from} -> ${to}${killed}: settled in ${s(settledMs)};${left} all ${acked.length} acknowledged writes on each of the ${to} member(s), the same data on each; `
         + `longest write gap ${s(gap.ms)} (${errorsDuring(events, gap)}); ${elections} election(s); voters ${this.voterList(to)} on every member`;
     } finally {
       await writer.stop().catch(() => undefined);
@@ -164,6 +166,25 @@ export class MembershipDrill {
       const leaders = roles.filter((r) => r === 'leader').length;
       return members.length === n && leaders === 1 && views.every((v) => v.voters === wanted && v.voting) ? true : undefined;
     }).catch((error) => { throw new Error(`${(error as Error).message}; last seen: ${last}`); });
+  }
+
+  /**
+   * Each member scaled away ran its preStop hook and was no voter any more when the hook ended,
+   * before its SIGTERM: removed by the hook, or already by the leader's membership-watch, which
+   * may see the new replicas first. With more than half of the voters going at once (3 -> 1), a
+   * member stopped as a voter would leave the rest without a quorum.
+   */
+  private leftInTheirHooks(since: number, to: number, from: number): string {
+    const hooks = this.played!.hooks.slice(since);
+    const gone = this.ensemble.members.slice(to, from).map((m) => m.name);
+    const took = gone.map((pod) => {
+      const hook = hooks.find((h) => h.pod === pod);
+      expect(hook !== undefined, `${pod} was deleted without its preStop hook running`);
+      const by = /removed from the voters/.test(hook!.output) ? 'by its hook' : /not a voter: nothing to do/.test(hook!.output) ? 'already' : undefined;
+      expect(by !== undefined, `${pod} was still a voter when its preStop ended: ${hook!.output.trim().split('\n').slice(-3).join(' | ')}`);
+      return `${pod} ${by} in ${s(hook!.ms)}`;
+    });
+    return ` the leaving members out of the voters before their SIGTERM (${took.join(', ')});`;
   }
 
   /** Waits for the model to create the step's first new pod, then kills the leader's server. */
