@@ -62,6 +62,8 @@ export class PlayedStatefulSet implements StatefulPods {
   private readonly members = new Map<string, { member: ExpandedPod; volumes: PodConfigMapVolume[]; startedAt: number; ensemble: Ensemble }>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly writes = new Set<Promise<void>>();
+  /** Every preStop hook run, in order: what it printed (stdout and stderr) and how it ended. */
+  public readonly hooks: { pod: string; code: number | null; output: string; ms: number }[] = [];
   /** `kube play`s one at a time: concurrent ones race on init containers (podman 4.3, see Ensemble.start). */
   private plays: Promise<void> = Promise.resolve();
 
@@ -128,7 +130,11 @@ export class PlayedStatefulSet implements StatefulPods {
 
   public async delete(name: string, termination: Termination): Promise<void> {
     const start = Date.now();
-    if (termination.preStop) await this.cluster.exec(name, [...termination.preStop], termination.graceSeconds * 1000).catch(() => undefined);
+    if (termination.preStop) {
+      // The kubelet keeps a hook's output only when it failed; the harness keeps it for the scenario.
+      const hook = await this.cluster.exec(name, [...termination.preStop], termination.graceSeconds * 1000).catch((error) => ({ code: null, stdout: '', stderr: String(error) }));
+      this.hooks.push({ pod: name, code: hook.code, output: hook.stdout + hook.stderr, ms: Date.now() - start });
+    }
     const { sigtermMs, sigkillMs } = signalTimes(termination, Date.now() - start);
     await podmanRaw(['pod', 'stop', '--time', String(Math.ceil((sigkillMs - sigtermMs) / 1000)), name], sigkillMs + 60_000);
     await this.cluster.deletePod(name);

@@ -20,6 +20,7 @@ import { FullDiskDrill } from './scenario-full-disk';
 import { BackupAlertsLive } from './scenario-backup-alerts';
 import { S3BackupDrill } from './scenario-backup-s3';
 import { RollDrill } from './scenario-roll';
+import { MembershipDrill, MembershipStep } from './scenario-membership';
 import { statefulSetModelLive } from './scenario-statefulset-model';
 import { adminServerLoopbackOnly, loggingQuietUnderProbes, metricNamesLive } from './scenario-observability';
 import { checkCleansUpAfterFailure, checkFailsWithoutQuorum, checkPasses, checkPassesOn, checkPassesWithMemberDown, checkSurvivesLeaderKill } from './scenario-post-deploy-check';
@@ -91,6 +92,7 @@ async function main(): Promise<number> {
     await recovery({ cluster, client, workdir, run, figures: figures[0] });
     await fullDisk({ cluster, client, workdir, run, figures: figures[0] });
     await rolls({ cluster, client, workdir, run, figures: figures[0] });
+    await membershipChanges({ cluster, client, workdir, run, figures: figures[0] });
     await run('8. every other environment of the app serves', () => s.otherEnvironmentsServe(cluster, client));
     await run('10. Prometheus: targets, alerts fire and resolve', () => alertsFireAndResolve(cluster, workdir,
       (body) => run('10.1 membership alert live: members counting other than the StatefulSet\'s replicas (stand-in) fire past the (shortened) bound, and resolve', body)));
@@ -337,6 +339,27 @@ async function rolls(bed: Bed): Promise<void> {
     await drill.destroy();
   }
   await run('23.5 the StatefulSet model on real pods: Parallel creation, scale 3 -> 2 -> 3 on the kept claim, a ConfigMap reaching one member late', () => statefulSetModelLive(cluster));
+}
+
+/**
+ * Changing the number of voters by dynamic reconfiguration, through the StatefulSet model, under a
+ * writer (scenario-membership.ts). Each step builds on the one before: a failed step ends the chain.
+ */
+async function membershipChanges(bed: Bed): Promise<void> {
+  const { cluster, client, run } = bed;
+  if (!wanted('29')) return;
+  const drill = new MembershipDrill(cluster, client, bed.workdir);
+  console.log(`e2e: the membership scenarios play ${drill.label}`);
+  const steps: MembershipStep[] = [{ from: 1, to: 3 }, { from: 3, to: 5, killLeader: true }, { from: 5, to: 3 }, { from: 3, to: 1 }, { from: 1, to: 3 }, { from: 3, to: 5 }];
+  try {
+    if (!await run('29.0 membership: one voter born from the bootstrap list', () => drill.start())) return;
+    for (const [i, step] of steps.entries()) {
+      const what = `${step.from} -> ${step.to}${step.killLeader ? ', the leader killed as the new pods start' : ''}${i >= steps.length - 2 ? ', members back on the stale claims they were removed from' : ''}`;
+      if (!await run(`29.${i + 1} membership: ${what}, under writes, by one apply`, () => drill.transition(step))) return;
+    }
+  } finally {
+    await drill.destroy();
+  }
 }
 
 /**

@@ -1,0 +1,222 @@
+// Scenario 29: the number of voters changed by ZooKeeper's dynamic reconfiguration
+// (`membership: 'dynamic'`, docs/membership.md), one `kubectl apply` of the new synthesis per
+// step, through the test bed's StatefulSet model (Parallel pod management: every missing ordinal
+// created at once, every extra one deleted at once, each deletion running the preStop) and the
+// API server's StatefulSet GET that the members' scripts make (statefulset-api.ts).
+//
+// It plays the library's own settings, not the app's environments: one voter at birth, then
+// 1 -> 3 -> 5 -> 3 -> 1 -> 3 -> 5, the last two steps re-adding members onto the claims they were removed
+// from (kept, so their data and their copies of the membership are stale). During 3 -> 5 the
+// leader's server is killed right after the new pods are created.
+//
+// Each step runs under a writer connected to the members that stay through it, and afterwards
+// asserts: no pod of the old template replaced (changing replicas rolls nothing), every
+// acknowledged write on every member, the same data on every member, exactly one leader, and
+// every member's voters (AdminServer `voting_view`) equal to the StatefulSet's ordinals. Figures:
+// the step's time (apply to settled membership), the writer's longest gap, and the elections
+// (new epochs of the zxid; a leader handed over by a reconfig raises it too).
+import * as fs from 'fs';
+import { Membership, ZooKeeperChartProps } from '../lib';
+import { StoppableWriter, ZooKeeperClient } from './client';
+import { PodmanCluster } from './cluster';
+import { standInImage, withImage } from './dist';
+import { Ensemble, synthesizeToYaml } from './ensemble';
+import { ExpandedPod, find, Manifest } from './expand';
+import { waitFor } from './podman';
+import { PlayedStatefulSet } from './played-statefulset';
+import { apiServerTls } from './roll-job';
+import { errorsDuring, longestGap } from './scenario-partitions';
+import { StatefulSetReadApi } from './statefulset-api';
+import { scaleTo } from './statefulset-apply';
+import { StatefulSetModel } from './statefulset-model';
+import { epochOf, lastZxid } from './zxid';
+
+const expect = (ok: boolean, message: string) => { if (!ok) throw new Error(message); };
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+/** The library's defaults in dynamic mode, born with one voter: the shape the steps below name. */
+const SETTINGS: ZooKeeperChartProps = { namespace: 'zookeeper', membership: Membership.DYNAMIC, bootstrapVoters: 1 };
+/** The most voters any step has: the pods, claims and hosts the harness knows. */
+const MOST = 5;
+/** Acks to see before a step's apply, and after its membership has settled. */
+const ACKS_AROUND = 20;
+const STEP_TIMEOUT_MS = 240_000;
+
+export interface MembershipStep {
+  readonly from: number;
+  readonly to: number;
+  /** Kill the leader's server once the step's new pods are created. */
+  readonly killLeader?: boolean;
+}
+
+export class MembershipDrill {
+  private played?: PlayedStatefulSet;
+  private model?: StatefulSetModel;
+  private readonly api: StatefulSetReadApi;
+  /** Every member's helpers (exec, roles, AdminServer) for ordinals 0..MOST-1, whichever run. */
+  private readonly ensemble: Ensemble;
+  private readonly first: Manifest[];
+  private steps = 0;
+
+  constructor(private readonly cluster: PodmanCluster, private readonly client: ZooKeeperClient, private readonly workdir: string) {
+    this.first = this.synthesized(1);
+    this.ensemble = new Ensemble(this.synthesized(MOST), cluster);
+    const [statefulSet] = find(this.first, 'StatefulSet');
+    this.api = new StatefulSetReadApi(this.first, statefulSet.spec.template.spec.serviceAccountName, statefulSet.metadata.namespace ?? 'default',
+      () => ({ statefulSet: this.statefulSets.statefulSet, status: this.statefulSets.status() }));
+  }
+
+  private get statefulSets(): StatefulSetModel {
+    if (!this.model) throw new Error('the drill has not started');
+    return this.model;
+  }
+
+  /** The API server up, then the ensemble's birth: one voter from the bootstrap list. */
+  public async start(): Promise<string> {
+    const tls = await apiServerTls(this.cluster, this.workdir);
+    const port = await this.api.listen(tls);
+    // The pods reach the API on the network's gateway, with the CA that signed its certificate.
+    const apiServer = { host: tls.gateway, port, caPem: fs.readFileSync(tls.ca), token: this.api.token };
+    this.played = new PlayedStatefulSet(this.cluster, this.first, { apiServer });
+    this.model = new StatefulSetModel(find(this.first, 'StatefulSet')[0], this.played, false);
+    const start = Date.now();
+    await this.model.converge(180_000, 1000);
+    await this.ensemble.waitForQuorum(120_000, this.running());
+    await this.settled(1, 60_000);
+    return `one voter born from the bootstrap list in ${s(Date.now() - start)}`;
+  }
+
+  /** One step: the new synthesis applied at once, under a writer; checked once the membership settled. */
+  public async transition(step: MembershipStep): Promise<string> {
+    const { from, to } = step;
+    const objects = this.synthesized(to);
+    const model = this.statefulSets;
+    const revision = model.revision.update;
+    const stay = this.ensemble.members.slice(0, Math.min(from, to));
+    const prefix = `/e2e-membership-${++this.steps}`;
+    const epochBefore = await this.epoch(this.running());
+    const hooksBefore = this.played!.hooks.length;
+    const writer = this.client.stoppableWriteLoop(this.ensemble.hosts(stay), prefix, STEP_TIMEOUT_MS / 1000 + 120);
+    try {
+      await acks(writer, ACKS_AROUND, 60_000);
+      const applied = Date.now();
+      const scaling = scaleTo(model, this.played!, objects, STEP_TIMEOUT_MS, 1000);
+      let killed = '';
+      if (step.killLeader) killed = await this.killLeaderOnceCreated(from, to);
+      await scaling;
+      expect(model.revision.update === revision, `${from} -> ${to} changed the pod template (revision ${revision} -> ${model.revision.update}): it would roll every member`);
+      const members = this.running();
+      expect(members.length === to, `${members.length} pods run after ${from} -> ${to}`);
+      const left = to < from ? this.leftInTheirHooks(hooksBefore, to, from) : '';
+      await this.settled(to, STEP_TIMEOUT_MS);
+      const settledMs = Date.now() - applied;
+      const seen = writer.events.filter((e) => e.acked !== undefined).length;
+      await acks(writer, seen + ACKS_AROUND, 60_000);
+      const events = await writer.stop();
+      const acked = events.filter((e) => e.acked !== undefined);
+      const gap = longestGap(acked.map((e) => e.t * 1000), applied);
+      const elections = Number(epochOf(await this.epoch(members)) - epochOf(epochBefore));
+      await this.assertSameDataEverywhere(members, prefix, acked.map((e) => e.acked!));
+      return `${from} -> ${to}${killed}: settled in ${s(settledMs)};${left} all ${acked.length} acknowledged writes on each of the ${to} member(s), the same data on each; `
+        + `longest write gap ${s(gap.ms)} (${errorsDuring(events, gap)}); ${elections} election(s); voters ${this.voterList(to)} on every member`;
+    } finally {
+      await writer.stop().catch(() => undefined);
+    }
+  }
+
+  public async destroy(): Promise<void> {
+    this.model?.stop();
+    await this.model?.settled().catch(() => undefined);
+    await this.played?.cleanup();
+    await this.api.close();
+    await this.cluster.removeVolumes([...this.ensemble.members.map((m) => `data-${m.name}`), ...find(this.first, 'ConfigMap').map((c) => c.metadata.name)]);
+  }
+
+  public get label(): string {
+    return `the library's defaults with membership: dynamic (${find(this.first, 'StatefulSet')[0].metadata.name}, born with 1 voter)`;
+  }
+
+  private synthesized(replicas: number): Manifest[] {
+    const objects = synthesizeToYaml({ ...SETTINGS, replicas });
+    return withImage(objects, standInImage(objects));
+  }
+
+  /** The members whose pods the model holds and that are not being deleted. */
+  private running(): ExpandedPod[] {
+    const states = this.statefulSets.podStates();
+    return this.ensemble.members.filter((m) => states[m.name] !== undefined && !states[m.name].terminating);
+  }
+
+  private voterList(n: number): string {
+    return `{${Array.from({ length: n }, (_, i) => i + 1).join(',')}}`;
+  }
+
+  /** Every running member counts the voters 1..n (myid = ordinal + 1) and is one of them; one leader. */
+  private async settled(n: number, timeoutMs: number): Promise<void> {
+    const wanted = this.voterList(n);
+    let last = '';
+    await waitFor(`every member to count the voters ${wanted}`, timeoutMs, 1000, async () => {
+      const members = this.running();
+      const views = await Promise.all(members.map(async (m) => {
+        const [view, state] = await Promise.all([this.ensemble.adminCommand(m, 'voting_view'), this.ensemble.adminCommand(m, 'zabstate')]);
+        const ids = Object.keys(view.body?.current_config ?? {}).map(Number).sort((a, b) => a - b);
+        return { name: m.name, voters: `{${ids.join(',')}}`, voting: state.body?.voting === true && state.body?.zabstate === 'broadcast' };
+      }).map((p) => p.catch(() => ({ name: '?', voters: 'no answer', voting: false }))));
+      const roles = await this.ensemble.roles(members);
+      last = JSON.stringify({ views, roles });
+      const leaders = roles.filter((r) => r === 'leader').length;
+      return members.length === n && leaders === 1 && views.every((v) => v.voters === wanted && v.voting) ? true : undefined;
+    }).catch((error) => { throw new Error(`${(error as Error).message}; last seen: ${last}`); });
+  }
+
+  /**
+   * Each member scaled away ran its preStop hook and was no voter any more when the hook ended,
+   * before its SIGTERM: removed by the hook, or already by the leader's membership-watch, which
+   * may see the new replicas first. With more than half of the voters going at once (3 -> 1), a
+   * member stopped as a voter would leave the rest without a quorum.
+   */
+  private leftInTheirHooks(since: number, to: number, from: number): string {
+    const hooks = this.played!.hooks.slice(since);
+    const gone = this.ensemble.members.slice(to, from).map((m) => m.name);
+    const took = gone.map((pod) => {
+      const hook = hooks.find((h) => h.pod === pod);
+      expect(hook !== undefined, `${pod} was deleted without its preStop hook running`);
+      const by = /removed from the voters/.test(hook!.output) ? 'by its hook' : /not a voter: nothing to do/.test(hook!.output) ? 'already' : undefined;
+      expect(by !== undefined, `${pod} was still a voter when its preStop ended: ${hook!.output.trim().split('\n').slice(-3).join(' | ')}`);
+      return `${pod} ${by} in ${s(hook!.ms)}`;
+    });
+    return ` the leaving members out of the voters before their SIGTERM (${took.join(', ')});`;
+  }
+
+  /** Waits for the model to create the step's first new pod, then kills the leader's server. */
+  private async killLeaderOnceCreated(from: number, to: number): Promise<string> {
+    expect(to > from, 'the leader is killed in a step that adds members');
+    const newPod = this.ensemble.members[from].name;
+    await waitFor(`${newPod} to be created`, 60_000, 100, async () => (this.statefulSets.events.some((e) => e.pod === newPod && e.what === 'created') ? true : undefined));
+    const leader = await this.ensemble.leader(this.ensemble.members.slice(0, from));
+    await this.ensemble.killServer(leader);
+    return ` (leader ${leader.name} killed as ${newPod} was created)`;
+  }
+
+  /** The highest zxid the members serve: its epoch counts the leaders so far. */
+  private async epoch(members: ExpandedPod[]): Promise<bigint> {
+    const zxids = (await Promise.all(members.map((m) => lastZxid(this.ensemble, m).catch(() => undefined)))).filter((z): z is bigint => z !== undefined);
+    expect(zxids.length > 0, 'no member reports a zxid');
+    return zxids.reduce((a, b) => (a > b ? a : b));
+  }
+
+  /** Every acknowledged write is on every member, and every member holds the same znodes. */
+  private async assertSameDataEverywhere(members: ExpandedPod[], prefix: string, acked: number[]): Promise<void> {
+    const seen = await Promise.all(members.map((m) => this.client.read(this.ensemble.hosts([m]), prefix)));
+    const reference = JSON.stringify([...seen[0]].sort((a, b) => a - b));
+    seen.forEach((seqs, i) => {
+      const held = new Set(seqs);
+      const missing = acked.filter((seq) => !held.has(seq));
+      expect(missing.length === 0, `${members[i].name} lacks ${missing.length} of ${acked.length} acknowledged writes (first: ${missing.slice(0, 5).join(', ')})`);
+      expect(JSON.stringify([...seqs].sort((a, b) => a - b)) === reference, `${members[i].name} holds other znodes under ${prefix} than ${members[0].name}`);
+    });
+  }
+}
+
+async function acks(writer: StoppableWriter, count: number, timeoutMs: number): Promise<void> {
+  await waitFor(`${count} acknowledged writes`, timeoutMs, 100, async () => (writer.events.filter((e) => e.acked !== undefined).length >= count ? true : undefined));
+}
