@@ -1,6 +1,9 @@
 // Scenario 10: a real Prometheus scrapes an ensemble through the targets its synthesized
 // ServiceMonitor describes and evaluates its synthesized PrometheusRule. Failures are caused for
-// real, and the alerts must go pending, fire and resolve as the rules say. It also scrapes a
+// real, and the alerts must go pending, fire and resolve as the rules say. The member-outage rules
+// wait 5 minutes (`for`) before firing: they are shown pending, and still only pending while a
+// copy with `for` shortened to OUTAGE_FOR_SHORTENED (labelled `e2e_for`) fires; the `for` itself
+// is what promtool's tests prove (test/alert-rules.test.ts). It also scrapes a
 // kube-state-metrics stand-in for the StatefulSet's replicas, for the membership alert (10.1,
 // scenario-membership-alert.ts), played while the ensemble is healthy.
 import * as path from 'path';
@@ -25,6 +28,9 @@ const expect = (ok: boolean, message: string) => { if (!ok) throw new Error(mess
 /** What a member outage raises; all of it must clear once the members are back. */
 const OUTAGE_ALERTS = ['ZooKeeperMemberNotServing', 'ZooKeeperMemberDown', 'ZooKeeperMembersMissing', 'ZooKeeperQuorumAtRisk', 'ZooKeeperNoLeader'];
 const seconds = (ms: number) => `${(ms / 1000).toFixed(0)} s`;
+/** The member-outage rules whose copies fire here, and their copies' `for`. */
+const SHORTENED = ['ZooKeeperMemberNotServing', 'ZooKeeperMemberDown'];
+const OUTAGE_FOR_SHORTENED = '20s';
 
 interface AlertTimes { pendingMs: number; firingMs: number }
 
@@ -45,7 +51,12 @@ export async function alertsFireAndResolve(cluster: PodmanCluster, workdir: stri
     const targetsFile = path.join(workdir, 'prometheus-targets.yaml');
     const setup = await writeTargets(ensemble, cluster, monitor, targetsFile);
     const standIn = await membership.start();
-    await prometheus.start([...setup.scrapeConfigs, standIn.scrapeConfig], [...rule.spec.groups, standIn.ruleGroup], 5);
+    const copies = rule.spec.groups.flatMap((g: { rules: { alert?: string; for?: string; labels?: object }[] }) => g.rules)
+      .filter((r: { alert?: string }) => SHORTENED.includes(r.alert ?? ''))
+      .map((r: { for?: string; labels?: object }) => ({ ...r, for: OUTAGE_FOR_SHORTENED, labels: { ...r.labels, e2e_for: `shortened from ${r.for} to ${OUTAGE_FOR_SHORTENED}` } }));
+    expect(copies.length === SHORTENED.length, `the PrometheusRule lacks one of ${SHORTENED.join(', ')}`);
+    const shortened = { name: 'e2e-outage-shortened-for', interval: '5s', rules: copies };
+    await prometheus.start([...setup.scrapeConfigs, standIn.scrapeConfig], [...rule.spec.groups, shortened, standIn.ruleGroup], 5);
 
     // All members up and scraped with the labels the rules select on; then a quiet minute.
     const memberTargets = async () => (await prometheus.targets()).filter((t) => t.scrapePool !== 'kube-state-metrics');
@@ -73,8 +84,8 @@ export async function alertsFireAndResolve(cluster: PodmanCluster, workdir: stri
     await partition(cluster, notServing.name, peerPorts);
     await podman(['stop', '--time', '30', cluster.containerName(down.name)], 60_000);
     const [notServingTimes, downTimes] = await Promise.all([
-      alertTimes(prometheus, 'ZooKeeperMemberNotServing', notServing.name, failedAt),
-      alertTimes(prometheus, 'ZooKeeperMemberDown', down.name, failedAt),
+      shortenedAlertTimes(prometheus, 'ZooKeeperMemberNotServing', notServing.name, failedAt),
+      shortenedAlertTimes(prometheus, 'ZooKeeperMemberDown', down.name, failedAt),
     ]);
     const duringFailure = await prometheus.alerts();
     const atRisk = duringFailure.find((a) => a.labels.alertname === 'ZooKeeperQuorumAtRisk');
@@ -109,8 +120,8 @@ export async function alertsFireAndResolve(cluster: PodmanCluster, workdir: stri
     await ensemble.waitForQuorum(120_000);
 
     return `5 targets up ${seconds(upMs)} after Prometheus started, with namespace/ensemble/pod labels; nothing pending in a healthy minute; `
-      + `${notServing.name} cut off from its peers: NotServing pending ${seconds(notServingTimes.pendingMs)}, firing ${seconds(notServingTimes.firingMs)}; `
-      + `container stopped on ${down.name}: MemberDown pending ${seconds(downTimes.pendingMs)}, firing ${seconds(downTimes.firingMs)}; `
+      + `${notServing.name} cut off from its peers: NotServing pending ${seconds(notServingTimes.pendingMs)}, its copy with for: ${OUTAGE_FOR_SHORTENED} firing ${seconds(notServingTimes.firingMs)} (the rule itself still pending); `
+      + `container stopped on ${down.name}: MemberDown pending ${seconds(downTimes.pendingMs)}, its copy firing ${seconds(downTimes.firingMs)} (the rule still pending); `
       + `QuorumAtRisk ${atRisk?.state ?? 'absent'} meanwhile; all resolved ${seconds(resolvedMs)} after recovery `
       + `(ProcessRestarts firing for the server restarted under supervisord); `
       + `leader ${newLeader.name} killed: LeaderElections firing ${seconds(election.firingMs)} after the kill`;
@@ -138,6 +149,24 @@ async function alertTimes(prometheus: PrometheusServer, alertname: string, pod: 
   return { pendingMs: pendingMs!, firingMs };
 }
 
+/**
+ * A rule with a long `for` against its copy with a short one: the rule (of the pod) goes pending,
+ * the copy fires, and the rule is then still pending, not firing; times are from `since`.
+ */
+async function shortenedAlertTimes(prometheus: PrometheusServer, alertname: string, pod: string, since: number): Promise<AlertTimes> {
+  const of = (alerts: ActiveAlert[], copy: boolean) => alerts.find((a) => a.labels.alertname === alertname && a.labels.pod === pod && (a.labels.e2e_for !== undefined) === copy);
+  let pendingMs: number | undefined;
+  let rule: ActiveAlert | undefined;
+  const firingMs = await waitFor(`${alertname} for ${pod} pending and its copy firing`, 3 * 60_000, 1000, async () => {
+    const alerts = await prometheus.alerts();
+    rule = of(alerts, false);
+    if (rule !== undefined) pendingMs ??= Date.now() - since;
+    return pendingMs !== undefined && of(alerts, true)?.state === 'firing' ? Date.now() - since : undefined;
+  });
+  expect(rule?.state === 'pending', `${alertname} for ${pod} is ${rule?.state ?? 'gone'} when its copy with for: ${OUTAGE_FOR_SHORTENED} fires, not pending`);
+  return { pendingMs: pendingMs!, firingMs };
+}
+
 function describe(alerts: ActiveAlert[]): string {
-  return alerts.map((a) => `${a.labels.alertname}{pod=${a.labels.pod ?? '-'}} ${a.state}`).join(', ') || 'none';
+  return alerts.map((a) => `${a.labels.alertname}{pod=${a.labels.pod ?? '-'}}${a.labels.e2e_for ? ' (copy)' : ''} ${a.state}`).join(', ') || 'none';
 }
