@@ -83,8 +83,12 @@ export class MembershipSwitchDrill extends MembershipDrill {
       const acked = events.filter((e) => e.acked !== undefined);
       const times = acked.map((e) => e.t * 1000);
       const gap = longestGap(times, applied);
-      // Each replacement, from its deletion until it is back with one leader: how long, and the writer's longest gap then.
-      const replaced = rolled.map((r) => `${r.pod}${r.leader ? ' (the leader)' : ''} back in ${s(r.back - r.deleted)}, write gap ${s(longestGap(times.filter((t) => t <= r.back), r.deleted).ms)}`);
+      // Each replacement: from its deletion until it is back with one leader, and the writer's longest
+      // gap from its deletion until the next one (writes may resume only after the member is back).
+      const replaced = rolled.map((r, i) => {
+        const until = rolled[i + 1]?.deleted ?? Infinity;
+        return `${r.pod}${r.leader ? ' (the leader)' : ''} back in ${s(r.back - r.deleted)}, write gap ${s(longestGap(times.filter((t) => t <= until), r.deleted).ms)}`;
+      });
       const elections = Number(epochOf(await this.epoch(members)) - epochOf(epochBefore));
       await this.assertSameDataEverywhere(members, prefix, acked.map((e) => e.acked!));
       return `apply (${changed.join(', ')} changed) and roll in ${s(settledMs)} (${replaced.join('; ')}); every member runs from a dynamic file `
