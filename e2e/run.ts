@@ -21,6 +21,7 @@ import { BackupAlertsLive } from './scenario-backup-alerts';
 import { S3BackupDrill } from './scenario-backup-s3';
 import { RollDrill } from './scenario-roll';
 import { MembershipDrill, MembershipStep } from './scenario-membership';
+import { MembershipSwitchDrill } from './scenario-membership-switch';
 import { statefulSetModelLive } from './scenario-statefulset-model';
 import { adminServerLoopbackOnly, loggingQuietUnderProbes, metricNamesLive } from './scenario-observability';
 import { checkCleansUpAfterFailure, checkFailsWithoutQuorum, checkPasses, checkPassesOn, checkPassesWithMemberDown, checkSurvivesLeaderKill } from './scenario-post-deploy-check';
@@ -93,6 +94,7 @@ async function main(): Promise<number> {
     await fullDisk({ cluster, client, workdir, run, figures: figures[0] });
     await rolls({ cluster, client, workdir, run, figures: figures[0] });
     await membershipChanges({ cluster, client, workdir, run, figures: figures[0] });
+    await membershipSwitch({ cluster, client, workdir, run, figures: figures[0] });
     await run('8. every other environment of the app serves', () => s.otherEnvironmentsServe(cluster, client));
     await run('10. Prometheus: targets, alerts fire and resolve', () => alertsFireAndResolve(cluster, workdir,
       (body) => run('10.1 membership alert live: members counting other than the StatefulSet\'s replicas (stand-in) fire past the (shortened) bound, and resolve', body)));
@@ -357,6 +359,26 @@ async function membershipChanges(bed: Bed): Promise<void> {
       const what = `${step.from} -> ${step.to}${step.killLeader ? ', the leader killed as the new pods start' : ''}${i >= steps.length - 2 ? ', members back on the stale claims they were removed from' : ''}`;
       if (!await run(`29.${i + 1} membership: ${what}, under writes, by one apply`, () => drill.transition(step))) return;
     }
+  } finally {
+    await drill.destroy();
+  }
+}
+
+/**
+ * A running static ensemble switched to dynamic membership by a roll, then scaled by replicas
+ * (scenario-membership-switch.ts), after scenario 29's drill is destroyed: the same names.
+ */
+async function membershipSwitch(bed: Bed): Promise<void> {
+  const { cluster, client, run } = bed;
+  if (!wanted('29')) return;
+  const drill = new MembershipSwitchDrill(cluster, client, bed.workdir);
+  console.log(`e2e: the membership switch plays ${drill.label}`);
+  try {
+    if (!await run('29.7 membership switch: 3 static voters born, then switched to dynamic by a roll (followers first, the leader last), under writes', async () => {
+      const born = await drill.start();
+      return `${born}; ${await drill.switchToDynamic()}`;
+    })) return;
+    await run('29.8 membership switch: the switched ensemble 3 -> 5, under writes, by one apply', () => drill.transition({ from: 3, to: 5 }));
   } finally {
     await drill.destroy();
   }

@@ -33,13 +33,13 @@ import { epochOf, lastZxid } from './zxid';
 
 const expect = (ok: boolean, message: string) => { if (!ok) throw new Error(message); };
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-/** The library's defaults in dynamic mode, born with one voter: the shape the steps below name. */
-const SETTINGS: ZooKeeperChartProps = { namespace: 'zookeeper', membership: Membership.DYNAMIC, bootstrapVoters: 1 };
+/** The library's defaults in dynamic mode (born with `bootstrapVoters`): the shape the steps below name. */
+const SETTINGS: ZooKeeperChartProps = { namespace: 'zookeeper', membership: Membership.DYNAMIC };
 /** The most voters any step has: the pods, claims and hosts the harness knows. */
 const MOST = 5;
 /** Acks to see before a step's apply, and after its membership has settled. */
-const ACKS_AROUND = 20;
-const STEP_TIMEOUT_MS = 240_000;
+export const ACKS_AROUND = 20;
+export const STEP_TIMEOUT_MS = 240_000;
 
 export interface MembershipStep {
   readonly from: number;
@@ -49,28 +49,38 @@ export interface MembershipStep {
 }
 
 export class MembershipDrill {
-  private played?: PlayedStatefulSet;
-  private model?: StatefulSetModel;
+  protected played?: PlayedStatefulSet;
+  protected model?: StatefulSetModel;
   private readonly api: StatefulSetReadApi;
   /** Every member's helpers (exec, roles, AdminServer) for ordinals 0..MOST-1, whichever run. */
-  private readonly ensemble: Ensemble;
-  private readonly first: Manifest[];
+  protected readonly ensemble: Ensemble;
+  /** The objects the ensemble is born from. */
+  protected readonly first: Manifest[];
   private steps = 0;
 
-  constructor(private readonly cluster: PodmanCluster, private readonly client: ZooKeeperClient, private readonly workdir: string) {
-    this.first = this.synthesized(1);
+  /** @param bootstrapVoters the voters at birth, and the dynamic synthesis' bootstrap list */
+  constructor(protected readonly cluster: PodmanCluster, protected readonly client: ZooKeeperClient, private readonly workdir: string,
+    protected readonly bootstrapVoters = 1) {
+    this.first = this.born();
     this.ensemble = new Ensemble(this.synthesized(MOST), cluster);
-    const [statefulSet] = find(this.first, 'StatefulSet');
-    this.api = new StatefulSetReadApi(this.first, statefulSet.spec.template.spec.serviceAccountName, statefulSet.metadata.namespace ?? 'default',
+    // The members' Role is the dynamic synthesis' (a static birth has none: its pods never call the API).
+    const dynamic = this.synthesized(bootstrapVoters);
+    const [statefulSet] = find(dynamic, 'StatefulSet');
+    this.api = new StatefulSetReadApi(dynamic, statefulSet.spec.template.spec.serviceAccountName, statefulSet.metadata.namespace ?? 'default',
       () => ({ statefulSet: this.statefulSets.statefulSet, status: this.statefulSets.status() }));
   }
 
-  private get statefulSets(): StatefulSetModel {
+  /** The objects of the ensemble's birth: the dynamic synthesis with the bootstrap voters. */
+  protected born(): Manifest[] {
+    return this.synthesized(this.bootstrapVoters);
+  }
+
+  protected get statefulSets(): StatefulSetModel {
     if (!this.model) throw new Error('the drill has not started');
     return this.model;
   }
 
-  /** The API server up, then the ensemble's birth: one voter from the bootstrap list. */
+  /** The API server up, then the ensemble's birth: the bootstrap voters from the bootstrap list. */
   public async start(): Promise<string> {
     const tls = await apiServerTls(this.cluster, this.workdir);
     const port = await this.api.listen(tls);
@@ -81,8 +91,8 @@ export class MembershipDrill {
     const start = Date.now();
     await this.model.converge(180_000, 1000);
     await this.ensemble.waitForQuorum(120_000, this.running());
-    await this.settled(1, 60_000);
-    return `one voter born from the bootstrap list in ${s(Date.now() - start)}`;
+    await this.settled(this.bootstrapVoters, 60_000);
+    return `${this.bootstrapVoters} voter(s) born from ${this.bornFrom} in ${s(Date.now() - start)}`;
   }
 
   /** One step: the new synthesis applied at once, under a writer; checked once the membership settled. */
@@ -128,30 +138,36 @@ export class MembershipDrill {
     await this.model?.settled().catch(() => undefined);
     await this.played?.cleanup();
     await this.api.close();
-    await this.cluster.removeVolumes([...this.ensemble.members.map((m) => `data-${m.name}`), ...find(this.first, 'ConfigMap').map((c) => c.metadata.name)]);
+    const configMaps = new Set([...this.first, ...this.synthesized(MOST)].filter((o) => o.kind === 'ConfigMap').map((c) => c.metadata.name));
+    await this.cluster.removeVolumes([...this.ensemble.members.map((m) => `data-${m.name}`), ...configMaps]);
   }
 
   public get label(): string {
-    return `the library's defaults with membership: dynamic (${find(this.first, 'StatefulSet')[0].metadata.name}, born with 1 voter)`;
+    return `the library's defaults with membership: dynamic (${find(this.first, 'StatefulSet')[0].metadata.name}, born with ${this.bootstrapVoters} voter(s))`;
   }
 
-  private synthesized(replicas: number): Manifest[] {
-    const objects = synthesizeToYaml({ ...SETTINGS, replicas });
+  protected get bornFrom(): string {
+    return 'the bootstrap list';
+  }
+
+  /** The dynamic synthesis at `replicas`. */
+  protected synthesized(replicas: number): Manifest[] {
+    const objects = synthesizeToYaml({ ...SETTINGS, bootstrapVoters: this.bootstrapVoters, replicas });
     return withImage(objects, standInImage(objects));
   }
 
   /** The members whose pods the model holds and that are not being deleted. */
-  private running(): ExpandedPod[] {
+  protected running(): ExpandedPod[] {
     const states = this.statefulSets.podStates();
     return this.ensemble.members.filter((m) => states[m.name] !== undefined && !states[m.name].terminating);
   }
 
-  private voterList(n: number): string {
+  protected voterList(n: number): string {
     return `{${Array.from({ length: n }, (_, i) => i + 1).join(',')}}`;
   }
 
   /** Every running member counts the voters 1..n (myid = ordinal + 1) and is one of them; one leader. */
-  private async settled(n: number, timeoutMs: number): Promise<void> {
+  protected async settled(n: number, timeoutMs: number): Promise<void> {
     const wanted = this.voterList(n);
     let last = '';
     await waitFor(`every member to count the voters ${wanted}`, timeoutMs, 1000, async () => {
@@ -198,14 +214,14 @@ export class MembershipDrill {
   }
 
   /** The highest zxid the members serve: its epoch counts the leaders so far. */
-  private async epoch(members: ExpandedPod[]): Promise<bigint> {
+  protected async epoch(members: ExpandedPod[]): Promise<bigint> {
     const zxids = (await Promise.all(members.map((m) => lastZxid(this.ensemble, m).catch(() => undefined)))).filter((z): z is bigint => z !== undefined);
     expect(zxids.length > 0, 'no member reports a zxid');
     return zxids.reduce((a, b) => (a > b ? a : b));
   }
 
   /** Every acknowledged write is on every member, and every member holds the same znodes. */
-  private async assertSameDataEverywhere(members: ExpandedPod[], prefix: string, acked: number[]): Promise<void> {
+  protected async assertSameDataEverywhere(members: ExpandedPod[], prefix: string, acked: number[]): Promise<void> {
     const seen = await Promise.all(members.map((m) => this.client.read(this.ensemble.hosts([m]), prefix)));
     const reference = JSON.stringify([...seen[0]].sort((a, b) => a - b));
     seen.forEach((seqs, i) => {
@@ -217,6 +233,6 @@ export class MembershipDrill {
   }
 }
 
-async function acks(writer: StoppableWriter, count: number, timeoutMs: number): Promise<void> {
+export async function acks(writer: StoppableWriter, count: number, timeoutMs: number): Promise<void> {
   await waitFor(`${count} acknowledged writes`, timeoutMs, 100, async () => (writer.events.filter((e) => e.acked !== undefined).length >= count ? true : undefined));
 }
