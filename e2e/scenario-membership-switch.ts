@@ -10,8 +10,10 @@
 // on their volumes, so dynamic-config.sh takes the ensemble's (/zookeeper/config, served by the
 // members still static). Under a writer connected to all three, it asserts: every member ends
 // running from a dynamic file (its zoo.cfg on the data volume names one) with the voters {1,2,3},
-// one leader, every acknowledged write on every member, the same data everywhere. Then 3 -> 5 by
-// replicas, checked as scenario 29's steps are.
+// one leader, every acknowledged write on every member, the same data everywhere. Before the roll,
+// a follower's server is killed: its pod is still of the static template, but its ConfigMaps are
+// already the dynamic ones, and it must serve again on its own (start-zookeeper.sh runs it with
+// the bootstrap list, the static voters). Then 3 -> 5 by replicas, checked as scenario 29's steps are.
 import { ZooKeeperChartProps } from '../lib';
 import { ZooKeeperClient } from './client';
 import { PodmanCluster } from './cluster';
@@ -21,6 +23,7 @@ import { ExpandedPod, find, Manifest } from './expand';
 import { acks, ACKS_AROUND, MembershipDrill, STEP_TIMEOUT_MS } from './scenario-membership';
 import { errorsDuring, longestGap } from './scenario-partitions';
 import { scaleTo } from './statefulset-apply';
+import { waitFor } from './podman';
 import { epochOf } from './zxid';
 
 const expect = (ok: boolean, message: string) => { if (!ok) throw new Error(message); };
@@ -61,6 +64,7 @@ export class MembershipSwitchDrill extends MembershipDrill {
       // OnDelete: the apply itself replaces no pod; the running (static) members get the new ConfigMaps.
       const { changed } = await scaleTo(model, this.played!, this.synthesized(VOTERS), 60_000, 1000);
       expect(model.revision.update !== revision, 'the dynamic synthesis did not change the pod template');
+      const restart = await this.restartBeforeTheRoll(members);
       const rolled: { pod: string; leader: boolean; deleted: number; back: number }[] = [];
       for (;;) {
         const states = model.podStates();
@@ -91,12 +95,28 @@ export class MembershipSwitchDrill extends MembershipDrill {
       });
       const elections = Number(epochOf(await this.epoch(members)) - epochOf(epochBefore));
       await this.assertSameDataEverywhere(members, prefix, acked.map((e) => e.acked!));
-      return `apply (${changed.join(', ')} changed) and roll in ${s(settledMs)} (${replaced.join('; ')}); every member runs from a dynamic file `
+      return `apply (${changed.join(', ')} changed); ${restart}; roll done in ${s(settledMs)} (${replaced.join('; ')}); every member runs from a dynamic file `
         + `(${sources.join('; ')}) with the voters ${this.voterList(VOTERS)}, one leader; all ${acked.length} acknowledged writes on each member, the same data on each; `
         + `longest write gap ${s(gap.ms)} (${errorsDuring(events, gap)}); ${elections} election(s)`;
     } finally {
       await writer.stop().catch(() => undefined);
     }
+  }
+
+  /**
+   * A follower's server killed between the apply and the roll: supervisord starts it again with
+   * the scripts and zoo.cfg the apply brought (no server list) and the pod's old env (static). It
+   * must serve again on its own, from the bootstrap list, before the roll reaches it.
+   */
+  private async restartBeforeTheRoll(members: ExpandedPod[]): Promise<string> {
+    const leader = await this.ensemble.leader(members);
+    const follower = members.find((m) => m.name !== leader.name)!;
+    const killedAt = await this.ensemble.killServer(follower);
+    const backMs = await waitFor(`${follower.name}, restarted before its roll, to serve again`, 90_000, 500, async () =>
+      ((await this.ensemble.role(follower)) === 'follower' ? Date.now() - killedAt : undefined));
+    const log = await this.cluster.logs(follower.name);
+    expect(/running with the bootstrap list \(the static voters\)/.test(log), `${follower.name} serves again, but its log does not say it ran with the bootstrap list`);
+    return `${follower.name}'s server killed before its roll: following again in ${s(backMs)}, from the bootstrap list`;
   }
 
   /** The dynamic file the member's zoo.cfg on its data volume names, and what dynamic-config.sh said it chose. */

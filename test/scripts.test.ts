@@ -393,6 +393,48 @@ describe('start-zookeeper.sh (the zookeeper program under supervisord)', () => {
     expect(zk.argv()).toContain('org.apache.zookeeper.server.quorum.QuorumPeerMain');
   });
 
+  describe('a pod of the static template whose ConfigMaps are already the dynamic membership\'s (a switch, before its roll)', () => {
+    const bootstrap = 'server.1=zk-0.zk-headless.ns.svc.cluster.local:2888:3888:participant;2181\n'
+      + 'server.2=zk-1.zk-headless.ns.svc.cluster.local:2888:3888:participant;2181\n';
+
+    test('runs with the bootstrap list (the static voters), from a copy on the data volume', async () => {
+      const zk = startZooKeeper(1024, 2048);
+      const configDir = path.dirname(zk.env.ZK_ZOO_CFG);
+      fs.writeFileSync(zk.env.ZK_ZOO_CFG, `dataDir=${zk.dataDir}\nreconfigEnabled=true\nstandaloneEnabled=false\n`);
+      fs.writeFileSync(path.join(configDir, 'zoo.cfg.dynamic.bootstrap'), bootstrap);
+
+      const result = await zk.run();
+
+      expect(result.code).toBe(0);
+      const zooCfg = path.join(zk.dataDir, 'zoo.cfg');
+      expect(zk.argv().at(-1)).toBe(zooCfg);
+      expect(fs.readFileSync(zooCfg, 'utf8')).toBe(`dataDir=${zk.dataDir}\nreconfigEnabled=true\nstandaloneEnabled=false\ndynamicConfigFile=${zk.dataDir}/zoo.cfg.dynamic\n`);
+      expect(fs.readFileSync(path.join(zk.dataDir, 'zoo.cfg.dynamic'), 'utf8')).toBe(bootstrap);
+      expect(result.stderr).toContain('running with the bootstrap list (the static voters)');
+    });
+
+    test('a static zoo.cfg without a server list and without a bootstrap list (one member, standalone) runs as it is', async () => {
+      const zk = startZooKeeper(1024, 2048);
+      fs.writeFileSync(zk.env.ZK_ZOO_CFG, `dataDir=${zk.dataDir}\nstandaloneEnabled=true\n`);
+
+      const result = await zk.run();
+
+      expect(result.code).toBe(0);
+      expect(zk.argv().at(-1)).toBe(zk.env.ZK_ZOO_CFG);
+      expect(fs.existsSync(path.join(zk.dataDir, 'zoo.cfg'))).toBe(false);
+    });
+
+    test('a static zoo.cfg that lists its servers runs as it is, whatever else the ConfigMap holds', async () => {
+      const zk = startZooKeeper(1024, 2048);
+      fs.writeFileSync(path.join(path.dirname(zk.env.ZK_ZOO_CFG), 'zoo.cfg.dynamic.bootstrap'), bootstrap);
+
+      const result = await zk.run();
+
+      expect(result.code).toBe(0);
+      expect(zk.argv().at(-1)).toBe(zk.env.ZK_ZOO_CFG);
+    });
+  });
+
   test("java's exit status reaches supervisord unchanged", async () => {
     const zk = startZooKeeper(1024, 2048, { FAKE_JAVA_EXIT: '3' });
 

@@ -45,6 +45,21 @@ if [[ ${ZK_MEMBERSHIP:-static} == dynamic ]]; then
   )
   options+=("@$credential.jvm-options")
   zoo_cfg=$("${BASH:-bash}" "${BASH_SOURCE[0]%/*}/dynamic-config.sh")
+elif [[ -f ${ZK_ZOO_CFG%/*}/zoo.cfg.dynamic.bootstrap ]] && ! grep -q '^server\.' "$ZK_ZOO_CFG"; then
+  # A pod created before its ensemble switched to the dynamic membership, whose server restarts
+  # before the roll replaces the pod: its ConfigMap volume already holds the dynamic zoo.cfg, which
+  # lists no server, and its env still says static. The bootstrap list of a switched ensemble is
+  # its static voters (the app takes it from them), so the server runs with that list, as the
+  # joiner-less first membership, from a copy on the data volume (ZooKeeper writes the membership
+  # it learns next to it). The roll brings the pod's own env; dynamic-config.sh then starts from
+  # what this run wrote there.
+  data_dir=$(sed -n 's/^dataDir=//p' "$ZK_ZOO_CFG" | tail -n 1)
+  grep -E '^server\.[0-9]+=' "${ZK_ZOO_CFG%/*}/zoo.cfg.dynamic.bootstrap" >"$data_dir/zoo.cfg.dynamic.tmp"
+  mv "$data_dir/zoo.cfg.dynamic.tmp" "$data_dir/zoo.cfg.dynamic"
+  { grep -v -E '^dynamicConfigFile=' "$ZK_ZOO_CFG"; echo "dynamicConfigFile=$data_dir/zoo.cfg.dynamic"; } >"$data_dir/zoo.cfg.tmp"
+  mv "$data_dir/zoo.cfg.tmp" "$data_dir/zoo.cfg"
+  echo "start-zookeeper: zoo.cfg lists no server and this pod predates the dynamic membership: running with the bootstrap list (the static voters) until the roll replaces the pod" >&2
+  zoo_cfg=$data_dir/zoo.cfg
 fi
 
 # Sets aside what the server could not load, and holds an empty member until it can sync from a leader.
