@@ -5,7 +5,7 @@
  * policy against what the processes bind, read from zoo.cfg and supervisord.conf rather than the
  * model, for every TLS and SASL variant: podman enforces no policy, so the e2e tests cannot.
  */
-import { ClientTls, DeploymentMode, ImageProfile, IssuerKind, PrometheusMonitor, ZooKeeperEnsembleProps } from '../lib';
+import { ClientTls, DeploymentMode, ImageProfile, IssuerKind, Membership, PrometheusMonitor, ZooKeeperEnsembleProps } from '../lib';
 import { userApp } from './support/default-app';
 import { selects } from './support/k8s-schema/rules';
 import { KubeObject, parseZooCfg, synthEnsemble } from './support/synth';
@@ -28,6 +28,8 @@ const VARIANTS: [string, ZooKeeperEnsembleProps][] = [
   }],
   ['client SASL', { clientSasl: true, saslClientUsers: { app: 'app-password' }, ...SASL }],
   ['quorum SASL', { quorumSasl: true, ...SASL }],
+  ['a dynamic membership', { membership: Membership.DYNAMIC }],
+  ['a dynamic membership with TLS-only clients', { membership: Membership.DYNAMIC, clientTls: ClientTls.ONLY, ...TLS }],
   ['SASL both ways over TLS both ways, plaintext clients too', {
     clientSasl: true, quorumSasl: true, saslClientUsers: { app: 'app-password' }, ...SASL, quorumTls: true, clientTls: ClientTls.ON, ...TLS,
   }],
@@ -42,12 +44,17 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
  * The TCP ports a member's processes accept from other pods, read from what they are configured
  * with: zoo.cfg (client, TLS client, quorum and election ports, the metrics provider, the
  * AdminServer) and supervisord.conf (the mntr exporter). A port bound to loopback is not one.
+ * Under a dynamic membership zoo.cfg lists no server: the member's own line is written at start
+ * (dynamic-config.sh) from the container's ZK_QUORUM_PORT and ZK_ELECTION_PORT.
  */
 function servedToOtherPods(synth: ReturnType<typeof synthEnsemble>, zooCfgFile: string, member: string): string[] {
   const cfg = parseZooCfg(synth.file(synth.ensemble.model.names.configMaps.zookeeper, zooCfgFile));
   const open = (port: string | undefined, address: string | undefined) => (port !== undefined && !LOOPBACK.has(address ?? '0.0.0.0') ? [key(Number(port))] : []);
   const ownServerLine = [...cfg.entries()].find(([k, v]) => /^server\.\d+$/.test(k) && v.startsWith(`${member}.`))?.[1];
-  const [, quorum, election] = ownServerLine?.split(':') ?? [];
+  const env = (name: string) => synth.all('StatefulSet').flatMap((sts) => sts.spec.template.spec.containers)
+    .flatMap((c: any) => c.env ?? []).find((e: any) => e.name === name)?.value;
+  const [, quorum, election] = ownServerLine?.split(':')
+    ?? (cfg.get('reconfigEnabled') === 'true' ? [undefined, env('ZK_QUORUM_PORT'), env('ZK_ELECTION_PORT')] : []);
   const exporter = /--listen-port (\d+)/.exec(synth.file(synth.ensemble.model.names.configMaps.supervisord, 'supervisord.conf'))?.[1];
   return [
     ...open(cfg.get('clientPort'), cfg.get('clientPortAddress')),
@@ -87,6 +94,8 @@ function portsOf(variant: ZooKeeperEnsembleProps) {
 /** The Services that expose each kind of traffic the policy lets in (the post-deploy check is a client and a scraper). */
 const SERVICES_OF = {
   clients: ['clientService'], members: ['peerService'], metrics: ['metricsService'], backup: ['clientService'], 'post-deploy-check': ['clientService', 'metricsService'], roll: ['clientService', 'metricsService'],
+  // Under a dynamic membership a starting member reads the membership through the client Service.
+  membership: ['clientService'],
 } as const;
 
 describe.each(VARIANTS)('ports of %s', (_name, variant) => {

@@ -31,11 +31,27 @@ describe.each(['baseline', 'restricted'])('Pod Security Standard %s (Kubernetes 
 describe('the service account token', () => {
   const serviceAccounts = outputs.flatMap((o) => o.objects.filter((x) => x.kind === 'ServiceAccount').map((sa) => ({ output: o.name, sa })));
 
-  test('is mounted into no pod but the roll Job\'s: ZooKeeper does not call the Kubernetes API', () => {
+  /** A member of a dynamic membership reads its StatefulSet's replicas from the API (docs/membership.md). */
+  const dynamicMember = (pod: FoundPod['pod']) => pod.spec.containers.some((c: any) => (c.env ?? []).some((e: any) => e.name === 'ZK_MEMBERSHIP' && e.value === 'dynamic'));
+
+  test('is mounted into no pod but the roll Job\'s and a dynamic membership\'s members\': ZooKeeper itself does not call the Kubernetes API', () => {
     const mounted = pods.filter(({ pod }) => pod.spec.automountServiceAccountToken !== false);
-    expect(mounted.filter(({ source }) => !/: Job\/zookeeper-roll-[0-9a-f]{10}$/.test(source)).map((p) => p.source)).toEqual([]);
+    expect(mounted.filter(({ source, pod }) => !/: Job\/zookeeper-roll-[0-9a-f]{10}$/.test(source) && !dynamicMember(pod)).map((p) => p.source)).toEqual([]);
     // The roll Job's pod runs as its own ServiceAccount, never the members'.
-    expect([...new Set(mounted.map(({ pod }) => pod.spec.serviceAccountName))]).toEqual(['zookeeper-roll']);
+    const roll = mounted.filter(({ source }) => /: Job\/zookeeper-roll-/.test(source));
+    expect([...new Set(roll.map(({ pod }) => pod.spec.serviceAccountName))]).toEqual(['zookeeper-roll']);
+    expect(pods.some(({ pod }) => dynamicMember(pod))).toBe(true);
+  });
+
+  test('lets a dynamic membership\'s members do one thing with it: get their own StatefulSet, by name', () => {
+    for (const output of outputs) {
+      for (const { pod } of podTemplatesIn(output.objects, output.name).filter(({ pod }) => dynamicMember(pod))) {
+        const bindings = output.objects.filter((o) => o.kind === 'RoleBinding' && o.subjects.some((x: any) => x.kind === 'ServiceAccount' && x.name === pod.spec.serviceAccountName));
+        const rules = bindings.flatMap((b) => output.objects.filter((o) => o.kind === 'Role' && o.metadata.name === b.roleRef.name).flatMap((r) => r.rules));
+        const statefulSet = pod.spec.containers.flatMap((c: any) => c.env ?? []).find((e: any) => e.name === 'ZK_STATEFULSET')?.value;
+        expect({ output: output.name, rules }).toEqual({ output: output.name, rules: [{ apiGroups: ['apps'], resources: ['statefulsets'], resourceNames: [statefulSet], verbs: ['get'] }] });
+      }
+    }
   });
 
   test('is not mounted by default by any ServiceAccount the project creates, so a pod that forgets to opt out gets none', () => {

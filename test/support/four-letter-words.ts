@@ -21,10 +21,11 @@ const SEND_SITES: readonly RegExp[] = [
 /** How a script opens a connection to ZooKeeper's client port. */
 const CONNECTS = /\/dev\/tcp\/|socket\.create_connection\(|\.connect\(/;
 /**
- * recover-data.sh's test of a peer's quorum port, which only the leader listens on: it opens a
- * connection and closes it, sending nothing, and never reaches a client port.
+ * Connections opened and closed at once, sending nothing: recover-data.sh's test of a peer's
+ * quorum port, which only the leader listens on, and dynamic-config.sh's test that the client
+ * Service accepts connections before it starts a client (which sends only requests, no word).
  */
-const QUORUM_PORT_CHECK = /bash -c 'exec 3<>"\/dev\/tcp\/\$1\/\$2"' leader-check /g;
+const CONNECT_ONLY_CHECKS = /bash -c 'exec 3<>"\/dev\/tcp\/\$1\/\$2"' (?:leader-check|client-check) /g;
 
 /**
  * rejoin-watch.sh's question to the AdminServer (HTTP on loopback, not the client port): a GET of
@@ -43,7 +44,7 @@ function withoutCommentLines(text: string): string {
  * the whitelist must never pass because a command went unseen.
  */
 export function fourLetterWordsSentBy(file: string, script: string): string[] {
-  const code = withoutCommentLines(script).replace(QUORUM_PORT_CHECK, '').replace(ADMIN_SERVER_REQUEST, '');
+  const code = withoutCommentLines(script).replace(CONNECT_ONLY_CHECKS, '').replace(ADMIN_SERVER_REQUEST, '');
   const words = new Set(SEND_SITES.flatMap((site) => [...code.matchAll(site)].map((m) => m[1])));
   const unknown = [...words].filter((w) => !ZOOKEEPER_FOUR_LETTER_WORDS.includes(w));
   if (unknown.length > 0) throw new Error(`${file} sends ${unknown.join(', ')}, which ZooKeeper 3.8 does not know as four-letter words`);

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { Testing } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import {
-  ARGOCD_FOLDER, ClientTls, DeploymentMode, ImageProfile, IssuerKind, PrometheusMonitor, ZooKeeperChart, ZooKeeperChartProps,
+  ARGOCD_FOLDER, ClientTls, DeploymentMode, ImageProfile, IssuerKind, Membership, PrometheusMonitor, ZooKeeperChart, ZooKeeperChartProps,
 } from '../../lib';
 import { KubeObject } from './synth';
 
@@ -34,6 +34,7 @@ export const CHART_VARIANTS: Readonly<Record<string, ZooKeeperChartProps>> = {
     backup: true, backupClaimName: 'zookeeper-backups', backupDigestSecret: 'zookeeper-backup-digest', restoreBackup: 'latest',
   },
   'no monitor, alerts or dashboard': { prometheusMonitor: PrometheusMonitor.NONE, alertRules: false, grafanaDashboard: false },
+  'a dynamic membership with TLS-only clients': { membership: Membership.DYNAMIC, clientTls: ClientTls.ONLY, tlsIssuer: { name: 'zookeeper-ca', kind: IssuerKind.CLUSTER_ISSUER } },
   'every optional pod setting': {
     txnLogStorageGiB: 5, storageClassName: 'fast', imagePullSecrets: ['registry'], cpuLimitMillicores: 2000,
     nodeSelector: { pool: 'zk' }, tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'zk', effect: 'NoSchedule' }],
