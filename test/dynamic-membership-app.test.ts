@@ -1,8 +1,9 @@
 /**
- * membership 'dynamic' in the environments app: the bootstrap list is fixed at the ensemble's birth
- * and read back from the committed dist/, a change of replicas is then not worth a warning, and a
- * committed dynamic ensemble cannot be synthesized back to static. Fixtures only: every run writes
- * into a folder of its own.
+ * membership 'dynamic' in the environments app: the bootstrap list is fixed at the ensemble's birth,
+ * the committed dist/ checks that the environment says so (it never fills it in: dist/ follows from
+ * the environment files alone), a change of replicas is then not worth a warning, and a committed
+ * dynamic ensemble cannot be synthesized back to static. Fixtures only: every run writes into a
+ * folder of its own.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -41,12 +42,12 @@ function refusal(environments: Environment[]): string {
   throw new Error('the synthesis was accepted');
 }
 
-describe('the bootstrap list of a dynamic ensemble, read from the committed dist/', () => {
-  test('born with 3 voters, scaled to 5 then 7: the list keeps 3 servers, no pod template changes, and no warning is given', () => {
+describe('the bootstrap list of a dynamic ensemble, checked against the committed dist/', () => {
+  test('born with 3 voters, scaled to 5 then 7 with bootstrapVoters 3: the list keeps 3 servers, no pod template changes, and no warning is given', () => {
     const born = synth(prod({ membership: 'dynamic', replicas: 3 }));
     expect(born.bootstrap).toHaveLength(3);
     for (const replicas of [5, 7]) {
-      const scaled = synth(prod({ membership: 'dynamic', replicas }));
+      const scaled = synth(prod({ membership: 'dynamic', replicas, bootstrapVoters: 3 }));
       expect(scaled.notices).toEqual([]);
       expect(scaled.bootstrap).toEqual(born.bootstrap);
       expect(scaled.statefulSet.spec.replicas).toBe(replicas);
@@ -54,12 +55,26 @@ describe('the bootstrap list of a dynamic ensemble, read from the committed dist
     }
   });
 
-  test('a static ensemble switched to dynamic bootstraps from its committed voters, whatever replicas says later', () => {
+  test('replicas changed without bootstrapVoters is refused, naming the setting and the value to write, and dist/ stays as it was', () => {
+    const before = synth(prod({ membership: 'dynamic', replicas: 3 })).text;
+    expect(refusal(prod({ membership: 'dynamic', replicas: 5 }))).toMatch(
+      /prod: bootstrapVoters: is left out, so it follows replicas \(5\), but the ensemble of .*coord\.k8s\.yaml was born with 3 voters.*add `bootstrapVoters: 3`/);
+    expect(fs.readFileSync(path.join(dist, 'prod', 'coord.k8s.yaml'), 'utf8')).toBe(before);
+  });
+
+  test('the files follow from the settings alone: a synthesis without dist/ writes what one over the committed dist/ writes', () => {
+    synth(prod({ membership: 'dynamic', replicas: 3 }));
+    const over = synth(prod({ membership: 'dynamic', replicas: 5, bootstrapVoters: 3 })).text;
+    fs.rmSync(dist, { recursive: true });
+    expect(synth(prod({ membership: 'dynamic', replicas: 5, bootstrapVoters: 3 })).text).toBe(over);
+  });
+
+  test('a static ensemble switched to dynamic with its replicas bootstraps from its voters; later, bootstrapVoters keeps them', () => {
     synth(prod({ replicas: 5 }));
     const switched = synth(prod({ membership: 'dynamic', replicas: 5 }));
     expect(switched.notices).toEqual([]);
     expect(switched.bootstrap).toHaveLength(5);
-    expect(synth(prod({ membership: 'dynamic', replicas: 3 })).bootstrap).toHaveLength(5);
+    expect(synth(prod({ membership: 'dynamic', replicas: 3, bootstrapVoters: 5 })).bootstrap).toHaveLength(5);
   });
 
   test('a first synthesis bootstraps from replicas', () => {
@@ -68,8 +83,8 @@ describe('the bootstrap list of a dynamic ensemble, read from the committed dist
 
   test('the same settings over the same dist/ give the same files, byte for byte', () => {
     synth(prod({ membership: 'dynamic', replicas: 3 }));
-    const first = synth(prod({ membership: 'dynamic', replicas: 5 })).text;
-    expect(synth(prod({ membership: 'dynamic', replicas: 5 })).text).toBe(first);
+    const first = synth(prod({ membership: 'dynamic', replicas: 5, bootstrapVoters: 3 })).text;
+    expect(synth(prod({ membership: 'dynamic', replicas: 5, bootstrapVoters: 3 })).text).toBe(first);
   });
 
   test('a bootstrapVoters that contradicts the committed list is refused, and dist/ stays as it was', () => {
@@ -88,9 +103,10 @@ describe('a change of the number of voters, by membership', () => {
     expect(notice).toMatch(/With membership: 'dynamic' \(experimental, opt-in\) such a change is safe/);
   });
 
-  test('switching to dynamic and changing replicas in one run: warned to switch first, replicas unchanged', () => {
+  test('switching to dynamic and changing replicas in one run: bootstrapVoters must say the static voters, and a warning says to switch first', () => {
     synth(prod({ replicas: 3 }));
-    const [notice] = synth(prod({ membership: 'dynamic', replicas: 5 })).notices;
+    expect(refusal(prod({ membership: 'dynamic', replicas: 5 }))).toMatch(/prod: bootstrapVoters: .*add `bootstrapVoters: 3`/);
+    const [notice] = synth(prod({ membership: 'dynamic', replicas: 5, bootstrapVoters: 3 })).notices;
     expect(notice).toMatch(/change from 3 to 5 in the same run that switches the ensemble to membership 'dynamic'.*Switch with replicas at 3/);
   });
 });

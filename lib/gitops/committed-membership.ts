@@ -33,9 +33,10 @@ export function committedMembership(objects: readonly unknown[]): CommittedMembe
 }
 
 /**
- * The environment's settings with bootstrapVoters from the committed manifest, or the problems
- * that forbid the synthesis: leaving a committed dynamic membership, or a bootstrapVoters that
- * differs from the ensemble's birth.
+ * The problems that forbid the synthesis: leaving a committed dynamic membership, or a
+ * bootstrapVoters that differs from the ensemble's birth. The committed manifest only checks the
+ * settings, it never fills one in: dist/ must follow from the environment files alone, so that a
+ * synthesis without dist/ (a fresh clone's, the tests') writes the same files.
  *
  * @param file the committed manifest as the user knows it, named in the messages
  */
@@ -58,8 +59,8 @@ export function withCommittedMembership<T extends { membership?: Membership; boo
     };
   }
   if (!dynamic || committed.bootstrapVoters === undefined) return { settings, issues: [] };
-  if (settings.bootstrapVoters === undefined) return { settings: { ...settings, bootstrapVoters: committed.bootstrapVoters }, issues: [] };
-  if (settings.bootstrapVoters === committed.bootstrapVoters) return { settings, issues: [] };
+  // Left out, it defaults to replicas: the chart's resolution is compared after it (bornWith).
+  if (settings.bootstrapVoters === undefined || settings.bootstrapVoters === committed.bootstrapVoters) return { settings, issues: [] };
   return {
     settings,
     issues: [{
@@ -67,5 +68,19 @@ export function withCommittedMembership<T extends { membership?: Membership; boo
       message: `is ${settings.bootstrapVoters}, but the ensemble of ${file} was born with ${committed.bootstrapVoters} voters, and its bootstrap list never `
         + 'changes: remove the setting (the app reads it from the committed manifest)',
     }],
+  };
+}
+
+/**
+ * The problem when the chart's bootstrap list (`resolved` voters; `bootstrapVoters` left out, so
+ * `replicas`) is not the one the committed ensemble was born with: the environment file must then
+ * say `bootstrapVoters`, which never changes, or the list would follow replicas and roll every pod.
+ */
+export function bornWith(committed: CommittedMembership | undefined, resolved: number | undefined, file: string): { setting: string; message: string } | undefined {
+  if (committed?.bootstrapVoters === undefined || resolved === undefined || resolved === committed.bootstrapVoters) return undefined;
+  return {
+    setting: 'bootstrapVoters',
+    message: `is left out, so it follows replicas (${resolved}), but the ensemble of ${file} was born with ${committed.bootstrapVoters} voters, and its `
+      + `bootstrap list never changes: add \`bootstrapVoters: ${committed.bootstrapVoters}\` to the environment file (dist/ is left as it is)`,
   };
 }

@@ -10,7 +10,7 @@ import { addApplication } from './application';
 import { GitOpsSettings } from './gitops-settings';
 import { GENERATED_HEADER, renderKustomization } from './kustomization';
 import { postDeployCheckManifest, writeManifests } from './manifest-files';
-import { committedMembership, withCommittedMembership } from './committed-membership';
+import { bornWith, committedMembership, withCommittedMembership } from './committed-membership';
 import { membershipChanges } from './membership-change';
 import { refusedUpdates } from './refused-updates';
 import { ARGOCD_FOLDER, checkEnvironmentNames, EnvironmentTarget, resolveApplications } from './resolve-delivery';
@@ -101,6 +101,11 @@ function buildEnvironments(environments: readonly Environment[], scratch: string
     try {
       // Named after the ensemble, like its files (<ensemble>.k8s.yaml), so a folder reads like the cluster.
       const chart = new ZooKeeperChart(app, chartId(env), membership.settings);
+      const unborn = membership.settings.bootstrapVoters === undefined ? bornWith(committed, chart.ensemble.model.membership?.bootstrapVoters, committedFile) : undefined;
+      if (unborn) {
+        issues.push({ setting: `${env.name}: ${unborn.setting}`, message: unborn.message });
+        return [];
+      }
       const { name, namespace } = chart.ensemble.model;
       const objects: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }[] = chart.toJson();
       const identities = objects.map((o) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`);
