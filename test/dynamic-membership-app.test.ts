@@ -1,7 +1,7 @@
 /**
  * membership 'dynamic' in the environments app: the bootstrap list is fixed at the ensemble's birth,
  * the committed dist/ checks that the environment says so (it never fills it in: dist/ follows from
- * the environment files alone), a change of replicas is then not worth a warning, and a committed
+ * the environment files alone), a change of replicas is then safe (a static one is refused), and a committed
  * dynamic ensemble cannot be synthesized back to static. Fixtures only: every run writes into a
  * folder of its own.
  */
@@ -95,19 +95,35 @@ describe('the bootstrap list of a dynamic ensemble, checked against the committe
 });
 
 describe('a change of the number of voters, by membership', () => {
-  test('static: the warning stays, and says that membership dynamic makes the change safe', () => {
-    synth(prod({ replicas: 3 }));
-    const [notice, ...more] = synth(prod({ replicas: 5 })).notices;
-    expect(more).toEqual([]);
-    expect(notice).toMatch(/the voters of zk\/coord change from 3 to 5.*can form a second majority/);
-    expect(notice).toMatch(/With membership: 'dynamic' \(experimental, opt-in\) such a change is safe/);
+  test('static: refused, naming replicas and the safe path through membership dynamic, and dist/ stays as it was', () => {
+    const before = synth(prod({ replicas: 3 })).text;
+    const message = refusal(prod({ replicas: 5 }));
+    expect(message).toMatch(/prod: replicas: changes the voters of zk\/coord in .*coord\.k8s\.yaml from 3 to 5.*can form a second majority/);
+    expect(message).toMatch(/The safe path: set membership: 'dynamic' with replicas at 3/);
+    expect(message).toMatch(/delete .*dist\/prod\/ and synthesize again/);
+    expect(fs.readFileSync(path.join(dist, 'prod', 'coord.k8s.yaml'), 'utf8')).toBe(before);
   });
 
-  test('switching to dynamic and changing replicas in one run: bootstrapVoters must say the static voters, and a warning says to switch first', () => {
+  test('the path the refusal names works: the switch at the same replicas, then the change, each accepted without a notice', () => {
     synth(prod({ replicas: 3 }));
+    expect(synth(prod({ membership: 'dynamic', replicas: 3 })).notices).toEqual([]);
+    const scaled = synth(prod({ membership: 'dynamic', replicas: 5, bootstrapVoters: 3 }));
+    expect(scaled.notices).toEqual([]);
+    expect(scaled.statefulSet.spec.replicas).toBe(5);
+  });
+
+  test('a static ensemble synthesized anew, without its dist/ folder, takes any size', () => {
+    synth(prod({ replicas: 3 }));
+    fs.rmSync(path.join(dist, 'prod'), { recursive: true });
+    expect(synth(prod({ replicas: 5 })).statefulSet.spec.replicas).toBe(5);
+  });
+
+  test('switching to dynamic and changing replicas in one run: bootstrapVoters must say the static voters, then the change is refused until the switch is done', () => {
+    const before = synth(prod({ replicas: 3 })).text;
     expect(refusal(prod({ membership: 'dynamic', replicas: 5 }))).toMatch(/prod: bootstrapVoters: .*add `bootstrapVoters: 3`/);
-    const [notice] = synth(prod({ membership: 'dynamic', replicas: 5, bootstrapVoters: 3 })).notices;
-    expect(notice).toMatch(/change from 3 to 5 in the same run that switches the ensemble to membership 'dynamic'.*Switch with replicas at 3/);
+    expect(refusal(prod({ membership: 'dynamic', replicas: 5, bootstrapVoters: 3 }))).toMatch(
+      /prod: replicas: changes the voters .* from 3 to 5 in the same run that switches the ensemble to membership 'dynamic'.*Switch with replicas at 3/);
+    expect(fs.readFileSync(path.join(dist, 'prod', 'coord.k8s.yaml'), 'utf8')).toBe(before);
   });
 });
 

@@ -66,7 +66,7 @@ export function withCommittedMembership<T extends { membership?: Membership; boo
     issues: [{
       setting: 'bootstrapVoters',
       message: `is ${settings.bootstrapVoters}, but the ensemble of ${file} was born with ${committed.bootstrapVoters} voters, and its bootstrap list never `
-        + 'changes: remove the setting (the app reads it from the committed manifest)',
+        + `changes: write \`bootstrapVoters: ${committed.bootstrapVoters}\` (dist/ is left as it is)`,
     }],
   };
 }

@@ -61,13 +61,12 @@ export function synthesizeEnvironments(environments: readonly Environment[], git
 
 /**
  * What an apply of the ensemble's new manifest needs besides, against the one in `outdir` now: the
- * changes the API server will not make in place, and a change of the number of voters.
+ * changes the API server will not make in place.
  */
 function changesRefusedInPlace(outdir: string, target: EnvironmentTarget, objects: readonly unknown[]): string[] {
   const file = path.join(outdir, target.environment, `${target.ensemble}.k8s.yaml`);
   if (!fs.existsSync(file)) return [];
-  const before = Yaml.load(file);
-  return [...membershipChanges(before, objects, file), ...refusedUpdates(before, objects, file)];
+  return refusedUpdates(Yaml.load(file), objects, file);
 }
 
 /** The folders an environment run writes: argocd/ and every folder with a kustomization.yaml it generated. */
@@ -84,7 +83,8 @@ function isGeneratedKustomization(file: string): boolean {
 
 /**
  * Each environment's chart, built and validated; all environments' problems in one error. What the
- * committed manifest in `outdir` says about the membership comes first (committed-membership.ts).
+ * committed manifest in `outdir` says about the membership comes first (committed-membership.ts),
+ * and a change of the number of voters it cannot take is refused (membership-change.ts).
  */
 function buildEnvironments(environments: readonly Environment[], scratch: string, outdir: string) {
   const issues: { setting: string; message: string }[] = [];
@@ -92,7 +92,8 @@ function buildEnvironments(environments: readonly Environment[], scratch: string
     const folder = path.join(scratch, env.name);
     const app = newApp(folder);
     const committedFile = path.join(outdir, env.name, `${chartId(env)}.k8s.yaml`);
-    const committed = fs.existsSync(committedFile) ? committedMembership(Yaml.load(committedFile)) : undefined;
+    const committedObjects = fs.existsSync(committedFile) ? Yaml.load(committedFile) : undefined;
+    const committed = committedObjects === undefined ? undefined : committedMembership(committedObjects);
     const membership = withCommittedMembership(env.settings, committed, committedFile);
     if (membership.issues.length > 0) {
       issues.push(...membership.issues.map((issue) => ({ setting: `${env.name}: ${issue.setting}`, message: issue.message })));
@@ -108,6 +109,11 @@ function buildEnvironments(environments: readonly Environment[], scratch: string
       }
       const { name, namespace } = chart.ensemble.model;
       const objects: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }[] = chart.toJson();
+      const unsafe = committedObjects === undefined ? [] : membershipChanges(committedObjects, objects, committedFile, path.join(outdir, env.name));
+      if (unsafe.length > 0) {
+        issues.push(...unsafe.map((issue) => ({ setting: `${env.name}: ${issue.setting}`, message: issue.message })));
+        return [];
+      }
       const identities = objects.map((o) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`);
       const target: EnvironmentTarget = { environment: env.name, ensemble: name, namespace, objects: identities };
       return [{ folder, target, objects }];
