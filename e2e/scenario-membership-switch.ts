@@ -137,11 +137,13 @@ export class MembershipSwitchDrill extends MembershipDrill {
     const eventsBefore = model.events.length;
     const rollApi = new StatefulSetRollApi(objects, model);
     const port = await rollApi.listen(this.apiTls!);
-    const runs = new Map<string, JobRun & { started: number }>();
+    const runs = new Map<string, JobRun & { started: number; votersAtStart: string }>();
     const target = modelTarget(model, this.played!, async (job) => {
       const started = Date.now();
+      // What the membership was when the hook started: whether it had to wait for the change.
+      const votersAtStart = await this.votersSeenBy(stay[0]);
       const run = await this.runJob(job, find(objects, 'ConfigMap'), { host: this.apiTls!.gateway, port, caPem: fs.readFileSync(this.apiTls!.ca), token: rollApi.token });
-      runs.set(job.metadata.name, { ...run, started });
+      runs.set(job.metadata.name, { ...run, started, votersAtStart });
       return run.code === 0;
     });
     const writer = this.client.stoppableWriteLoop(this.ensemble.hosts(stay), prefix, (2 * STEP_TIMEOUT_MS) / 1000 + 120);
@@ -185,7 +187,7 @@ export class MembershipSwitchDrill extends MembershipDrill {
   }
 
   /** The roll Job succeeded and evicted nothing; the check passed every step and read exactly the new voters in the leader's membership. */
-  private judgeHooks(objects: Manifest[], runs: Map<string, JobRun & { started: number }>, rollApi: StatefulSetRollApi, to: number): string {
+  private judgeHooks(objects: Manifest[], runs: Map<string, JobRun & { started: number; votersAtStart: string }>, rollApi: StatefulSetRollApi, to: number): string {
     const jobs = find(objects, 'Job');
     const roll = jobs.find((j) => j.metadata.labels?.['app.kubernetes.io/component'] === 'roll');
     const check = jobs.find((j) => j.metadata.labels?.['app.kubernetes.io/component'] === 'post-deploy-check');
@@ -203,7 +205,14 @@ export class MembershipSwitchDrill extends MembershipDrill {
     expect(new RegExp(`membership \\(version \\w+\\) lists exactly the ${to} voters`).test(ensemble),
       `the check passed without reading the new membership: ${ensemble}`);
     const rollDone = /roll: DONE (.*)$/m.exec(rolled!.log)![1];
-    return `roll Job ${s(rolled!.seconds * 1000)} ("${rollDone}", no eviction), post-deploy check ${s(checked!.seconds * 1000)} (every step passed; ensemble: "${ensemble}")`;
+    return `roll Job ${s(rolled!.seconds * 1000)} (started with the voters ${rolled!.votersAtStart}; "${rollDone}", no eviction), `
+      + `post-deploy check ${s(checked!.seconds * 1000)} (started with the voters ${checked!.votersAtStart}; every step passed; ensemble: "${ensemble}")`;
+  }
+
+  /** The voters a member counts (AdminServer `voting_view`), as `{1,2,3}`. */
+  private async votersSeenBy(member: ExpandedPod): Promise<string> {
+    const view = await this.ensemble.adminCommand(member, 'voting_view').catch(() => undefined);
+    return `{${Object.keys(view?.body?.current_config ?? {}).map(Number).sort((a, b) => a - b).join(',')}}`;
   }
 
   /**
