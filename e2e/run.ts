@@ -378,7 +378,8 @@ async function membershipSwitch(bed: Bed): Promise<void> {
       const born = await drill.start();
       return `${born}; ${await drill.switchToDynamic()}`;
     })) return;
-    await run('29.8 membership switch: the switched ensemble 3 -> 5, under writes, by one apply', () => drill.transition({ from: 3, to: 5 }));
+    if (!await run('29.8 membership switch: the switched ensemble 3 -> 5, under writes, by an Argo CD sync with its hooks (the roll Job, the post-deploy check)', () => drill.argoTransition({ from: 3, to: 5 }))) return;
+    await run('29.9 membership switch: 5 -> 3, under writes, by an Argo CD sync with its hooks (preStops, the roll Job, the post-deploy check)', () => drill.argoTransition({ from: 5, to: 3 }));
   } finally {
     await drill.destroy();
   }

@@ -13,17 +13,31 @@
 // one leader, every acknowledged write on every member, the same data everywhere. Before the roll,
 // a follower's server is killed: its pod is still of the static template, but its ConfigMaps are
 // already the dynamic ones, and it must serve again on its own (start-zookeeper.sh runs it with
-// the bootstrap list, the static voters). Then 3 -> 5 by replicas, checked as scenario 29's steps are.
+// the bootstrap list, the static voters).
+//
+// Then 3 -> 5 and 5 -> 3 by replicas, each delivered by an Argo CD sync of ALL the new synthesis'
+// objects (apply-order.ts: the Sync waves in order, each waited for until healthy, the
+// StatefulSet by Argo CD's health, which counts Ready replicas; then the PostSync hooks): the roll
+// Job (wave 0) and the post-deploy check (wave 1) that the replicas change re-creates run for
+// real, in containers, the roll Job against the StatefulSet model's API (statefulset-roll-api.ts).
+// Each step is checked as scenario 29's steps are, and: the roll Job succeeded and evicted no pod,
+// the check passed every step, its ensemble step having read the leader's membership with exactly
+// the new voters.
+import * as fs from 'fs';
 import { ZooKeeperChartProps } from '../lib';
 import { ZooKeeperClient } from './client';
 import { PodmanCluster } from './cluster';
 import { standInImage, withImage } from './dist';
 import { synthesizeToYaml } from './ensemble';
 import { ExpandedPod, find, Manifest } from './expand';
-import { acks, ACKS_AROUND, MembershipDrill, STEP_TIMEOUT_MS } from './scenario-membership';
+import { acks, ACKS_AROUND, MembershipDrill, MembershipStep, STEP_TIMEOUT_MS } from './scenario-membership';
 import { errorsDuring, longestGap } from './scenario-partitions';
-import { scaleTo } from './statefulset-apply';
-import { waitFor } from './podman';
+import { argoSync, runSteps } from './apply-order';
+import { CHECK_STEPS } from './post-deploy-check';
+import { modelTarget, scaleTo } from './statefulset-apply';
+import { StatefulSetRollApi } from './statefulset-roll-api';
+import { waitFor, podmanRaw } from './podman';
+import { withServiceAccount } from './service-account';
 import { epochOf } from './zxid';
 
 const expect = (ok: boolean, message: string) => { if (!ok) throw new Error(message); };
@@ -31,6 +45,9 @@ const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 /** The library's defaults: three voters, static membership. */
 const STATIC: ZooKeeperChartProps = { namespace: 'zookeeper', replicas: 3 };
 const VOTERS = 3;
+
+/** One Job's run, as the Job controller and the kubelet would leave it: exit code, log, time. */
+interface JobRun { readonly code: number; readonly log: string; readonly seconds: number }
 
 export class MembershipSwitchDrill extends MembershipDrill {
   constructor(cluster: PodmanCluster, client: ZooKeeperClient, workdir: string) {
@@ -101,6 +118,128 @@ export class MembershipSwitchDrill extends MembershipDrill {
     } finally {
       await writer.stop().catch(() => undefined);
     }
+  }
+
+  /**
+   * One step delivered by an Argo CD sync of every object of the new synthesis, under a writer:
+   * the waves in order with the StatefulSet's health waited for, then the PostSync hooks run for
+   * real. Checked as `transition` checks a step, plus the hooks' verdicts.
+   */
+  public async argoTransition(step: MembershipStep): Promise<string> {
+    const { from, to } = step;
+    const objects = this.synthesized(to);
+    const model = this.statefulSets;
+    const revision = model.revision.update;
+    const stay = this.ensemble.members.slice(0, Math.min(from, to));
+    const prefix = `/e2e-membership-argo-${from}-${to}`;
+    const epochBefore = await this.epoch(this.running());
+    const hooksBefore = this.played!.hooks.length;
+    const eventsBefore = model.events.length;
+    const rollApi = new StatefulSetRollApi(objects, model);
+    const port = await rollApi.listen(this.apiTls!);
+    const runs = new Map<string, JobRun & { started: number; votersAtStart: string }>();
+    const target = modelTarget(model, this.played!, async (job) => {
+      const started = Date.now();
+      // What the membership was when the hook started: whether it had to wait for the change.
+      const votersAtStart = await this.votersSeenBy(stay[0]);
+      const run = await this.runJob(job, find(objects, 'ConfigMap'), { host: this.apiTls!.gateway, port, caPem: fs.readFileSync(this.apiTls!.ca), token: rollApi.token });
+      runs.set(job.metadata.name, { ...run, started, votersAtStart });
+      return run.code === 0;
+    });
+    const writer = this.client.stoppableWriteLoop(this.ensemble.hosts(stay), prefix, (2 * STEP_TIMEOUT_MS) / 1000 + 120);
+    // The controller and the kubelet work in the background while Argo CD waits on health.
+    model.start(1000);
+    try {
+      await acks(writer, ACKS_AROUND, 60_000);
+      const applied = Date.now();
+      const steps = argoSync(objects);
+      const started = await runSteps(steps, target, { pollMs: 1000, timeoutMs: STEP_TIMEOUT_MS });
+      const synced = Date.now();
+      model.stop();
+      await model.converge(STEP_TIMEOUT_MS, 1000);
+      expect(model.revision.update === revision, `${from} -> ${to} changed the pod template (revision ${revision} -> ${model.revision.update}): it would roll every member`);
+      const members = this.running();
+      expect(members.length === to, `${members.length} pods run after ${from} -> ${to}`);
+      const replaced = model.events.slice(eventsBefore).filter((e) => e.what === 'deleting' && stay.some((m) => m.name === e.pod));
+      expect(replaced.length === 0, `the sync deleted ${replaced.map((e) => e.pod).join(', ')}, which stay members`);
+      const left = to < from ? this.leftInTheirHooks(hooksBefore, to, from) : '';
+      await this.settled(to, STEP_TIMEOUT_MS);
+      const settledMs = Date.now() - applied;
+      const hooks = this.judgeHooks(objects, runs, rollApi, to);
+      const seen = writer.events.filter((e) => e.acked !== undefined).length;
+      await acks(writer, seen + ACKS_AROUND, 60_000);
+      const events = await writer.stop();
+      const acked = events.filter((e) => e.acked !== undefined);
+      const gap = longestGap(acked.map((e) => e.t * 1000), applied);
+      const elections = Number(epochOf(await this.epoch(members)) - epochOf(epochBefore));
+      await this.assertSameDataEverywhere(members, prefix, acked.map((e) => e.acked!));
+      const at = (label: string) => started.find((x) => x.label === label)?.at;
+      const postSync = at('PostSync wave 0');
+      const healthy = postSync === undefined ? '' : `, the StatefulSet healthy (PostSync started) ${s(postSync - applied)} after the sync began`;
+      return `${from} -> ${to} by an Argo CD sync (${steps.map((x) => x.label).join(', ')}): synced in ${s(synced - applied)}${healthy}; ${hooks}; `
+        + `settled in ${s(settledMs)};${left} all ${acked.length} acknowledged writes on each of the ${to} member(s), the same data on each; `
+        + `longest write gap ${s(gap.ms)} (${errorsDuring(events, gap)}); ${elections} election(s); voters ${this.voterList(to)} on every member`;
+    } finally {
+      model.stop();
+      await writer.stop().catch(() => undefined);
+      await rollApi.close();
+    }
+  }
+
+  /** The roll Job succeeded and evicted nothing; the check passed every step and read exactly the new voters in the leader's membership. */
+  private judgeHooks(objects: Manifest[], runs: Map<string, JobRun & { started: number; votersAtStart: string }>, rollApi: StatefulSetRollApi, to: number): string {
+    const jobs = find(objects, 'Job');
+    const roll = jobs.find((j) => j.metadata.labels?.['app.kubernetes.io/component'] === 'roll');
+    const check = jobs.find((j) => j.metadata.labels?.['app.kubernetes.io/component'] === 'post-deploy-check');
+    expect(roll !== undefined && check !== undefined, 'the synthesis holds no roll Job or no post-deploy check Job');
+    const rolled = runs.get(roll!.metadata.name);
+    const checked = runs.get(check!.metadata.name);
+    expect(rolled !== undefined && checked !== undefined, `the sync ran ${[...runs.keys()].join(', ') || 'no Job'}, not both hooks`);
+    expect(rolled!.code === 0 && /roll: DONE every voter of revision \S+ \(0 replaced\)/.test(rolled!.log),
+      `the roll Job exited ${rolled!.code} without finding every voter current:\n${rolled!.log}`);
+    expect(rollApi.evictions.length === 0, `the roll Job evicted ${rollApi.evictions.join(', ')}`);
+    const steps = [...checked!.log.matchAll(/^post-deploy-check: ((?:PASS|FAIL) [\w-]+)/gm)].map((m) => m[1]);
+    const wanted = [...CHECK_STEPS, 'cleanup'].map((x) => `PASS ${x}`);
+    expect(checked!.code === 0 && JSON.stringify(steps) === JSON.stringify(wanted), `the check exited ${checked!.code} with steps ${JSON.stringify(steps)}:\n${checked!.log}`);
+    const ensemble = /^post-deploy-check: PASS ensemble: (.*)$/m.exec(checked!.log)![1];
+    expect(new RegExp(`membership \\(version \\w+\\) lists exactly the ${to} voters`).test(ensemble),
+      `the check passed without reading the new membership: ${ensemble}`);
+    const rollDone = /roll: DONE (.*)$/m.exec(rolled!.log)![1];
+    return `roll Job ${s(rolled!.seconds * 1000)} (started with the voters ${rolled!.votersAtStart}; "${rollDone}", no eviction), `
+      + `post-deploy check ${s(checked!.seconds * 1000)} (started with the voters ${checked!.votersAtStart}; every step passed; ensemble: "${ensemble}")`;
+  }
+
+  /** The voters a member counts (AdminServer `voting_view`), as `{1,2,3}`. */
+  private async votersSeenBy(member: ExpandedPod): Promise<string> {
+    const view = await this.ensemble.adminCommand(member, 'voting_view').catch(() => undefined);
+    return `{${Object.keys(view?.body?.current_config ?? {}).map(Number).sort((a, b) => a - b).join(',')}}`;
+  }
+
+  /**
+   * The Job controller's part for one Job: its pod from the template as it is (the token mounted
+   * when it automounts one, against `api`), run once on the ensemble's network with the ConfigMaps
+   * it mounts (the sync's), until it exits or its deadline passes; its log kept, the pod removed. An earlier
+   * pod of the same name goes first, as Argo CD's BeforeHookCreation deletes the earlier Job.
+   */
+  private async runJob(job: Manifest, configMapsOfTheSync: Manifest[], api: { host: string; port: number; caPem: Buffer; token: string }): Promise<JobRun> {
+    const name = job.metadata.name;
+    const namespace = job.metadata.namespace ?? 'default';
+    const spec = await withServiceAccount(this.cluster, job.spec.template.spec, namespace, api, `${name}-token`);
+    const mounted = new Set((spec.volumes ?? []).filter((v: Manifest) => v.configMap).map((v: Manifest) => v.configMap.name));
+    const configMaps = configMapsOfTheSync.filter((c) => mounted.has(c.metadata.name));
+    const pod: ExpandedPod = {
+      ordinal: 0, name, fqdn: `${name}.${namespace}.pod`, claims: [],
+      pod: { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace, labels: job.spec.template.metadata.labels }, spec },
+    };
+    const container = spec.containers[0].name;
+    await this.cluster.deletePod(name).catch(() => undefined);
+    const start = Date.now();
+    await this.cluster.play(pod, configMaps);
+    const waited = await podmanRaw(['wait', this.cluster.containerName(name, container)], job.spec.activeDeadlineSeconds * 1000);
+    const seconds = (Date.now() - start) / 1000;
+    const log = await this.cluster.logs(name, container);
+    await this.cluster.deletePod(name);
+    return { code: waited.code === 0 ? Number(waited.stdout.trim()) : -1, log, seconds };
   }
 
   /**

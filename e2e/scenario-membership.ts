@@ -57,6 +57,8 @@ export class MembershipDrill {
   /** The objects the ensemble is born from. */
   protected readonly first: Manifest[];
   private steps = 0;
+  /** The API servers' TLS (the network's gateway, and the CA the pods trust), once started. */
+  protected apiTls?: { gateway: string; ca: string; cert: string; key: string };
 
   /** @param bootstrapVoters the voters at birth, and the dynamic synthesis' bootstrap list */
   constructor(protected readonly cluster: PodmanCluster, protected readonly client: ZooKeeperClient, private readonly workdir: string,
@@ -83,6 +85,7 @@ export class MembershipDrill {
   /** The API server up, then the ensemble's birth: the bootstrap voters from the bootstrap list. */
   public async start(): Promise<string> {
     const tls = await apiServerTls(this.cluster, this.workdir);
+    this.apiTls = tls;
     const port = await this.api.listen(tls);
     // The pods reach the API on the network's gateway, with the CA that signed its certificate.
     const apiServer = { host: tls.gateway, port, caPem: fs.readFileSync(tls.ca), token: this.api.token };
@@ -190,7 +193,7 @@ export class MembershipDrill {
    * may see the new replicas first. With more than half of the voters going at once (3 -> 1), a
    * member stopped as a voter would leave the rest without a quorum.
    */
-  private leftInTheirHooks(since: number, to: number, from: number): string {
+  protected leftInTheirHooks(since: number, to: number, from: number): string {
     const hooks = this.played!.hooks.slice(since);
     const gone = this.ensemble.members.slice(to, from).map((m) => m.name);
     const took = gone.map((pod) => {

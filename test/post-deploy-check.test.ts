@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ClientAccess, ClientTls, DeploymentMode, ImageProfile, IssuerKind, ZooKeeperEnsembleProps } from '../lib';
+import { ClientAccess, ClientTls, DeploymentMode, ImageProfile, IssuerKind, Membership, ZooKeeperEnsembleProps } from '../lib';
 import { writeManifests } from '../lib/gitops/manifest-files';
 import { validateObjects } from './support/k8s-schema';
 import { isAllowed, NetworkPolicyObject, PodEndpoint } from './support/network-policy';
@@ -81,6 +81,15 @@ describe('the post-deploy check Job', () => {
     expect(env.ZK_CHECK_VOTERS.split(' ')).toEqual([0, 1, 2, 3, 4].map((i) => `zk-${i}.zk-headless.zk.svc.cluster.local`));
     expect(env.ZK_CHECK_OBSERVERS.split(' ')).toEqual([0, 1].map((i) => `zk-observer-${i}.zk-headless.zk.svc.cluster.local`));
     expect(env).toMatchObject({ ZK_CHECK_SERVICE: 'zk.zk.svc.cluster.local:2181', ZK_CHECK_QUORUM: '3', ZK_CHECK_METRICS_PORT: '7000' });
+  });
+
+  test('under dynamic membership, compares the leader\'s membership with the voters by the host names the members write into it', () => {
+    const { env, synth } = check({ membership: Membership.DYNAMIC, replicas: 5, bootstrapVoters: 3 });
+    expect(env.ZK_CHECK_MEMBERSHIP).toBe('dynamic');
+    // dynamic-config.sh and membership-watch.sh name a member `<pod>.<ZK_PEER_DOMAIN>` in its server line.
+    const member = Object.fromEntries(synth.one('StatefulSet', 'zk').spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
+    expect(env.ZK_CHECK_VOTERS.split(' ')).toEqual([0, 1, 2, 3, 4].map((i) => `zk-${i}.${member.ZK_PEER_DOMAIN}`));
+    expect(check().env.ZK_CHECK_MEMBERSHIP).toBeUndefined();
   });
 
   test('with client TLS, dials the TLS port with the members\' stores and reads their password from its file', () => {

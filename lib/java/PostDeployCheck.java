@@ -15,6 +15,9 @@
 //   ZK_CHECK_STEP_SECONDS  the most one step may take, retries included
 //   ZK_CHECK_ROOT          the znode under which each run creates its own
 //   ZK_CHECK_SASL_USER, ZK_CHECK_SASL_PASSWORD_FILE  with client SASL: who the check logs in as
+//   ZK_CHECK_MEMBERSHIP    `dynamic` under dynamic membership: the ensemble step also waits until
+//                          the leader's /zookeeper/config lists exactly ZK_CHECK_VOTERS as voters
+//                          (a joiner serves as a follower before it is added)
 //   ZK_CHECK_FAIL_AFTER    not in the pod spec: the e2e suite stops a run after this step, to
 //                          prove the cleanup of a failed run (scenario 21.11)
 // Client TLS comes from the zookeeper.* system properties on the command line, as for any client.
@@ -91,6 +94,7 @@ public class PostDeployCheck {
     final String root;
     final String saslUser;
     final Path saslLoginFile;
+    final boolean dynamic;
     final boolean tls = Boolean.getBoolean("zookeeper.client.secure");
     /** Never set by the Job: the end-to-end suite sets it to prove cleanup after a failed step. */
     final String failAfter;
@@ -107,6 +111,7 @@ public class PostDeployCheck {
       saslUser = e.get("ZK_CHECK_SASL_USER");
       saslLoginFile = saslUser == null ? null : Path.of(required(e, "ZK_CHECK_SASL_PASSWORD_FILE"));
       failAfter = e.get("ZK_CHECK_FAIL_AFTER");
+      dynamic = "dynamic".equals(e.get("ZK_CHECK_MEMBERSHIP"));
     }
 
     static String required(Map<String, String> e, String key) {
@@ -209,6 +214,10 @@ public class PostDeployCheck {
       for (String host : env.voters) states.add(memberState(host));
       for (String host : env.observers) states.add(memberState(host));
       last = judgeEnsemble(states);
+      if (last.startsWith("OK ") && env.dynamic) {
+        String membership = judgeMembership(states);
+        last = membership.startsWith("OK ") ? last + "; " + membership.substring(3) : membership;
+      }
       if (last.startsWith("OK ")) {
         serving = states.stream().filter((s) -> s.mode != null).map((m) -> m.host).collect(Collectors.toList());
         return last.substring(3);
@@ -261,6 +270,42 @@ public class PostDeployCheck {
     String down = problems.isEmpty() ? "" : "; down, tolerated while a quorum serves: " + String.join("; ", problems);
     return "OK 1 leader (" + shortName(leader) + "), " + followers + " of " + (env.voters.size() - 1) + " followers synced to it"
         + (env.observers.isEmpty() ? "" : ", " + following + " of " + env.observers.size() + " observers following it") + down;
+  }
+
+  /**
+   * Under dynamic membership: "OK <summary>" when the leader's committed membership lists exactly
+   * the voters the Job was synthesized with, otherwise what it lists. srvr cannot tell: a joiner
+   * follows the leader (and may count among its synced followers) before its `reconfig -add`, and
+   * a leaving member stays a voter until its `reconfig -remove`.
+   */
+  private String judgeMembership(List<MemberState> states) throws Exception {
+    String leader = states.subList(0, env.voters.size()).stream().filter((s) -> "leader".equals(s.mode) || "standalone".equals(s.mode))
+        .map((s) -> s.host).findFirst().orElseThrow();
+    ZooKeeper zk = connect(leader + ":" + env.clientPort);
+    String config;
+    try {
+      config = new String(zk.getConfig(false, null), StandardCharsets.UTF_8);
+    } finally {
+      close(zk);
+    }
+    List<String> listed = participants(config);
+    Matcher version = Pattern.compile("^version=(\\w+)", Pattern.MULTILINE).matcher(config);
+    String of = "the leader " + shortName(leader) + "'s membership (version " + (version.find() ? version.group(1) : "?") + ")";
+    List<String> wanted = env.voters.stream().sorted().collect(Collectors.toList());
+    if (!listed.equals(wanted)) {
+      return of + " lists the voters " + listed.stream().map(PostDeployCheck::shortName).collect(Collectors.toList())
+          + ", the Job expects " + wanted.stream().map(PostDeployCheck::shortName).collect(Collectors.toList());
+    }
+    return "OK " + of + " lists exactly the " + wanted.size() + " voters";
+  }
+
+  /** The hosts of the participants in a /zookeeper/config text (`server.N=host:quorum:election:participant;client`), sorted. */
+  static List<String> participants(String config) {
+    List<String> hosts = new ArrayList<>();
+    Matcher m = Pattern.compile("^server\\.\\d+=([^:;\\s]+):\\d+:\\d+(?::(\\w+))?", Pattern.MULTILINE).matcher(config);
+    while (m.find()) if (m.group(2) == null || "participant".equals(m.group(2))) hosts.add(m.group(1));
+    Collections.sort(hosts);
+    return hosts;
   }
 
   private Map<String, Double> leaderMetrics(String leader) throws Exception {
