@@ -17,7 +17,7 @@
 #    (ZooKeeper refuses one there). Version 0 makes the server adopt the leader's membership and
 #    follow as a non-voter until membership-watch.sh adds it.
 # 3. Else, when nothing accepts connections at the client Service: the bootstrap list (the ensemble's first membership), only for a
-#    member of it whose volume never held anything, and for ordinal 0 alone only if the StatefulSet
+#    voter of it whose volume never held anything (an observer is always a joiner), and for ordinal 0 alone only if the StatefulSet
 #    asks for one server: "nobody answers" may mean the ensemble is down, not unborn, and a member
 #    that starts alone then would lead a second ensemble of its own.
 # 4. Else it waits and asks again, logging every 30 s; it never starts alone.
@@ -82,7 +82,7 @@ choose() {
     return
   fi
   [[ -z $newest ]] || log "its last membership ($(basename "$newest")) does not list it (it was removed); joining anew"
-  if never_used && ((ordinal < ZK_BOOTSTRAP_VOTERS)); then
+  if ! is_observer && never_used && ((ordinal < ZK_BOOTSTRAP_VOTERS)); then
     bootstrap_ok=yes
   fi
   while true; do
@@ -92,7 +92,7 @@ choose() {
       if grep -q "^server\.$myid=" <<<"$members"; then
         log "the ensemble already lists it; starting from the ensemble's membership (it syncs from the leader)"
       else
-        log "joining: the ensemble's membership plus itself; it follows as a non-voter until it is added"
+        log "joining: the ensemble's membership plus itself ($member_role); it follows as a non-voter until it is added"
         members+=$'\n'$(own_line)
       fi
       write_dynamic_file "$members"
