@@ -302,8 +302,17 @@ describe('dynamic-config.sh (every start, with ZK_MEMBERSHIP=dynamic)', () => {
     }
   });
 
-  test('a client Service that accepts connections but gives no membership is not "nobody": the member waits, saying why', async () => {
-    const m = member(0, { clientPort: await clientPort(), bootstrapVoters: 3 });
+  test('a client Service that accepts connections but gives no membership: an unused member of a bootstrap list of several starts from it (its peers of the list wait for it)', async () => {
+    const m = member(1, { clientPort: await clientPort(), bootstrapVoters: 3 });
+    fs.writeFileSync(path.join(m.fake, 'config'), 'KeeperErrorCode = ConnectionLoss for /zookeeper/config\n');
+    const result = await run(m, 'dynamic-config.sh');
+    expect(result.code).toBe(0);
+    expect(read(path.join(m.dataDir, 'zoo.cfg.dynamic'))).toBe(read(m.env.ZK_BOOTSTRAP_CFG!));
+    expect(result.stderr).toMatch(/gave no membership[\s\S]*starting from the bootstrap list \(ordinal 1 of 3\)/);
+  });
+
+  test('a client Service that accepts connections but gives no membership is not "nobody" for a member beyond the list: it waits, saying why', async () => {
+    const m = member(3, { clientPort: await clientPort(), bootstrapVoters: 3 });
     fs.writeFileSync(path.join(m.fake, 'config'), 'KeeperErrorCode = ConnectionLoss for /zookeeper/config\n');
     const { stdout, stderr } = await runFor(m, 'dynamic-config.sh', 1_500);
     expect(stdout).toBe('');
