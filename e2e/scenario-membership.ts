@@ -69,7 +69,12 @@ export class MembershipDrill {
     const dynamic = this.synthesized(bootstrapVoters);
     const [statefulSet] = find(dynamic, 'StatefulSet');
     this.api = new StatefulSetReadApi(dynamic, statefulSet.spec.template.spec.serviceAccountName, statefulSet.metadata.namespace ?? 'default',
-      () => ({ statefulSet: this.statefulSets.statefulSet, status: this.statefulSets.status() }));
+      (name) => this.statefulSetView(name));
+  }
+
+  /** What the API server answers for StatefulSet `name`: the voters' model's (a subclass may hold more). */
+  protected statefulSetView(_name: string): { statefulSet: Manifest; status: object } {
+    return { statefulSet: this.statefulSets.statefulSet, status: this.statefulSets.status() };
   }
 
   /** The objects of the ensemble's birth: the dynamic synthesis with the bootstrap voters. */

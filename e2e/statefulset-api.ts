@@ -12,8 +12,8 @@ import { AddressInfo } from 'net';
 import { ApiCall, forbidden, grants, Rule, status } from './api-server';
 import { Manifest } from './expand';
 
-/** The StatefulSet as the API returns it: the spec applied last and the controller's status. */
-export type StatefulSetView = () => { readonly statefulSet: Manifest; readonly status: object };
+/** The StatefulSet as the API returns it: the spec applied last and the controller's status (the one asked for, by name, when there are several). */
+export type StatefulSetView = (name: string) => { readonly statefulSet: Manifest; readonly status: object };
 
 export class StatefulSetReadApi {
   public readonly token = randomBytes(24).toString('base64url');
@@ -41,7 +41,7 @@ export class StatefulSetReadApi {
     if (namespace !== this.namespace || !grants(this.rules, 'apps', 'statefulsets', 'get', name)) {
       return forbidden(`system:serviceaccount:${this.namespace}:${this.serviceAccount}`, 'apps', 'statefulsets', 'get', name, namespace);
     }
-    const { statefulSet, status: observed } = this.view();
+    const { statefulSet, status: observed } = this.view(name);
     if (statefulSet.metadata.name !== name) return [404, status(404, 'NotFound', `statefulsets.apps "${name}" not found`, { name, group: 'apps', kind: 'statefulsets' })];
     return [200, { ...statefulSet, status: observed }];
   }

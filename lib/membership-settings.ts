@@ -17,8 +17,8 @@ export enum Membership {
 /** The membership mode and what it needs to know about the ensemble's birth. */
 export interface MembershipSettings {
   /**
-   * How a change of `replicas` reaches the running members. 'dynamic' is experimental, opt-in, for
-   * voters only (no observers yet); a committed 'dynamic' ensemble cannot go back to 'static'.
+   * How a change of `replicas` (and in mode cluster of `observers`) reaches the running members.
+   * 'dynamic' is experimental and opt-in; a committed 'dynamic' ensemble cannot go back to 'static'.
    * @default Membership.STATIC
    */
   readonly membership?: Membership;

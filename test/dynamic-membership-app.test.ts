@@ -77,6 +77,17 @@ describe('the bootstrap list of a dynamic ensemble, checked against the committe
     expect(synth(prod({ membership: 'dynamic', replicas: 3, bootstrapVoters: 5 })).bootstrap).toHaveLength(5);
   });
 
+  test('a static ensemble with observers is not switched: their server ids would change under their volumes', () => {
+    const before = synth(prod({ mode: 'cluster', replicas: 5, observers: 2 })).text;
+    expect(refusal(prod({ membership: 'dynamic', mode: 'cluster', replicas: 5, observers: 2 }))).toMatch(
+      /prod: membership: .*coord\.k8s\.yaml has observers \(StatefulSet coord-observer\) under a static membership/);
+    expect(fs.readFileSync(path.join(dist, 'prod', 'coord.k8s.yaml'), 'utf8')).toBe(before);
+    // Born dynamic, observers come and go.
+    fs.rmSync(dist, { recursive: true });
+    synth(prod({ membership: 'dynamic', mode: 'cluster', replicas: 5 }));
+    expect(synth(prod({ membership: 'dynamic', mode: 'cluster', replicas: 5, bootstrapVoters: 5, observers: 2 })).notices).toEqual([]);
+  });
+
   test('a first synthesis bootstraps from replicas', () => {
     expect(synth(prod({ membership: 'dynamic', replicas: 5 })).bootstrap).toHaveLength(5);
   });

@@ -4,7 +4,7 @@
  * replicas reaches no pod.
  */
 import * as path from 'path';
-import { ClientTls, Membership, ZooKeeperEnsembleProps } from '../lib';
+import { ClientTls, DeploymentMode, Membership, ZooKeeperEnsembleProps } from '../lib';
 import { ZOO_CFG_KEY_OWNERS } from '../lib/model/zoo-cfg-entries';
 import { parseIni } from './support/ini';
 import { isAllowed, PodEndpoint } from './support/network-policy';
@@ -223,10 +223,88 @@ describe('membership settings that are refused', () => {
     [{ membership: 'Dynamic' }, /^membership: must be one of 'static', 'dynamic' \(got "Dynamic"\)/],
     [{ membership: 'dynamic', bootstrapVoters: 0 }, /^bootstrapVoters: must be a whole number from 1 to 255/],
     [{ bootstrapVoters: 3 }, /^bootstrapVoters: has no effect with membership 'static'/],
-    [{ membership: 'dynamic', mode: 'cluster', observers: 2 }, /^membership: 'dynamic' covers voters only for now: set observers to 0/],
+    [{ membership: 'dynamic', mode: 'cluster', replicas: 225, observers: 2 }, /^replicas: must stay below 224 with membership 'dynamic' in mode cluster, where the observers' server ids start at 224/],
     [{ membership: 'dynamic', clientSasl: true, saslSecretName: 'zk-sasl', saslClientUsers: { app: 'client-app' }, saslSuperDigestKey: 'super-digest' },
       /^saslSuperDigestKey: cannot be used with membership 'dynamic', under which each member makes its own super password/],
   ])('%j', (props, message) => {
     expect(issueLines(props)).toContainEqual(expect.stringMatching(message));
+  });
+});
+
+describe('observers with membership dynamic (mode cluster)', () => {
+  const withObservers = (observers: number, replicas = 5) => dynamic({ mode: DeploymentMode.CLUSTER, replicas, bootstrapVoters: 5, observers });
+  const statefulSets = (synth: Synthesized) => Object.fromEntries(synth.all('StatefulSet').map((o) => [o.metadata.name, o]));
+  const observerPod = (synth: Synthesized) => statefulSets(synth)['zk-observer'].spec.template.spec;
+  const observerMain = (synth: Synthesized) => observerPod(synth).containers.find((c: any) => c.name === 'zookeeper');
+  const two = withObservers(2);
+  const voterPod = statefulSets(two).zk.spec.template.spec;
+  const voterMain = voterPod.containers.find((c: any) => c.name === 'zookeeper');
+
+  test.each([[0, 2], [2, 0], [0, 1], [2, 7]])('observers %i -> %i: both pod templates and every ConfigMap stay as they were; only the replicas of the observers\' StatefulSet change', (from, to) => {
+    const [before, after] = [from, to].map((observers) => withObservers(observers));
+    const [a, b] = [statefulSets(before), statefulSets(after)];
+    expect(Object.keys(a)).toEqual(['zk', 'zk-observer']);
+    expect(Object.keys(b)).toEqual(Object.keys(a));
+    for (const name of ['zk', 'zk-observer']) {
+      expect(b[name].spec.template).toEqual(a[name].spec.template);
+      const { replicas: _a, ...restBefore } = a[name].spec;
+      const { replicas: _b, ...restAfter } = b[name].spec;
+      expect(restAfter).toEqual(restBefore);
+    }
+    expect([a['zk-observer'].spec.replicas, b['zk-observer'].spec.replicas]).toEqual([from, to]);
+    expect(before.all('ConfigMap').filter((c) => c.metadata.name !== 'zk-dashboard')).toEqual(after.all('ConfigMap').filter((c) => c.metadata.name !== 'zk-dashboard'));
+    // Services and the NetworkPolicy select every member whether or not observers run.
+    for (const kind of ['Service', 'NetworkPolicy', 'Role', 'RoleBinding']) expect(after.all(kind).filter((o) => !/roll/.test(o.metadata.name))).toEqual(before.all(kind).filter((o) => !/roll/.test(o.metadata.name)));
+  });
+
+  test('a change of replicas rolls no observer either: the observers\' ids do not follow the voters\'', () => {
+    const [five, seven] = [5, 7].map((replicas) => withObservers(2, replicas));
+    expect(statefulSets(seven)['zk-observer'].spec.template).toEqual(statefulSets(five)['zk-observer'].spec.template);
+    expect(statefulSets(seven).zk.spec.template).toEqual(statefulSets(five).zk.spec.template);
+  });
+
+  test('the observers\' ids start at 224, above any voter\'s (replicas stays below 224), in the init and the main container', () => {
+    const env = envOf(observerMain(two));
+    expect(env.ZK_FIRST_MYID).toBe('224');
+    expect(envOf(observerPod(two).initContainers[0]).ZK_FIRST_MYID).toBe('224');
+    expect(envOf(voterMain).ZK_FIRST_MYID).toBe('1');
+    expect(statefulSets(withObservers(2, 223)).zk.spec.replicas).toBe(223);
+    // The static list keeps its ids (after the voters): a static ensemble's output does not change.
+    const staticObservers = synthEnsemble({ name: 'zk', mode: DeploymentMode.CLUSTER, replicas: 5, observers: 2 });
+    expect(envOf(statefulSets(staticObservers)['zk-observer'].spec.template.spec.initContainers[0]).ZK_FIRST_MYID).toBe('6');
+  });
+
+  test('an observer\'s pod has what a voter\'s has in dynamic mode, its own StatefulSet, and knows it observes from its zoo.cfg', () => {
+    const env = envOf(observerMain(two));
+    const voterEnv = envOf(voterMain);
+    expect(env).toMatchObject({ ...voterEnv, ZK_STATEFULSET: 'zk-observer', ZK_FIRST_MYID: '224', ZK_ZOO_CFG: '/config/zookeeper/zoo-observer.cfg' });
+    // Every member knows the observers' StatefulSet: the leader removes observers gone without their preStop.
+    expect([voterEnv.ZK_OBSERVER_STATEFULSET, voterEnv.ZK_OBSERVER_FIRST_MYID]).toEqual(['zk-observer', '224']);
+    const cfg = parseZooCfg(two.file('zk-config', 'zoo-observer.cfg'));
+    expect(cfg.get('peerType')).toBe('observer');
+    expect([...cfg.keys()].filter((k) => k.startsWith('server.'))).toEqual([]);
+    expect(observerPod(two).automountServiceAccountToken).toBe(true);
+    expect(observerMain(two).lifecycle).toEqual(voterMain.lifecycle);
+    expect(observerPod(two).terminationGracePeriodSeconds).toBe(voterPod.terminationGracePeriodSeconds);
+    // The same supervisord ConfigMap (with the membership program) is mounted in both pods.
+    const supervisord = (spec: any) => spec.volumes.find((v: any) => v.name === 'supervisord').configMap.name;
+    expect(supervisord(observerPod(two))).toBe(supervisord(voterPod));
+  });
+
+  test('the bootstrap list holds the voters only', () => {
+    expect(two.file('zk-config', 'zoo.cfg.dynamic.bootstrap').trim().split('\n')).toEqual([0, 1, 2, 3, 4].map((i) => `server.${i + 1}=zk-${i}.zk-headless.zk.svc.cluster.local:2888:3888:participant;2181`));
+  });
+
+  test('the Role allows get on both StatefulSets by name, and nothing else', () => {
+    expect(two.one('Role', 'zk-membership').rules).toEqual([{ apiGroups: ['apps'], resources: ['statefulsets'], resourceNames: ['zk', 'zk-observer'], verbs: ['get'] }]);
+  });
+
+  test('an observer reaches a voter\'s client port (the membership), quorum and election ports, and the API server', () => {
+    const policies = dynamic({ mode: DeploymentMode.CLUSTER, replicas: 5, bootstrapVoters: 5, observers: 2, clientPodLabels: { 'zookeeper.example.com/client': 'true' } }).all('NetworkPolicy');
+    const pod = (sts: KubeObject): PodEndpoint => ({ namespace: 'zk', labels: sts.spec.template.metadata.labels, containerPorts: sts.spec.template.spec.containers[0].ports });
+    const [voter, observer] = [pod(statefulSets(two).zk), pod(statefulSets(two)['zk-observer'])];
+    for (const port of [2181, 2888, 3888]) expect(isAllowed(policies, { from: observer, to: voter, port })).toBe(true);
+    expect(isAllowed(policies, { from: voter, to: observer, port: 2181 })).toBe(true);
+    for (const port of [443, 6443]) expect(isAllowed(policies, { from: observer, to: { ip: '10.96.0.1' }, port })).toBe(true);
   });
 });

@@ -60,15 +60,17 @@ async function listen(server: net.Server): Promise<number> {
 }
 
 /** The API server: the StatefulSet `zk` in namespace `ns`, whose spec.replicas is `replicas()`; records each request's Authorization. */
-async function apiServer(replicas: () => number | undefined, seen: string[] = []): Promise<number> {
+async function apiServer(replicas: () => number | undefined, seen: string[] = [], others: Record<string, () => number> = {}): Promise<number> {
+  const statefulSets: Record<string, () => number | undefined> = { zk: replicas, ...others };
   return listen(https.createServer(apiCert, (req, res) => {
     seen.push(req.headers.authorization ?? '');
-    if (req.url !== '/apis/apps/v1/namespaces/ns/statefulsets/zk' || req.headers.authorization !== `Bearer ${TOKEN}`) {
+    const name = /^\/apis\/apps\/v1\/namespaces\/ns\/statefulsets\/([^/]+)$/.exec(req.url ?? '')?.[1];
+    if (name === undefined || !(name in statefulSets) || req.headers.authorization !== `Bearer ${TOKEN}`) {
       res.statusCode = req.headers.authorization === `Bearer ${TOKEN}` ? 404 : 401;
       res.end();
       return;
     }
-    const value = replicas();
+    const value = statefulSets[name]();
     res.setHeader('Content-Type', 'application/json');
     res.end(JSON.stringify({ kind: 'StatefulSet', spec: value === undefined ? {} : { replicas: value } }));
   }));
@@ -300,8 +302,17 @@ describe('dynamic-config.sh (every start, with ZK_MEMBERSHIP=dynamic)', () => {
     }
   });
 
-  test('a client Service that accepts connections but gives no membership is not "nobody": the member waits, saying why', async () => {
-    const m = member(0, { clientPort: await clientPort(), bootstrapVoters: 3 });
+  test('a client Service that accepts connections but gives no membership: an unused member of a bootstrap list of several starts from it (its peers of the list wait for it)', async () => {
+    const m = member(1, { clientPort: await clientPort(), bootstrapVoters: 3 });
+    fs.writeFileSync(path.join(m.fake, 'config'), 'KeeperErrorCode = ConnectionLoss for /zookeeper/config\n');
+    const result = await run(m, 'dynamic-config.sh');
+    expect(result.code).toBe(0);
+    expect(read(path.join(m.dataDir, 'zoo.cfg.dynamic'))).toBe(read(m.env.ZK_BOOTSTRAP_CFG!));
+    expect(result.stderr).toMatch(/gave no membership[\s\S]*starting from the bootstrap list \(ordinal 1 of 3\)/);
+  });
+
+  test('a client Service that accepts connections but gives no membership is not "nobody" for a member beyond the list: it waits, saying why', async () => {
+    const m = member(3, { clientPort: await clientPort(), bootstrapVoters: 3 });
     fs.writeFileSync(path.join(m.fake, 'config'), 'KeeperErrorCode = ConnectionLoss for /zookeeper/config\n');
     const { stdout, stderr } = await runFor(m, 'dynamic-config.sh', 1_500);
     expect(stdout).toBe('');
@@ -403,5 +414,100 @@ describe('membership-watch.sh (supervisord program `membership`)', () => {
     const follower = member(1, { apiPort: await apiServer(() => 1), adminPort: await adminServer(() => ({ voting: true, zabstate: 'broadcast', leads: false, voters: [1, 2, 3] })) });
     await runFor(follower, 'membership-watch.sh', 1_500);
     expect(lines(path.join(follower.fake, 'sessions'))).toEqual([]);
+  });
+});
+
+/**
+ * Observer `ordinal` of StatefulSet zk-observer (myid 224 + ordinal): its zoo.cfg says
+ * peerType=observer, and `listed` is the membership its server holds, in the dynamic file its zoo.cfg
+ * on the data volume names (as ZooKeeper rewrites them). The fake API's `zk` is its StatefulSet.
+ */
+function observer(ordinal: number, opts: Parameters<typeof member>[1] & { listed?: string[] } = {}): Member {
+  const m = member(ordinal, { ...opts, env: { ZK_FIRST_MYID: '224', ZK_POD_NAME: `zk-observer-${ordinal}`, ...opts.env } });
+  fs.writeFileSync(path.join(m.dataDir, 'myid'), `${224 + ordinal}\n`);
+  fs.appendFileSync(m.env.ZK_ZOO_CFG!, 'peerType=observer\n');
+  if (opts.listed) writeHeldMembership(m, opts.listed);
+  return m;
+}
+
+/** The membership a member's server holds: <dataDir>/zoo.cfg naming a versioned dynamic file. */
+function writeHeldMembership(m: Member, servers: string[]): void {
+  const file = path.join(m.dataDir, 'zoo.cfg.dynamic.100000010');
+  fs.writeFileSync(file, servers.join('\n') + '\n');
+  fs.writeFileSync(path.join(m.dataDir, 'zoo.cfg'), `dataDir=${m.dataDir}\ndynamicConfigFile=${file}\n`);
+}
+
+const VOTER_LINES = ['server.1=zk-0.hl:2888:3888:participant;0.0.0.0:2181', 'server.2=zk-1.hl:2888:3888:participant;0.0.0.0:2181'];
+const observerLine = (ordinal: number) => `server.${224 + ordinal}=zk-observer-${ordinal}.hl:2888:3888:observer;0.0.0.0:2181`;
+
+describe('observers (peerType=observer in their zoo.cfg)', () => {
+  test('dynamic-config.sh: an observer is always a joiner: the ensemble\'s membership plus its own observer line; never the bootstrap list', async () => {
+    const waiting = observer(0, { bootstrapVoters: 3 });
+    const { stdout, stderr } = await runFor(waiting, 'dynamic-config.sh', 1_500);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/no member answers .* waiting/);
+
+    const joining = observer(1, { clientPort: await clientPort() });
+    fs.writeFileSync(path.join(joining.fake, 'config'), [...VOTER_LINES, 'version=100000010', ''].join('\n'));
+    await run(joining, 'dynamic-config.sh');
+    expect(read(path.join(joining.dataDir, 'zoo.cfg.dynamic'))).toBe([...VOTER_LINES, `server.225=zk-observer-1.hl:2888:3888:observer;${joining.env.ZK_CLIENT_PORT}`, ''].join('\n'));
+  });
+
+  test('membership-watch.sh: a synced observer its membership does not list adds itself as an observer; one its StatefulSet does not want is not added', async () => {
+    const apiPort = await apiServer(() => 2);
+    const adminPort = await adminServer(() => ({ voting: false, zabstate: 'broadcast', leads: false, voters: [1, 2] }));
+    const joiner = observer(1, { apiPort, adminPort, listed: VOTER_LINES });
+    fs.writeFileSync(joiner.env.ZK_SUPER_PASSWORD_FILE!, 'pw\n');
+    // The add commits: the server's membership then lists it.
+    fs.writeFileSync(path.join(joiner.fake, 'answers'), 'committed\n');
+    const watching = runFor(joiner, 'membership-watch.sh', 3_000);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    writeHeldMembership(joiner, [...VOTER_LINES, observerLine(1)]);
+    const { stderr } = await watching;
+    expect(lines(path.join(joiner.fake, 'sessions'))).toEqual([`addauth digest super:pw | reconfig -add server.225=zk-observer-1.hl:2888:3888:observer;${joiner.env.ZK_CLIENT_PORT} | quit`]);
+    expect(stderr).toMatch(/member 225: added: it observes now/);
+
+    const scaledAway = observer(2, { apiPort: await apiServer(() => 2), adminPort, listed: VOTER_LINES });
+    await runFor(scaledAway, 'membership-watch.sh', 1_500);
+    expect(lines(path.join(scaledAway.fake, 'sessions'))).toEqual([]);
+  });
+
+  test('membership-watch.sh: the leader removes the observers at or above their StatefulSet\'s replicas, one at a time', async () => {
+    const held = [...VOTER_LINES, observerLine(0), observerLine(1), observerLine(2)];
+    const m = member(0, {
+      apiPort: await apiServer(() => 2, [], { 'zk-observer': () => 1 }),
+      adminPort: await adminServer(() => {
+        if (committed(0)) {
+          fs.rmSync(path.join(fakeDir(0), 'committed'));
+          const removed = Number(lines(path.join(fakeDir(0), 'sessions')).at(-1)?.match(/reconfig -remove (\d+)/)?.[1]);
+          held.splice(held.findIndex((l) => l.startsWith(`server.${removed}=`)), 1);
+          writeHeldMembership(m, held);
+        }
+        return { voting: true, zabstate: 'broadcast', leads: true, voters: [1, 2] };
+      }),
+      env: { ZK_OBSERVER_STATEFULSET: 'zk-observer', ZK_OBSERVER_FIRST_MYID: '224' },
+    });
+    writeHeldMembership(m, held);
+    fs.writeFileSync(m.env.ZK_SUPER_PASSWORD_FILE!, 'pw\n');
+    await runFor(m, 'membership-watch.sh', 4_000);
+    expect(lines(path.join(m.fake, 'sessions'))).toEqual([
+      'addauth digest super:pw | reconfig -remove 225 | quit',
+      'addauth digest super:pw | reconfig -remove 226 | quit',
+    ]);
+  });
+
+  test('leave-ensemble.sh: an observer scaled away removes itself; one restarted stays', async () => {
+    const adminPort = await adminServer(() => ({ voting: false, zabstate: 'broadcast', leads: false, voters: [1, 2] }));
+    const leaving = observer(1, { apiPort: await apiServer(() => 1), adminPort, listed: [...VOTER_LINES, observerLine(0), observerLine(1)] });
+    fs.writeFileSync(leaving.env.ZK_SUPER_PASSWORD_FILE!, 'pw\n');
+    fs.writeFileSync(path.join(leaving.fake, 'answers'), 'in-progress\ncommitted\n');
+    const result = await run(leaving, 'leave-ensemble.sh');
+    expect(result.code).toBe(0);
+    expect(lines(path.join(leaving.fake, 'sessions'))).toEqual(Array(2).fill('addauth digest super:pw | reconfig -remove 225 | quit'));
+    expect(read(leaving.env.ZK_LEAVE_LOG!)).toMatch(/ReconfigInProgress\); trying again[\s\S]*ordinal 1 >= 1 desired observers: removed from the membership/);
+
+    const restarted = observer(0, { apiPort: await apiServer(() => 2), adminPort, listed: [...VOTER_LINES, observerLine(0)] });
+    expect((await run(restarted, 'leave-ensemble.sh')).code).toBe(0);
+    expect(lines(path.join(restarted.fake, 'sessions'))).toEqual([]);
   });
 });

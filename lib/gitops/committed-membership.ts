@@ -18,6 +18,11 @@ export interface CommittedMembership {
    * starts from). Undefined when the manifest holds no voters' StatefulSet.
    */
   readonly bootstrapVoters?: number;
+  /**
+   * A static ensemble's observers' StatefulSet, if the manifest holds one: their ids follow the
+   * voters' (replicas + 1...), a dynamic membership's start at 224, and their volumes keep the old.
+   */
+  readonly staticObservers?: string;
 }
 
 /** The membership of the ensemble in `objects` (one ensemble's manifest, as committed). */
@@ -29,7 +34,11 @@ export function committedMembership(objects: readonly unknown[]): CommittedMembe
     return { membership: Membership.DYNAMIC, bootstrapVoters: bootstrap.split('\n').filter((line) => line.startsWith('server.')).length };
   }
   const voters = statefulSets(objects).find((sts) => sts.metadata.labels?.[COMPONENT_LABEL_KEY] === COMPONENT_OF.voter);
-  return { membership: Membership.STATIC, bootstrapVoters: voters === undefined ? undefined : voters.spec.replicas ?? 1 };
+  const observers = statefulSets(objects).find((sts) => sts.metadata.labels?.[COMPONENT_LABEL_KEY] === COMPONENT_OF.observer);
+  return {
+    membership: Membership.STATIC, bootstrapVoters: voters === undefined ? undefined : voters.spec.replicas ?? 1,
+    ...(observers === undefined ? {} : { staticObservers: observers.metadata.name }),
+  };
 }
 
 /**
@@ -55,6 +64,17 @@ export function withCommittedMembership<T extends { membership?: Membership; boo
         message: `${file} runs membership '${Membership.DYNAMIC}', which cannot go back to '${Membership.STATIC}': the members keep their membership on `
           + `their volumes, written by ZooKeeper's reconfiguration, and a static server list would contradict it. Keep membership: '${Membership.DYNAMIC}' `
           + '(dist/ is left as it is).',
+      }],
+    };
+  }
+  if (dynamic && committed.membership === Membership.STATIC && committed.staticObservers !== undefined) {
+    return {
+      settings,
+      issues: [{
+        setting: 'membership',
+        message: `${file} has observers (StatefulSet ${committed.staticObservers}) under a static membership: a switch to '${Membership.DYNAMIC}' would give them `
+          + 'other server ids (from 224) than their volumes hold, and is not supported yet. Keep membership: \'static\', or remove the observers, their '
+          + 'StatefulSet and their claims first (dist/ is left as it is).',
       }],
     };
   }

@@ -36,6 +36,8 @@ export interface MemberGroup {
   readonly role: MemberRole;
   readonly statefulSet: string;
   readonly members: readonly Member[];
+  /** The server id of its ordinal 0 (ZK_FIRST_MYID), also when the group has no member yet. */
+  readonly firstMyid: number;
   /** Selects this group's pods and no other's: its StatefulSet, budget, anti-affinity and spread. */
   readonly selector: Readonly<Record<string, string>>;
   /** On the group's StatefulSet, budget, pods: the common labels with the group's component. */

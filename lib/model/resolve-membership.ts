@@ -1,5 +1,6 @@
 import { Membership } from '../membership-settings';
 import { DynamicMembershipModel } from './ensemble-model';
+import { DYNAMIC_FIRST_OBSERVER_MYID } from './resolve-topology';
 import { SettingsReader } from './settings-reader';
 
 /** The zookeeper ConfigMap's key holding the bootstrap list, and its file name where it is mounted. */
@@ -20,7 +21,8 @@ export interface MembershipInputs {
   readonly namespace?: string;
   readonly clusterDomain: string;
   readonly peerService: string;
-  readonly observers: number;
+  /** Mode cluster: observers may come and go, with ids from DYNAMIC_FIRST_OBSERVER_MYID. */
+  readonly withObservers: boolean;
   /** bootstrapVoters' default: the only way `replicas` reaches this model (see readMembership). */
   readonly replicas: number;
   readonly ports: { readonly client: number; readonly quorum: number; readonly election: number };
@@ -45,8 +47,9 @@ export function readMembership(s: SettingsReader, inputs: MembershipInputs): Dyn
     }
     return undefined;
   }
-  if (inputs.observers > 0) {
-    s.fail('membership', `'${Membership.DYNAMIC}' covers voters only for now: set observers to 0, or keep membership '${Membership.STATIC}'`);
+  if (inputs.withObservers && Math.max(inputs.replicas, bootstrapVoters) >= DYNAMIC_FIRST_OBSERVER_MYID) {
+    s.fail('replicas', `must stay below ${DYNAMIC_FIRST_OBSERVER_MYID} with membership '${Membership.DYNAMIC}' in mode cluster, `
+      + `where the observers' server ids start at ${DYNAMIC_FIRST_OBSERVER_MYID} (got ${Math.max(inputs.replicas, bootstrapVoters)})`);
   }
   // ZooKeeper reads one super digest, a JVM property: the members' own (for reconfig) or the Secret's.
   if (s.has('saslSuperDigestKey')) {

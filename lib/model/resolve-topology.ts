@@ -17,6 +17,12 @@ const MIN_CLUSTER_REPLICAS = 5;
 const OBSERVER_SUFFIX = '-observer';
 /** The observers' zoo.cfg, beside the voters' in the same ConfigMap. */
 const OBSERVER_ZOO_CFG = 'zoo-observer.cfg';
+/**
+ * The first observer's server id with a dynamic membership: the last MAX_OBSERVERS ids, whatever
+ * replicas is. After the voters (as with a static list) the observers' ids, which their pod
+ * template carries, would change with replicas and roll them; voters stay below it.
+ */
+export const DYNAMIC_FIRST_OBSERVER_MYID = MAX_MYID - MAX_OBSERVERS + 1;
 
 /** The defaults a deployment mode sets. Every one of them yields to the setting of the same name. */
 export interface ModePreset {
@@ -106,9 +112,11 @@ export function readTopology(s: SettingsReader, name: string, maxStatefulSetName
 
 /**
  * The members of each role. Voters have myid 1..R, observers R+1..R+O: ids never move when
- * observers are added, so the voters' volumes keep matching their myid files.
+ * observers are added, so the voters' volumes keep matching their myid files. With a dynamic
+ * membership (`dynamic`) the observers' ids start at DYNAMIC_FIRST_OBSERVER_MYID instead, so that
+ * neither group's ids depend on the other's size.
  */
-export function resolveMembers(name: string, topology: Topology, peerDomain: string) {
+export function resolveMembers(name: string, topology: Topology, peerDomain: string, dynamic = false) {
   const membersOf = (role: MemberRole, statefulSet: string, count: number, firstMyid: number): Member[] =>
     Array.from({ length: count }, (_, ordinal) => ({
       role,
@@ -119,7 +127,7 @@ export function resolveMembers(name: string, topology: Topology, peerDomain: str
     }));
   return {
     voters: membersOf('voter', name, topology.replicas, 1),
-    observers: membersOf('observer', `${name}${OBSERVER_SUFFIX}`, topology.observers, topology.replicas + 1),
+    observers: membersOf('observer', `${name}${OBSERVER_SUFFIX}`, topology.observers, dynamic ? DYNAMIC_FIRST_OBSERVER_MYID : topology.replicas + 1),
   };
 }
 
@@ -133,15 +141,22 @@ export interface GroupInputs {
   /** The entries every member's zoo.cfg shares. */
   readonly zooCfg: readonly (readonly [string, string])[];
   readonly podDisruptionBudget: boolean;
+  /**
+   * Whether the observers' group exists even with no observer (a dynamic membership in mode
+   * cluster): its StatefulSet then has 0 replicas, and its zoo.cfg is in the ConfigMap, so a
+   * change of observers changes neither the ConfigMap nor any pod template.
+   */
+  readonly observersAlways?: boolean;
 }
 
-/** The voters' group, and the observers' when there are observers. */
+/** The voters' group, and the observers' when there are observers (or observersAlways). */
 export function resolveMemberGroups(cfg: GroupInputs): MemberGroup[] {
   const { name, topology, members, labels } = cfg;
   const voters: MemberGroup = {
     role: 'voter',
     statefulSet: name,
     members: members.voters,
+    firstMyid: 1,
     ...roleLabels(labels, 'voter'),
     zooCfgPath: cfg.zooCfgPath,
     zooCfg: cfg.zooCfg,
@@ -151,13 +166,14 @@ export function resolveMemberGroups(cfg: GroupInputs): MemberGroup[] {
       ? { name, minAvailable: topology.quorumSize, unhealthyPodEvictionPolicy: 'IfHealthyBudget' }
       : undefined,
   };
-  if (members.observers.length === 0) return [voters];
+  if (members.observers.length === 0 && !cfg.observersAlways) return [voters];
 
   const statefulSet = `${name}${OBSERVER_SUFFIX}`;
   const observers: MemberGroup = {
     role: 'observer',
     statefulSet,
     members: members.observers,
+    firstMyid: cfg.observersAlways ? DYNAMIC_FIRST_OBSERVER_MYID : topology.replicas + 1,
     ...roleLabels(labels, 'observer'),
     zooCfgPath: `${cfg.configDir}/${OBSERVER_ZOO_CFG}`,
     // ZooKeeper takes the role from the server's own line in the server list and only warns when

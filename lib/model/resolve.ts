@@ -1,3 +1,4 @@
+import { DeploymentMode } from '../deployment-mode';
 import { ImageProfile, LoggingBackend } from '../image-profile';
 import { AntiAffinity, LogLevel, SETTING_NAMES, ZoneSpread, ZooKeeperEnsembleProps } from '../settings';
 import { ClientTls } from '../tls-settings';
@@ -89,7 +90,8 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
   ];
   const peerService = `${name}-headless`;
   const membership = readMembership(s, {
-    name, namespace, clusterDomain, peerService, observers: topology.observers, replicas: topology.replicas, configDir: PATHS.configDir,
+    name, namespace, clusterDomain, peerService, replicas: topology.replicas, configDir: PATHS.configDir,
+    withObservers: topology.mode === DeploymentMode.CLUSTER,
     ports: { client: ports.client.port, quorum: ports.quorum.port, election: ports.election.port }, clientOnLoopback: tlsSettings.client === ClientTls.ONLY,
   });
   // A single static server runs standalone (no server list): it binds neither member port. With
@@ -117,7 +119,10 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
   };
 
   const metricsService = `${name}-metrics`;
-  const members = resolveMembers(name, topology, `${peerService}.${namespace}.svc.${clusterDomain}`);
+  const members = resolveMembers(name, topology, `${peerService}.${namespace}.svc.${clusterDomain}`, membership !== undefined);
+  // A dynamic membership in mode cluster always has the observers' group, maybe of none: adding
+  // or removing observers then changes no ConfigMap, pod template or selector.
+  const observersAlways = membership !== undefined && topology.mode === DeploymentMode.CLUSTER;
   const tls = resolveTls(tlsSettings, {
     name, namespace: namespace ?? '', clusterDomain, members: [...members.voters, ...members.observers], peerService, clientService: name, metricsService,
   });
@@ -151,7 +156,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
   });
   zooCfg.push(...readAdditionalConfig(s));
 
-  const labels = readLabels(s, name, image.zookeeperVersion, members.observers.length > 0);
+  const labels = readLabels(s, name, image.zookeeperVersion, members.observers.length > 0 || observersAlways);
 
   const stopWaitSecs = s.int('stopTimeoutSeconds', 20, { min: 1, max: 600 });
   const logLevel = s.oneOf('logLevel', LogLevel.INFO, LogLevel);
@@ -231,7 +236,7 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     members: members.voters,
     observers: members.observers,
     memberGroups: resolveMemberGroups({
-      name, topology, members, labels, configDir: paths.configDir, zooCfgPath: paths.zooCfg, zooCfg, podDisruptionBudget,
+      name, topology, members, labels, configDir: paths.configDir, zooCfgPath: paths.zooCfg, zooCfg, podDisruptionBudget, observersAlways,
     }),
     ports: allPorts,
     clientPorts,

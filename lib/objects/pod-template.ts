@@ -100,7 +100,7 @@ function initContainer(model: EnsembleModel, group: MemberGroup): k8s.Container 
     command: [model.image.bashPath, `${model.paths.scriptsDir}/init-data.sh`],
     env: [
       { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-      { name: 'ZK_FIRST_MYID', value: String(group.members[0].myid) },
+      { name: 'ZK_FIRST_MYID', value: String(group.firstMyid) },
       { name: 'ZK_DATA_DIR', value: model.paths.dataDir },
       { name: 'ZK_TXNLOG_DIR', value: model.paths.txnLogDir },
     ],
@@ -181,8 +181,10 @@ function mainContainer(model: EnsembleModel, group: MemberGroup): k8s.Container 
 
 /**
  * What the dynamic membership's scripts read (membership 'dynamic' only): where the member is, which
- * StatefulSet says how many voters are wanted, where the ensemble and the bootstrap list are. Not
- * one value depends on replicas, so a change of it rolls no pod.
+ * StatefulSet says how many members of its role are wanted (an observer knows it is one from its
+ * zoo.cfg's peerType), where the ensemble and the bootstrap list are, and in mode cluster the
+ * observers' StatefulSet. Not one value depends on replicas or observers, so a change of either
+ * rolls no pod.
  */
 function membershipEnv(model: EnsembleModel, group: MemberGroup): k8s.EnvVar[] {
   const membership = model.membership;
@@ -196,9 +198,14 @@ function membershipEnv(model: EnsembleModel, group: MemberGroup): k8s.EnvVar[] {
     { name: 'ZK_CLIENT_SERVICE', value: membership.clientServiceFqdn },
     { name: 'ZK_QUORUM_PORT', value: String(model.ports.quorum.port) },
     { name: 'ZK_ELECTION_PORT', value: String(model.ports.election.port) },
-    { name: 'ZK_FIRST_MYID', value: String(group.members[0].myid) },
+    { name: 'ZK_FIRST_MYID', value: String(group.firstMyid) },
     { name: 'ZK_BOOTSTRAP_CFG', value: membership.bootstrapPath },
     { name: 'ZK_BOOTSTRAP_VOTERS', value: String(membership.bootstrapVoters) },
+    // The leader removes observers scaled away without their preStop: it reads their StatefulSet too.
+    ...model.memberGroups.filter((g) => g.role === 'observer').flatMap((g) => [
+      { name: 'ZK_OBSERVER_STATEFULSET', value: g.statefulSet },
+      { name: 'ZK_OBSERVER_FIRST_MYID', value: String(g.firstMyid) },
+    ]),
     // The preStop hook's own deadline, inside its budget of the grace period: its last log line and
     // its exit fit the rest.
     { name: 'ZK_LEAVE_SECONDS', value: String(membership.leaveSeconds - 5) },

@@ -16,10 +16,13 @@
 #    be a majority), written UNVERSIONED as <dataDir>/zoo.cfg.dynamic, without its `version=` line
 #    (ZooKeeper refuses one there). Version 0 makes the server adopt the leader's membership and
 #    follow as a non-voter until membership-watch.sh adds it.
-# 3. Else, when nothing accepts connections at the client Service: the bootstrap list (the ensemble's first membership), only for a
-#    member of it whose volume never held anything, and for ordinal 0 alone only if the StatefulSet
-#    asks for one server: "nobody answers" may mean the ensemble is down, not unborn, and a member
-#    that starts alone then would lead a second ensemble of its own.
+# 3. Else, when nothing accepts connections at the client Service, or (with several bootstrap
+#    voters) what does gives no membership (members of the list already started, waiting for a
+#    quorum): the bootstrap list (the ensemble's first membership), only for a voter of it whose
+#    volume never held anything (an observer is always a joiner), and for ordinal 0 alone only if
+#    the StatefulSet asks for one server (and nothing accepts connections): "nobody answers" may
+#    mean the ensemble is down, not unborn, and a member that starts alone then would lead a
+#    second ensemble of its own.
 # 4. Else it waits and asks again, logging every 30 s; it never starts alone.
 #
 # Environment: as membership-common.sh, plus ZK_CLIENT_SERVICE (the client Service's DNS name),
@@ -82,7 +85,7 @@ choose() {
     return
   fi
   [[ -z $newest ]] || log "its last membership ($(basename "$newest")) does not list it (it was removed); joining anew"
-  if never_used && ((ordinal < ZK_BOOTSTRAP_VOTERS)); then
+  if ! is_observer && never_used && ((ordinal < ZK_BOOTSTRAP_VOTERS)); then
     bootstrap_ok=yes
   fi
   while true; do
@@ -92,14 +95,17 @@ choose() {
       if grep -q "^server\.$myid=" <<<"$members"; then
         log "the ensemble already lists it; starting from the ensemble's membership (it syncs from the leader)"
       else
-        log "joining: the ensemble's membership plus itself; it follows as a non-voter until it is added"
+        log "joining: the ensemble's membership plus itself ($member_role); it follows as a non-voter until it is added"
         members+=$'\n'$(own_line)
       fi
       write_dynamic_file "$members"
       return
     fi
-    if ((answer == 1)) && [[ -n $bootstrap_ok ]] && { ((ZK_BOOTSTRAP_VOTERS > 1)) || [[ $(desired_voters 2>/dev/null) == 1 ]]; }; then
-      log "no member answers and its volume never held anything: starting from the bootstrap list (ordinal $ordinal of $ZK_BOOTSTRAP_VOTERS)"
+    # With several bootstrap voters, members of the list that started first accept connections
+    # but serve nothing until enough of the list joins them: that too is "no ensemble to join",
+    # or the later members of a first start would wait for them forever.
+    if [[ -n $bootstrap_ok ]] && { ((ZK_BOOTSTRAP_VOTERS > 1)) || { ((answer == 1)) && [[ $(desired_voters 2>/dev/null) == 1 ]]; }; }; then
+      log "no member serves a membership and its volume never held anything: starting from the bootstrap list (ordinal $ordinal of $ZK_BOOTSTRAP_VOTERS)"
       write_dynamic_file "$(grep -E '^server\.[0-9]+=' "$ZK_BOOTSTRAP_CFG")"
       return
     fi

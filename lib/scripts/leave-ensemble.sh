@@ -13,6 +13,9 @@
 # (default 25; the grace period leaves it at least 30 s), and logs what it did. A voter it could
 # not remove is removed later by the leader's membership-watch.sh.
 #
+# An observer (the observers' StatefulSet; desired = its replicas) leaves the same way, as an
+# observer.
+#
 # Environment: as membership-common.sh; ZK_LEAVE_SECONDS (optional); ZK_LEAVE_LOG (tests).
 set -uo pipefail
 source "${BASH_SOURCE[0]%/*}/membership-common.sh" || exit 0
@@ -38,6 +41,29 @@ until [[ $desired =~ ^[0-9]+$ ]]; do
 done
 if ((ordinal < desired)); then
   log "ordinal $ordinal < $desired desired voters: a restart, not a scale-down; staying a voter"
+  exit 0
+fi
+
+# An observer: removed once a reconfig commits, or when its membership no longer lists it. Its
+# leaving costs the ensemble nothing but a copy of the data.
+if is_observer; then
+  tries=0
+  while time_left; do
+    if observers=$(config_observers) && ! grep -qx "$myid" <<<"$observers"; then
+      ((tries == 0)) && log "ordinal $ordinal >= $desired desired observers, and it is not listed: nothing to do"
+      ((tries > 0)) && log "ordinal $ordinal >= $desired desired observers: removed from the membership"
+      exit 0
+    fi
+    ((tries == 0)) && log "ordinal $ordinal >= $desired desired observers: a scale-down; removing itself from the membership"
+    tries=$((tries + 1))
+    if reconfig -remove "$myid"; then
+      log "ordinal $ordinal >= $desired desired observers: removed from the membership"
+      exit 0
+    fi
+    log "the removal did not commit ($reconfig_error); trying again"
+    sleep 0.5
+  done
+  log "still listed after ${ZK_LEAVE_SECONDS:-25} s; giving up (the leader removes this observer once it is gone)"
   exit 0
 fi
 

@@ -23,13 +23,36 @@ pod_name=${ZK_POD_NAME:-${POD_NAME:-$ZK_STATEFULSET-$ordinal}}
 admin_port=$(setting admin.serverPort)
 admin_port=${admin_port:-8080}
 
+# Its role in the membership: an observer's zoo.cfg (the observers' StatefulSet's) says
+# peerType=observer. Observers never vote, never start an ensemble, and join and leave as observers.
+member_role=participant
+[[ $(setting peerType) != observer ]] || member_role=observer
+is_observer() { [[ $member_role == observer ]]; }
+
 # This member's line in a dynamic file, in the bootstrap list's form. With TLS-only clients the
 # plain client port listens on loopback only, and the line says so.
 own_line() {
   local address
   address=$(setting clientPortAddress)
-  printf 'server.%s=%s.%s:%s:%s:participant;%s\n' "$myid" "$pod_name" "$ZK_PEER_DOMAIN" "$ZK_QUORUM_PORT" \
-    "$ZK_ELECTION_PORT" "${address:+$address:}$ZK_CLIENT_PORT"
+  printf 'server.%s=%s.%s:%s:%s:%s;%s\n' "$myid" "$pod_name" "$ZK_PEER_DOMAIN" "$ZK_QUORUM_PORT" \
+    "$ZK_ELECTION_PORT" "$member_role" "${address:+$address:}$ZK_CLIENT_PORT"
+}
+
+# The ids the running server's membership lists as observers, one a line: from the dynamic file its
+# zoo.cfg on the data volume names, which ZooKeeper rewrites at every committed reconfig (the
+# AdminServer's voting_view lists voters only). Fails when there is no such file yet.
+config_observers() {
+  local file
+  file=$(sed -n 's/^dynamicConfigFile=//p' "$data_dir/zoo.cfg" 2>/dev/null | tail -n 1)
+  [[ -n $file && -f $file ]] || return 1
+  sed -n -E 's/^server\.([0-9]+)=.*:observer(;.*)?$/\1/p' "$file"
+}
+
+# The desired number of observers (their StatefulSet's spec.replicas), for the leader's watch;
+# fails when the ensemble has no observers' StatefulSet or the API does not answer.
+desired_observers() {
+  [[ -n ${ZK_OBSERVER_STATEFULSET-} ]] || return 1
+  ZK_STATEFULSET=$ZK_OBSERVER_STATEFULSET python3 "$scripts_dir/membership-state.py" replicas
 }
 
 # The desired number of voters (the StatefulSet's spec.replicas); fails when the API does not answer.

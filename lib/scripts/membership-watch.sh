@@ -11,7 +11,12 @@
 #     ensemble's fault tolerance.
 # (b) This server leads: it removes, one at a time, every voter whose ordinal is at or above the
 #     desired number. Those leave by their preStop hook (leave-ensemble.sh); this catches a pod
-#     deleted without running it (deleted while not running, or its hook timed out).
+#     deleted without running it (deleted while not running, or its hook timed out). Likewise every
+#     observer whose ordinal is at or above the observers' StatefulSet's replicas.
+#
+# An observer (the observers' StatefulSet; desired = its replicas) is a joiner that ZooKeeper runs
+# as a non-voting follower until the membership lists it: once in sync, it adds itself with its
+# observer line, and ZooKeeper turns it into an observer.
 #
 # A change that fails (another reconfig in progress, the session lost, the server restarting) is
 # tried again at the next look, from the membership as the server then reports it: a removal that
@@ -36,6 +41,17 @@ while sleep "$poll"; do
     continue
   fi
   api_error_logged=''
+  if is_observer; then
+    if ((ordinal < desired)) && observers=$(config_observers) && ! grep -qx "$myid" <<<"$observers"; then
+      log "in sync and ordinal $ordinal < $desired desired observers, but not listed: adding itself as an observer"
+      if reconfig -add "$(own_line)"; then
+        log "added: it observes now"
+      else
+        log "the add did not commit ($reconfig_error); trying again"
+      fi
+    fi
+    continue
+  fi
   if [[ $voting == false ]] && ((ordinal < desired)); then
     log "in sync as a non-voter and ordinal $ordinal < $desired desired voters: adding itself"
     if reconfig -add "$(own_line)"; then
@@ -53,6 +69,18 @@ while sleep "$poll"; do
       log "removed member $id"
     else
       log "the removal of member $id did not commit ($reconfig_error); trying again"
+    fi
+    break
+  done
+  # The observers, with their own StatefulSet's replicas; none while it cannot be read.
+  wanted_observers=$(desired_observers 2>/dev/null) && [[ $wanted_observers =~ ^[0-9]+$ ]] || continue
+  for id in $(config_observers); do
+    ((id - ZK_OBSERVER_FIRST_MYID >= wanted_observers)) || continue
+    log "observer $id (ordinal $((id - ZK_OBSERVER_FIRST_MYID))) is still listed although its StatefulSet wants $wanted_observers: removing it"
+    if reconfig -remove "$id"; then
+      log "removed observer $id"
+    else
+      log "the removal of observer $id did not commit ($reconfig_error); trying again"
     fi
     break
   done
