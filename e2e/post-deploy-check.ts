@@ -42,7 +42,9 @@ export function checkTopology(objects: Manifest[]): { voters: string[]; quorum: 
 /** Starts the check's pod; `finished` resolves once it exited (or its deadline passed, as the Job's would). */
 export async function startCheck(cluster: PodmanCluster, ensemble: Ensemble, extraEnv: Record<string, string> = {}): Promise<{ finished: Promise<CheckRun>; log: () => Promise<string> }> {
   const pod = checkPod(ensemble.objects);
-  pod.pod.spec.containers[0].env.push(...Object.entries(extraEnv).map(([name, value]) => ({ name, value })));
+  // extraEnv replaces the Job's value of a name it sets (a duplicate name would leave the winner to the runtime).
+  const checkContainer = pod.pod.spec.containers[0];
+  checkContainer.env = [...checkContainer.env.filter((e: any) => !(e.name in extraEnv)), ...Object.entries(extraEnv).map(([name, value]) => ({ name, value }))];
   const container = cluster.containerName(pod.name, pod.container);
   await cluster.deletePod(pod.name).catch(() => undefined);
   const start = Date.now();

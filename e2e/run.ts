@@ -380,7 +380,8 @@ async function membershipSwitch(bed: Bed): Promise<void> {
       const born = await drill.start();
       return `${born}; ${await drill.switchToDynamic()}`;
     })) return;
-    if (!await run('29.8 membership switch: the switched ensemble 3 -> 5, under writes, by an Argo CD sync with its hooks (the roll Job, the post-deploy check)', () => drill.argoTransition({ from: 3, to: 5 }))) return;
+    if (!await run('29.8 membership switch: the switched ensemble 3 -> 5, under writes, by an Argo CD sync with its hooks (the roll Job, the post-deploy check); then the check fails while a follower is no voter', async () =>
+      `${await drill.argoTransition({ from: 3, to: 5 })}; ${await drill.checkFailsWhileAFollowerDoesNotVote()}`)) return;
     await run('29.9 membership switch: 5 -> 3, under writes, by an Argo CD sync with its hooks (preStops, the roll Job, the post-deploy check)', () => drill.argoTransition({ from: 5, to: 3 }));
   } finally {
     await drill.destroy();

@@ -34,6 +34,7 @@ import { acks, ACKS_AROUND, MembershipDrill, MembershipStep, STEP_TIMEOUT_MS } f
 import { errorsDuring, longestGap } from './scenario-partitions';
 import { argoSync, runSteps } from './apply-order';
 import { CHECK_STEPS } from './post-deploy-check';
+import { checkFailsWhileAFollowerDoesNotVote } from './scenario-membership-check';
 import { modelTarget, scaleTo } from './statefulset-apply';
 import { StatefulSetRollApi } from './statefulset-roll-api';
 import { waitFor, podmanRaw } from './podman';
@@ -184,6 +185,12 @@ export class MembershipSwitchDrill extends MembershipDrill {
       await writer.stop().catch(() => undefined);
       await rollApi.close();
     }
+  }
+
+  /** The post-deploy check fails while one member follows without voting, and passes once it votes again (scenario-membership-check.ts). */
+  public async checkFailsWhileAFollowerDoesNotVote(): Promise<string> {
+    const members = this.running();
+    return checkFailsWhileAFollowerDoesNotVote(this.cluster, this.ensemble, members, () => this.settled(members.length, STEP_TIMEOUT_MS));
   }
 
   /** The roll Job succeeded and evicted nothing; the check passed every step and read exactly the new voters in the leader's membership. */
