@@ -460,8 +460,11 @@ describe('observers (peerType=observer in their zoo.cfg)', () => {
     fs.writeFileSync(joiner.env.ZK_SUPER_PASSWORD_FILE!, 'pw\n');
     // The add commits: the server's membership then lists it.
     fs.writeFileSync(path.join(joiner.fake, 'answers'), 'committed\n');
-    const watching = runFor(joiner, 'membership-watch.sh', 3_000);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const watching = runFor(joiner, 'membership-watch.sh', 30_000, (stderr) => /it observes now/.test(stderr));
+    // Once it has sent its add, the membership it holds lists it (however slowly the machine runs).
+    for (const until = Date.now() + 30_000; Date.now() < until && lines(path.join(joiner.fake, 'sessions')).length === 0;) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     writeHeldMembership(joiner, [...VOTER_LINES, observerLine(1)]);
     const { stderr } = await watching;
     expect(lines(path.join(joiner.fake, 'sessions'))).toEqual([`addauth digest super:pw | reconfig -add server.225=zk-observer-1.hl:2888:3888:observer;${joiner.env.ZK_CLIENT_PORT} | quit`]);
@@ -489,7 +492,7 @@ describe('observers (peerType=observer in their zoo.cfg)', () => {
     });
     writeHeldMembership(m, held);
     fs.writeFileSync(m.env.ZK_SUPER_PASSWORD_FILE!, 'pw\n');
-    await runFor(m, 'membership-watch.sh', 4_000);
+    await runFor(m, 'membership-watch.sh', 30_000, () => held.length === VOTER_LINES.length + 1);
     expect(lines(path.join(m.fake, 'sessions'))).toEqual([
       'addauth digest super:pw | reconfig -remove 225 | quit',
       'addauth digest super:pw | reconfig -remove 226 | quit',
