@@ -55,7 +55,7 @@ if user:
 zk = KazooClient(**kw)
 try:
     zk.start(timeout=15)
-    zk.reconfig_async(joining=None, leaving=leaving, new_members=None).get(timeout=15)
+    zk.reconfig_async(None, leaving, None, -1).get(timeout=15)
     print("COMMITTED", flush=True)
 except Exception as e:
     print("REFUSED", type(e).__name__, e, flush=True)
