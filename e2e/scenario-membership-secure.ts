@@ -180,10 +180,12 @@ export class SecureMembershipDrill extends MembershipDrill {
     expect(closedAfter > closedBefore, `the TLS session without SASL was not closed for its missing SASL (the client saw: ${withoutSaslAnswer})`);
     const withoutSasl = `the session closed: no SASL`;
     // Inside a member: the plaintext port, bound to loopback, without SASL and without the super password.
+    const closedOnLoopbackBefore = await closed();
     const loopback = await this.ensemble.exec(members[0], ['bash', '-c',
       `printf 'reconfig -remove ${leaderId}\\nquit\\n' | timeout 30 "$ZK_JAVA" -XX:-UsePerfData -Xmx64m "$ZK_TOOL_LOGGING_OPTION" -cp "$ZK_CLASSPATH" `
       + 'org.apache.zookeeper.ZooKeeperMain -server "127.0.0.1:$ZK_CLIENT_PORT" 2>&1; true'], 60_000);
     expect(!/Committed new configuration/.test(loopback), `a plaintext reconfig over ${members[0].name}'s loopback without SASL committed: ${loopback}`);
+    expect(await closed() > closedOnLoopbackBefore, `${members[0].name} did not close the loopback session without SASL; the client saw: ${loopback.slice(-500)}`);
     const loopbackWhy = /KeeperErrorCode = [A-Za-z ]+|Insufficient permission[^\n]*/.exec(loopback)?.[0] ?? loopback.trim().split('\n').filter((l) => !/^\s*at /.test(l)).pop()?.slice(0, 120);
     return `reconfig -remove ${leaderId} refused as the SASL client user (${asClientUser.slice(0, 80)}), over TLS without SASL (${withoutSasl.slice(0, 80)}), `
       + `and over ${members[0].name}'s plaintext loopback without SASL (${loopbackWhy}); still ${voters} voter(s)`;
