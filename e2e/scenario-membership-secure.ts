@@ -48,14 +48,14 @@ const SETTINGS: ZooKeeperChartProps = {
 const RECONFIG_FROM_CLIENT = `
 import os, sys
 from kazoo.client import KazooClient
-hosts, ca, cert, key, leaving, user, password = sys.argv[1:8]
+hosts, ca, cert, key, joining, user, password = sys.argv[1:8]
 kw = dict(hosts=hosts, timeout=10, use_ssl=True, verify_certs=True, ca=ca, certfile=cert, keyfile=key)
 if user:
     kw["sasl_options"] = {"mechanism": "DIGEST-MD5", "username": user, "password": password}
 zk = KazooClient(**kw)
 try:
     zk.start(timeout=15)
-    zk.reconfig_async(None, leaving, None, -1).get(timeout=15)
+    zk.reconfig_async(joining, None, None, -1).get(timeout=15)
     print("COMMITTED", flush=True)
 except Exception as e:
     print("REFUSED", type(e).__name__, e, flush=True)
@@ -156,20 +156,24 @@ export class SecureMembershipDrill extends MembershipDrill {
   }
 
   /**
-   * A reconfig that removes the leader's server, sent without the credentials that allow it, is
-   * refused every way a client could send it, and nothing commits.
+   * A reconfig sent without the credentials that allow it is refused every way a client could
+   * send it, and nothing commits. It re-declares the leader's own server line: valid in every
+   * state (removing the only voter is not), so it reaches the authorization check, which
+   * ZooKeeper's leader makes after validating the new configuration.
    */
   private async reconfigRefused(members: ExpandedPod[], voters: number): Promise<string> {
     const leader = await this.ensemble.leader(members);
-    const leaderId = String(this.ensemble.members.indexOf(leader) + 1);
+    const leaderId = this.ensemble.members.indexOf(leader) + 1;
+    // The line as the members' scripts write it (own_line in membership-common.sh).
+    const line = `server.${leaderId}=${leader.fqdn}:${this.ensemble.containerPort('quorum')}:${this.ensemble.containerPort('election')}:participant;127.0.0.1:${this.ensemble.clientPort}`;
     const tls = this.clientTls;
     const hosts = this.clientHosts(members).join(',');
     const fromClient = async (sasl: boolean) => {
-      const result = await this.client.run(['python3', '-c', RECONFIG_FROM_CLIENT, hosts, tls.ca, tls.certfile, tls.keyfile, leaderId,
+      const result = await this.client.run(['python3', '-c', RECONFIG_FROM_CLIENT, hosts, tls.ca, tls.certfile, tls.keyfile, line,
         sasl ? USER : '', sasl ? PASSWORDS.app : ''], 60_000);
-      const line = result.stdout.split('\n').find((l) => /^(COMMITTED|REFUSED)/.test(l)) ?? `no answer: ${result.stderr.trim().split('\n').pop()}`;
-      expect(line.startsWith('REFUSED'), `a reconfig over TLS ${sasl ? 'as the SASL client user' : 'without SASL'} was not refused: ${line}`);
-      return line.replace(/^REFUSED /, '');
+      const answer = result.stdout.split('\n').find((l) => /^(COMMITTED|REFUSED)/.test(l)) ?? `no answer: ${result.stderr.trim().split('\n').pop()}`;
+      expect(answer.startsWith('REFUSED'), `a reconfig over TLS ${sasl ? 'as the SASL client user' : 'without SASL'} was not refused: ${answer}`);
+      return answer.replace(/^REFUSED /, '');
     };
     const asClientUser = await fromClient(true);
     expect(/NoAuth/.test(asClientUser), `the client user's reconfig was refused, but not for its authority: ${asClientUser}`);
@@ -182,12 +186,12 @@ export class SecureMembershipDrill extends MembershipDrill {
     // Inside a member: the plaintext port, bound to loopback, without SASL and without the super password.
     const closedOnLoopbackBefore = await closed();
     const loopback = await this.ensemble.exec(members[0], ['bash', '-c',
-      `printf 'reconfig -remove ${leaderId}\\nquit\\n' | timeout 30 "$ZK_JAVA" -XX:-UsePerfData -Xmx64m "$ZK_TOOL_LOGGING_OPTION" -cp "$ZK_CLASSPATH" `
+      `printf 'reconfig -add ${line}\\nquit\\n' | timeout 30 "$ZK_JAVA" -XX:-UsePerfData -Xmx64m "$ZK_TOOL_LOGGING_OPTION" -cp "$ZK_CLASSPATH" `
       + 'org.apache.zookeeper.ZooKeeperMain -server "127.0.0.1:$ZK_CLIENT_PORT" 2>&1; true'], 60_000);
     expect(!/Committed new configuration/.test(loopback), `a plaintext reconfig over ${members[0].name}'s loopback without SASL committed: ${loopback}`);
     expect(await closed() > closedOnLoopbackBefore, `${members[0].name} did not close the loopback session without SASL; the client saw: ${loopback.slice(-500)}`);
     const loopbackWhy = /KeeperErrorCode = [A-Za-z ]+|Insufficient permission[^\n]*/.exec(loopback)?.[0] ?? loopback.trim().split('\n').filter((l) => !/^\s*at /.test(l)).pop()?.slice(0, 120);
-    return `reconfig -remove ${leaderId} refused as the SASL client user (${asClientUser.slice(0, 80)}), over TLS without SASL (${withoutSasl.slice(0, 80)}), `
+    return `reconfig -add of the leader's own line (server.${leaderId}) refused as the SASL client user (${asClientUser.slice(0, 80)}), over TLS without SASL (${withoutSasl.slice(0, 80)}), `
       + `and over ${members[0].name}'s plaintext loopback without SASL (${loopbackWhy}); still ${voters} voter(s)`;
   }
 }
