@@ -144,12 +144,13 @@ export class ZooKeeperClient {
    * unknown length costs no more than it takes; `maxSeconds` only bounds it. zk-client.py has no
    * stop command: the shell prints its pid before exec'ing the client, and `stop` sends SIGTERM,
    * which ends it at once. Every ack it printed before has been read by then (lines are flushed).
+   * `options`: more of the client's options, e.g. TLS files and SASL credentials.
    */
-  public stoppableWriteLoop(hosts: string[], prefix: string, maxSeconds: number): StoppableWriter {
+  public stoppableWriteLoop(hosts: string[], prefix: string, maxSeconds: number, options: string[] = []): StoppableWriter {
     const events: WriteEvent[] = [];
     let pid: number | undefined;
     let stopping = false;
-    const loop = ['write-loop', '--hosts', hosts.join(','), '--prefix', prefix, '--duration', String(maxSeconds)];
+    const loop = ['write-loop', '--hosts', hosts.join(','), '--prefix', prefix, '--duration', String(maxSeconds), ...options];
     const { done } = podmanBackground(
       ['exec', this.container, 'sh', '-c', 'echo "{\\"pid\\":$$}"; exec "$@"', 'sh', ...CLIENT_PROGRAM, ...loop],
       (line) => {

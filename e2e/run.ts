@@ -21,6 +21,7 @@ import { BackupAlertsLive } from './scenario-backup-alerts';
 import { S3BackupDrill } from './scenario-backup-s3';
 import { RollDrill } from './scenario-roll';
 import { MembershipDrill, MembershipStep } from './scenario-membership';
+import { membershipSecure } from './scenario-membership-secure';
 import { MembershipSwitchDrill } from './scenario-membership-switch';
 import { membershipObservers } from './scenario-membership-observers';
 import { statefulSetModelLive } from './scenario-statefulset-model';
@@ -97,6 +98,7 @@ async function main(): Promise<number> {
     await membershipChanges({ cluster, client, workdir, run, figures: figures[0] });
     await membershipSwitch({ cluster, client, workdir, run, figures: figures[0] });
     await membershipObservers({ cluster, client, workdir, run }, wanted);
+    if (wanted('31')) await membershipSecure({ cluster, client, workdir, run });
     await run('8. every other environment of the app serves', () => s.otherEnvironmentsServe(cluster, client));
     await run('10. Prometheus: targets, alerts fire and resolve', () => alertsFireAndResolve(cluster, workdir,
       (body) => run('10.1 membership alert live: members counting other than the StatefulSet\'s replicas (stand-in) fire past the (shortened) bound, and resolve', body)));

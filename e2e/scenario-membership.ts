@@ -18,7 +18,7 @@
 import * as fs from 'fs';
 import { Membership, ZooKeeperChartProps } from '../lib';
 import { StoppableWriter, ZooKeeperClient } from './client';
-import { PodmanCluster } from './cluster';
+import { PlayOptions, PodmanCluster } from './cluster';
 import { standInImage, withImage } from './dist';
 import { Ensemble, synthesizeToYaml } from './ensemble';
 import { ExpandedPod, find, Manifest } from './expand';
@@ -94,7 +94,7 @@ export class MembershipDrill {
     const port = await this.api.listen(tls);
     // The pods reach the API on the network's gateway, with the CA that signed its certificate.
     const apiServer = { host: tls.gateway, port, caPem: fs.readFileSync(tls.ca), token: this.api.token };
-    this.played = new PlayedStatefulSet(this.cluster, this.first, { apiServer });
+    this.played = new PlayedStatefulSet(this.cluster, this.first, { apiServer, playOptions: this.playOptions() });
     this.model = new StatefulSetModel(find(this.first, 'StatefulSet')[0], this.played, false);
     const start = Date.now();
     await this.model.converge(180_000, 1000);
@@ -113,7 +113,7 @@ export class MembershipDrill {
     const prefix = `/e2e-membership-${++this.steps}`;
     const epochBefore = await this.epoch(this.running());
     const hooksBefore = this.played!.hooks.length;
-    const writer = this.client.stoppableWriteLoop(this.ensemble.hosts(stay), prefix, STEP_TIMEOUT_MS / 1000 + 120);
+    const writer = this.client.stoppableWriteLoop(this.clientHosts(stay), prefix, STEP_TIMEOUT_MS / 1000 + 120, this.clientOptions());
     try {
       await acks(writer, ACKS_AROUND, 60_000);
       const applied = Date.now();
@@ -156,6 +156,21 @@ export class MembershipDrill {
 
   protected get bornFrom(): string {
     return 'the bootstrap list';
+  }
+
+  /** How the pods are played (e.g. reverse lookups for TLS hostname verification). */
+  protected playOptions(): PlayOptions {
+    return {};
+  }
+
+  /** Where the writer and the checks connect to these members: their client port. */
+  protected clientHosts(members: ExpandedPod[]): string[] {
+    return this.ensemble.hosts(members);
+  }
+
+  /** The client's options for every command (credentials); none with the library's defaults. */
+  protected clientOptions(): string[] {
+    return [];
   }
 
   /** The dynamic synthesis at `replicas`. */
@@ -230,7 +245,12 @@ export class MembershipDrill {
 
   /** Every acknowledged write is on every member, and every member holds the same znodes. */
   protected async assertSameDataEverywhere(members: ExpandedPod[], prefix: string, acked: number[]): Promise<void> {
-    const seen = await Promise.all(members.map((m) => this.client.read(this.ensemble.hosts([m]), prefix)));
+    const seen = await Promise.all(members.map(async (m) => {
+      const read = await this.client.command(['read', '--hosts', this.clientHosts([m]).join(','), '--prefix', prefix, ...this.clientOptions()], 60_000);
+      const seqs = read.events.find((e) => Array.isArray(e.seqs))?.seqs as number[] | undefined;
+      expect(read.code === 0 && seqs !== undefined, `reading ${prefix} from ${m.name} failed: ${read.stderr.trim().split('\n').pop()}`);
+      return seqs!;
+    }));
     const reference = JSON.stringify([...seen[0]].sort((a, b) => a - b));
     seen.forEach((seqs, i) => {
       const held = new Set(seqs);

@@ -19,8 +19,9 @@ export interface SaslProps {
   /**
    * Members authenticate each other with SASL DIGEST-MD5 before they take part in elections or
    * sync with the leader (zoo.cfg `quorum.auth.*`, required in both directions): a member without
-   * the quorum password cannot join. Needs more than one member. A running ensemble changes in
-   * steps, one rolling update each: `QuorumSecurityStep.ACCEPT` (SASL on, required by nobody),
+   * the quorum password cannot join. Needs more than one member, or `membership: dynamic` (whose
+   * one voter runs a quorum others join). A running ensemble changes in steps, one rolling update
+   * each: `QuorumSecurityStep.ACCEPT` (SASL on, required by nobody),
    * `QuorumSecurityStep.PREFER` (required by joining members), then `true`.
    * @default false
    */

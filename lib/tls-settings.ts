@@ -47,9 +47,10 @@ export interface SecretKeyRef {
 export interface TlsProps {
   /**
    * Encrypt and mutually authenticate member-to-member traffic (quorum and election ports,
-   * zoo.cfg `sslQuorum`). Needs more than one member. A running ensemble changes in steps, one
-   * rolling update each: `QuorumSecurityStep.ACCEPT`, then `QuorumSecurityStep.PREFER`, then
-   * `true` (zoo.cfg `portUnification` during the steps); a new ensemble can start with `true`.
+   * zoo.cfg `sslQuorum`). Needs more than one member, or `membership: dynamic` (whose one voter
+   * runs a quorum others join). A running ensemble changes in steps, one rolling update each:
+   * `QuorumSecurityStep.ACCEPT`, then `QuorumSecurityStep.PREFER`, then `true` (zoo.cfg
+   * `portUnification` during the steps); a new ensemble can start with `true`.
    * @default false
    */
   readonly quorumTls?: QuorumSecurity;

@@ -98,6 +98,32 @@ describe('zoo.cfg and the bootstrap list with membership dynamic', () => {
     expect(tls.file('zk-config', 'zoo.cfg.dynamic.bootstrap')).toMatch(/^server\.1=zk-0\.zk-headless\.zk\.svc\.cluster\.local:2888:3888:participant;127\.0\.0\.1:2181$/m);
   });
 
+  test('one voter may have quorum TLS and quorum SASL: it runs a quorum that others join (one static server may not)', () => {
+    const one = dynamic({ replicas: 1, quorumTls: true, tlsSecretName: 'zk-certs', quorumSasl: true, saslSecretName: 'zk-sasl' });
+    const cfg = parseZooCfg(one.file('zk-config', 'zoo.cfg'));
+    expect(cfg.get('sslQuorum')).toBe('true');
+    expect(cfg.get('quorum.auth.enableSasl')).toBe('true');
+    expect(issueLines({ replicas: 1, quorumTls: true, tlsSecretName: 'zk-certs' })).toContainEqual(expect.stringMatching(/^quorumTls: needs more than one member/));
+    expect(issueLines({ replicas: 1, quorumSasl: true, saslSecretName: 'zk-sasl' })).toContainEqual(expect.stringMatching(/^quorumSasl: needs more than one member/));
+  });
+
+  test('the Certificate names every pod of the peer Service by one wildcard, not each member, so that it does not follow replicas', () => {
+    const names = (props: ZooKeeperEnsembleProps) => dynamic({ quorumTls: true, clientTls: ClientTls.ONLY, tlsIssuer: { name: 'ca' }, ...props })
+      .one('Certificate', 'zk-tls').spec.dnsNames as string[];
+    const three = names({ replicas: 3 });
+    expect(three).toContain('*.zk-headless.zk.svc.cluster.local');
+    expect(three.filter((n) => /^zk-\d/.test(n))).toEqual([]);
+    // Every member's peer name, at any replicas, is one label under the wildcard (which matches one label).
+    const wildcard = /^\*\.(.+)$/.exec(three.find((n) => n.startsWith('*.zk-headless'))!)![1];
+    const peerDomain = envOf(dynamic({ replicas: 3 }).mainContainer).ZK_PEER_DOMAIN;
+    expect(wildcard).toBe(peerDomain);
+    expect(names({ replicas: 7, bootstrapVoters: 3 })).toEqual(three);
+    // Static membership keeps naming each member (a static ensemble's members change only by a roll).
+    const staticNames = synthEnsemble({ name: 'zk', replicas: 3, quorumTls: true, tlsIssuer: { name: 'ca' } }).one('Certificate', 'zk-tls').spec.dnsNames;
+    expect(staticNames).toEqual(expect.arrayContaining([0, 1, 2].map((i) => `zk-${i}.zk-headless.zk.svc.cluster.local`)));
+    expect(staticNames).not.toContain('*.zk-headless.zk.svc.cluster.local');
+  });
+
   test('the keys dynamic membership manages are refused in additionalConfig, naming membership', () => {
     for (const key of ['reconfigEnabled', 'dynamicConfigFile']) expect(ZOO_CFG_KEY_OWNERS[key]).toMatch(/^membership/);
     expect(issueLines({ membership: 'dynamic', additionalConfig: { reconfigEnabled: 'false' } }).join('\n')).toMatch(/additionalConfig.*reconfigEnabled.*membership/);
@@ -210,6 +236,25 @@ describe('a change of replicas reaches no pod', () => {
       ...(from === 1 ? ['NetworkPolicy zk'] : [])];
     const changed = differing(before, after).filter((k) => !k.startsWith('Job zk-roll-'));
     expect(changed.filter((k) => !allowed.includes(k))).toEqual([]);
+  });
+
+  // The most locked-down the library allows: quorum TLS, TLS-only clients, quorum and client SASL.
+  const SECURE = {
+    quorumTls: true, clientTls: ClientTls.ONLY, tlsIssuer: { name: 'ca' }, quorumSasl: true, clientSasl: true,
+    saslSecretName: 'zk-sasl', saslClientUsers: { app: 'app-password' },
+  } as const;
+
+  test.each([[1, 3], [3, 1], [3, 5]])('with quorum TLS, TLS-only clients and SASL, %i -> %i voters changes no pod, no ConfigMap and no Certificate', (from, to) => {
+    const [before, after] = [from, to].map((replicas) => dynamic({ ...SECURE, replicas, bootstrapVoters: from, allowEvenReplicas: true }));
+    expect(after.statefulSet.spec.replicas).toBe(to);
+    expect(after.statefulSet.spec.template).toEqual(before.statefulSet.spec.template);
+    const allowed = ['StatefulSet zk', 'PodDisruptionBudget zk', 'PrometheusRule zk', 'ConfigMap zk-dashboard', 'Job zk-post-deploy-check',
+      'Role zk-roll', 'ServiceAccount zk-roll', 'RoleBinding zk-roll', 'ConfigMap zk-roll', 'NetworkPolicy zk'];
+    const changed = differing(before, after).filter((k) => !k.startsWith('Job zk-roll-'));
+    expect(changed.filter((k) => !allowed.includes(k))).toEqual([]);
+    // The NetworkPolicy may change only by the roller's rule, which comes with more than one voter.
+    if (from > 1 && to > 1) expect(changed).not.toContain('NetworkPolicy zk');
+    expect(after.one('Certificate', 'zk-tls')).toEqual(before.one('Certificate', 'zk-tls'));
   });
 
   test('the same change under static membership does roll the pods (the test above is not vacuous)', () => {

@@ -382,6 +382,23 @@ describe('membership-watch.sh (supervisord program `membership`)', () => {
     expect(stderr).toMatch(/member 3: added: it votes now/);
   });
 
+  test('joiners are added in ordinal order: a synced non-voter waits while a lower ordinal does not vote, then adds itself', async () => {
+    const m = member(2, {
+      apiPort: await apiServer(() => 3),
+      // Member 2 (ordinal 1) votes only once this member has looked a few times.
+      adminPort: await adminServer(() => {
+        looks++;
+        const lower = looks > 3 ? [2] : [];
+        return { voting: committed(2), zabstate: 'broadcast', leads: false, voters: [1, ...lower, ...(committed(2) ? [3] : [])] };
+      }),
+    });
+    let looks = 0;
+    fs.writeFileSync(m.env.ZK_SUPER_PASSWORD_FILE!, 'pw\n');
+    const { stderr } = await runFor(m, 'membership-watch.sh', 3_000);
+    expect(stderr).toMatch(/member 3: in sync as a non-voter; waiting for member 2 to vote first/);
+    expect(lines(path.join(m.fake, 'sessions'))).toEqual([`addauth digest super:pw | reconfig -add server.3=zk-2.hl:2888:3888:participant;${m.env.ZK_CLIENT_PORT} | quit`]);
+  });
+
   test('a non-voter still syncing, or one whose ordinal is not wanted, is not added', async () => {
     for (const [state, replicas] of [['synchronization', 3], ['broadcast', 2]] as const) {
       const m = member(2, { apiPort: await apiServer(() => replicas), adminPort: await adminServer(() => ({ voting: false, zabstate: state, leads: false, voters: [1, 2] })) });

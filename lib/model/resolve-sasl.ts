@@ -25,7 +25,7 @@ const SASL_ONLY = ['saslSecretName', 'saslQuorumUser', 'saslQuorumPasswordKey', 
  * rejected while it is off, like the TLS settings, so that a forgotten switch is reported instead
  * of leaving the ensemble unauthenticated.
  */
-export function resolveSasl(s: SettingsReader, replicas: number): SaslModel | undefined {
+export function resolveSasl(s: SettingsReader, singleServer: boolean): SaslModel | undefined {
   const client = s.bool('clientSasl', false);
   const quorumStage = readQuorumSecurity(s, 'quorumSasl', {
     [QuorumSecurityStep.ACCEPT]: 'members can authenticate, nobody asks for it',
@@ -33,7 +33,7 @@ export function resolveSasl(s: SettingsReader, replicas: number): SaslModel | un
   });
   // From the first step on, members have the quorum password and can authenticate.
   const quorum = quorumStage !== 'off';
-  if (quorum && replicas === 1) {
+  if (quorum && singleServer) {
     s.fail('quorumSasl', 'needs more than one member: a single server has no quorum to authenticate (use clientSasl for its clients)');
   }
   const secretName = s.string('saslSecretName', undefined, NameFormat.dnsSubdomain);

@@ -35,11 +35,11 @@ export interface TlsSettings {
  * Settings that only matter with TLS are rejected while TLS is off, so a forgotten switch is
  * reported instead of silently leaving the ensemble in plaintext.
  */
-export function readTlsSettings(s: SettingsReader, name: string, replicas: number): TlsSettings {
+export function readTlsSettings(s: SettingsReader, name: string, singleServer: boolean): TlsSettings {
   const { quorum, portUnification } = readQuorumTls(s);
   const client = s.oneOf('clientTls', ClientTls.OFF, ClientTls);
   const enabled = quorum || portUnification || client !== ClientTls.OFF;
-  if ((quorum || portUnification) && replicas === 1) {
+  if ((quorum || portUnification) && singleServer) {
     s.fail('quorumTls', 'needs more than one member: a single server has no quorum traffic (use clientTls for its clients)');
   }
 
@@ -112,6 +112,11 @@ export interface TlsNames {
   readonly clusterDomain: string;
   /** Voters and observers. */
   readonly members: readonly Member[];
+  /**
+   * The members come and go without a new certificate (membership 'dynamic'): one name covers
+   * every pod of the peer Service, instead of each member's.
+   */
+  readonly membersChange: boolean;
   readonly peerService: string;
   readonly clientService: string;
   readonly metricsService: string;
@@ -145,7 +150,11 @@ export function resolveTls(settings: TlsSettings, names: TlsNames): TlsModel | u
 
 /**
  * Every name a member is known by, for hostname verification on both ends of a connection:
- * - each member's peer name: what the server lines say, so what a connecting member checks;
+ * - each member's peer name: what the server lines say, so what a connecting member checks. With
+ *   dynamic membership `*.<peer service>...` instead: a change of replicas must neither re-issue
+ *   the certificate (a new pod could start before the renewed Secret reaches the others) nor need
+ *   a new one from tlsSecretName. ZooKeeper's hostname verifier matches a wildcard against one
+ *   label, `<pod>` in `<pod>.<peer service>...`, on both ends;
  * - `*.<metrics service>...`: a member accepting a quorum connection reverse-resolves the caller's
  *   address (ZooKeeper 3.8 ZKTrustManager). The cluster DNS answers with one name per headless
  *   Service that selects the pod, in no fixed order: the peer name above, or the metrics
@@ -155,7 +164,7 @@ export function resolveTls(settings: TlsSettings, names: TlsNames): TlsModel | u
 function certificateDnsNames(n: TlsNames): string[] {
   const forms = (service: string) => [service, `${service}.${n.namespace}`, `${service}.${n.namespace}.svc`, `${service}.${n.namespace}.svc.${n.clusterDomain}`];
   return [
-    ...n.members.map((m) => m.fqdn),
+    ...(n.membersChange ? [`*.${n.peerService}.${n.namespace}.svc.${n.clusterDomain}`] : n.members.map((m) => m.fqdn)),
     `*.${n.metricsService}.${n.namespace}.svc.${n.clusterDomain}`,
     ...forms(n.clientService),
     ...forms(n.peerService),

@@ -2,6 +2,7 @@ import { DeploymentMode } from '../deployment-mode';
 import { ImageProfile, LoggingBackend } from '../image-profile';
 import { AntiAffinity, LogLevel, SETTING_NAMES, ZoneSpread, ZooKeeperEnsembleProps } from '../settings';
 import { ClientTls } from '../tls-settings';
+import { Membership } from '../membership-settings';
 import { SYNC_WAVE_ANNOTATION } from './annotations';
 import { EnsembleModel } from './ensemble-model';
 import { ZooKeeperSettingsError } from './errors';
@@ -80,7 +81,10 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
     metrics: { name: 'metrics', port: port('metricsPort', 7000) },
     admin: { name: 'admin', port: port('adminPort', 8080) },
   };
-  const tlsSettings = readTlsSettings(s, name, topology.replicas);
+  // One static server runs standalone, without quorum traffic to secure; one dynamic voter runs a
+  // quorum that others join, over the quorum's TLS and SASL.
+  const singleServer = topology.replicas === 1 && s.value('membership') !== Membership.DYNAMIC;
+  const tlsSettings = readTlsSettings(s, name, singleServer);
   const allPorts = { ...ports, secureClient: tlsSettings.secureClientPort };
   checkDistinctPorts(s, allPorts);
   // TLS-only clients reach the TLS port alone; the plaintext one stays on loopback.
@@ -124,10 +128,11 @@ export function resolveEnsemble(props: ZooKeeperEnsembleProps, chartNamespace?: 
   // or removing observers then changes no ConfigMap, pod template or selector.
   const observersAlways = membership !== undefined && topology.mode === DeploymentMode.CLUSTER;
   const tls = resolveTls(tlsSettings, {
-    name, namespace: namespace ?? '', clusterDomain, members: [...members.voters, ...members.observers], peerService, clientService: name, metricsService,
+    name, namespace: namespace ?? '', clusterDomain, members: [...members.voters, ...members.observers], membersChange: membership !== undefined,
+    peerService, clientService: name, metricsService,
   });
 
-  const sasl = resolveSasl(s, topology.replicas);
+  const sasl = resolveSasl(s, singleServer);
 
   const fourLetterWords = image.nativePrometheusMetrics ? PROBE_FOUR_LETTER_WORDS : [...PROBE_FOUR_LETTER_WORDS, ...EXPORTER_FOUR_LETTER_WORDS];
   const zooCfg = managedZooCfgEntries({

@@ -8,7 +8,13 @@
 #     dynamic-config.sh, or a member removed earlier and wanted again. It adds itself
 #     (`reconfig -add`). Only a synced server is added: ZooKeeper accepts the add of a server that
 #     is down whenever the other voters are a majority without it, which would only lower the
-#     ensemble's fault tolerance.
+#     ensemble's fault tolerance. Joiners are added in ordinal order: one adds itself only once
+#     every lower ordinal votes, so that the voters stay ordinals 0..k-1 and no voter has a higher
+#     server id than a joiner. With quorum SASL that matters: of two members, the one with the
+#     higher id keeps the election connection, and a voter dialling a server that is not in its
+#     voting view skips the SASL authentication (ZooKeeper 3.8 QuorumCnxManager.startConnection),
+#     so a joiner requiring SASL refuses it and cannot see that voter follow: with a voter above it
+#     it would wait in election for ever (e2e 31).
 # (b) This server leads: it removes, one at a time, every voter whose ordinal is at or above the
 #     desired number. Those leave by their preStop hook (leave-ensemble.sh); this catches a pod
 #     deleted without running it (deleted while not running, or its hook timed out). Likewise every
@@ -29,6 +35,15 @@ source "${BASH_SOURCE[0]%/*}/membership-common.sh"
 log() { echo "membership-watch: member $myid: $*" >&2; }
 poll=${ZK_MEMBERSHIP_POLL_SECONDS:-2}
 api_error_logged=''
+order_logged=''
+
+# The lowest server id below this member's that does not vote, or nothing.
+first_lower_non_voter() {
+  local id
+  for ((id = ZK_FIRST_MYID; id < myid; id++)); do
+    is_voter "$id" || { echo "$id"; return; }
+  done
+}
 
 while sleep "$poll"; do
   read_local_state && [[ $zab == broadcast ]] || continue
@@ -53,6 +68,13 @@ while sleep "$poll"; do
     continue
   fi
   if [[ $voting == false ]] && ((ordinal < desired)); then
+    lower=$(first_lower_non_voter)
+    if [[ -n $lower ]]; then
+      [[ -n $order_logged ]] || log "in sync as a non-voter; waiting for member $lower to vote first (joiners are added in ordinal order)"
+      order_logged=yes
+      continue
+    fi
+    order_logged=''
     log "in sync as a non-voter and ordinal $ordinal < $desired desired voters: adding itself"
     if reconfig -add "$(own_line)"; then
       log "added: it votes now"
