@@ -9,11 +9,12 @@
 // kubelet's: its readiness probe runs every periodSeconds, whatever the API is asked, and a GET
 // returns the last verdict. Where it departs from Kubernetes is listed in docs/rolling.md.
 import { createHash, randomBytes, randomUUID } from 'crypto';
-import * as fs from 'fs';
-import * as https from 'https';
-import { AddressInfo } from 'net';
 import { Manifest } from './expand';
+import { ApiCall, HttpsEndpoint, status } from './https-endpoint';
 import { nextReadiness } from './kubelet-model';
+
+export type { ApiCall } from './https-endpoint';
+export { status } from './https-endpoint';
 
 /** What runs the pods: recreating one from a template, and one run of its readiness probe. */
 export interface PodRuntime {
@@ -41,10 +42,6 @@ interface PodRecord {
   readiness: Readiness;
 }
 
-/** A Status object, as the API server returns for every error and for an eviction. */
-export function status(code: number, reason: string, message: string, details?: object): object {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: code < 300 ? 'Success' : 'Failure', message, reason, details, code };
-}
 
 /** The revision name the controller gives a template: `<statefulset>-<hash>`, as in `controller-revision-hash`. */
 export function revisionOf(statefulSet: Manifest): string {
@@ -68,8 +65,6 @@ export function forbidden(user: string, group: string, resource: string, verb: s
 export interface Rule { apiGroups: string[]; resources: string[]; resourceNames?: string[]; verbs: string[] }
 
 /** One answered call; `at` is when it was answered (ms since the epoch). */
-export interface ApiCall { readonly method: string; readonly path: string; readonly code: number; readonly at: number }
-
 /** What happened to a pod, and when (ms since the epoch): where a roll's time goes. */
 export interface PodEvent { readonly pod: string; readonly what: 'evicted' | 'running' | 'ready' | 'not ready'; readonly at: number }
 
@@ -77,6 +72,7 @@ export class ApiServerModel {
   public readonly token = randomBytes(24).toString('base64url');
   /** Every call answered, in order: what the scenario reports and the unit tests assert. */
   public readonly calls: ApiCall[] = [];
+  private readonly endpoint = new HttpsEndpoint((method, url, authorization, body) => this.handle(method, url, authorization, body), this.calls);
   /** Evictions, recreations and the kubelet's Ready changes, in order. */
   public readonly events: PodEvent[] = [];
   private statefulSet: Manifest;
@@ -86,7 +82,6 @@ export class ApiServerModel {
   private readonly rules: Rule[];
   private readonly budget: Manifest | undefined;
   private readonly serviceAccount: string;
-  private server?: https.Server;
   /** Recreations in flight, so a test can wait for the controller to finish. */
   private readonly pending = new Set<Promise<void>>();
   private kubelet?: NodeJS.Timeout;
@@ -184,30 +179,13 @@ export class ApiServerModel {
   /** Listens, with the kubelet probing the pods (its first round done before the first call). */
   public async listen(tls: { cert: string; key: string }, host = '0.0.0.0'): Promise<number> {
     await this.startKubelet();
-    this.server = https.createServer({ cert: fs.readFileSync(tls.cert), key: fs.readFileSync(tls.key) }, (req, res) => {
-      let body = '';
-      req.on('data', (chunk) => { body += chunk; });
-      req.on('end', () => {
-        this.handle(req.method ?? 'GET', req.url ?? '/', req.headers.authorization, body)
-          .then(([code, reply]) => {
-            this.calls.push({ method: req.method ?? 'GET', path: req.url ?? '/', code, at: Date.now() });
-            res.writeHead(code, { 'Content-Type': 'application/json' });
-            res.end(JSON.stringify(reply));
-          })
-          .catch((error) => {
-            res.writeHead(500, { 'Content-Type': 'application/json' });
-            res.end(JSON.stringify(status(500, 'InternalError', String(error))));
-          });
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, host, resolve));
-    return (this.server.address() as AddressInfo).port;
+    return this.endpoint.listen(tls, host);
   }
 
   public async close(): Promise<void> {
     clearTimeout(this.kubelet);
     this.kubelet = undefined;
-    await new Promise((resolve) => (this.server ? this.server.close(resolve) : resolve(undefined)));
+    await this.endpoint.close();
     await this.settled();
   }
 

@@ -5,11 +5,9 @@
 // spec is written before the controller acts on it. Like the roll Job's model (api-server.ts) it
 // speaks HTTPS with the real paths and Status objects, accepts only the bearer token it was given,
 // and grants only what the Roles bound to the members' ServiceAccount grant (403 otherwise).
-import * as fs from 'fs';
-import * as https from 'https';
 import { randomBytes } from 'crypto';
-import { AddressInfo } from 'net';
-import { ApiCall, forbidden, grants, Rule, status } from './api-server';
+import { forbidden, grants, Rule } from './api-server';
+import { ApiCall, HttpsEndpoint, status } from './https-endpoint';
 import { Manifest } from './expand';
 
 /** The StatefulSet as the API returns it: the spec applied last and the controller's status (the one asked for, by name, when there are several). */
@@ -19,8 +17,8 @@ export class StatefulSetReadApi {
   public readonly token = randomBytes(24).toString('base64url');
   /** Every call answered, in order. */
   public readonly calls: ApiCall[] = [];
+  private readonly endpoint = new HttpsEndpoint((method, url, authorization) => this.handle(method, url, authorization), this.calls);
   private readonly rules: Rule[];
-  private server?: https.Server;
 
   /**
    * @param objects the synthesized objects: the Roles and RoleBindings of `serviceAccount`
@@ -46,18 +44,11 @@ export class StatefulSetReadApi {
     return [200, { ...statefulSet, status: observed }];
   }
 
-  public async listen(tls: { cert: string; key: string }, host = '0.0.0.0'): Promise<number> {
-    this.server = https.createServer({ cert: fs.readFileSync(tls.cert), key: fs.readFileSync(tls.key) }, (req, res) => {
-      const [code, reply] = this.handle(req.method ?? 'GET', req.url ?? '/', req.headers.authorization);
-      this.calls.push({ method: req.method ?? 'GET', path: req.url ?? '/', code, at: Date.now() });
-      res.writeHead(code, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify(reply));
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, host, resolve));
-    return (this.server.address() as AddressInfo).port;
+  public listen(tls: { cert: string; key: string }, host = '0.0.0.0'): Promise<number> {
+    return this.endpoint.listen(tls, host);
   }
 
-  public async close(): Promise<void> {
-    await new Promise((resolve) => (this.server ? this.server.close(resolve) : resolve(undefined)));
+  public close(): Promise<void> {
+    return this.endpoint.close();
   }
 }

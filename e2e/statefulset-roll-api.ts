@@ -7,11 +7,9 @@
 // only what the Role bound to the Job's ServiceAccount grants. An eviction deletes the pod in the
 // model, which re-creates it; the disruption budget is not played here (a scenario that sees an
 // eviction fails anyway).
-import * as fs from 'fs';
-import * as https from 'https';
 import { randomBytes } from 'crypto';
-import { AddressInfo } from 'net';
-import { ApiCall, forbidden, grants, Rule, status } from './api-server';
+import { forbidden, grants, Rule } from './api-server';
+import { ApiCall, HttpsEndpoint, status } from './https-endpoint';
 import { Manifest } from './expand';
 import { StatefulSetModel } from './statefulset-model';
 
@@ -19,12 +17,12 @@ export class StatefulSetRollApi {
   public readonly token = randomBytes(24).toString('base64url');
   /** Every call answered, in order. */
   public readonly calls: ApiCall[] = [];
+  private readonly endpoint = new HttpsEndpoint((method, url, authorization, body) => this.handle(method, url, authorization, body), this.calls);
   /** The pods evicted, in order. */
   public readonly evictions: string[] = [];
   private readonly rules: Rule[];
   private readonly serviceAccount: string;
   private readonly namespace: string;
-  private server?: https.Server;
 
   /** @param objects the synthesized objects of the sync: the roll Role and RoleBinding */
   constructor(objects: Manifest[], private readonly model: StatefulSetModel) {
@@ -105,22 +103,11 @@ export class StatefulSetRollApi {
     return [201, status(201, 'Success', '')];
   }
 
-  public async listen(tls: { cert: string; key: string }, host = '0.0.0.0'): Promise<number> {
-    this.server = https.createServer({ cert: fs.readFileSync(tls.cert), key: fs.readFileSync(tls.key) }, (req, res) => {
-      let body = '';
-      req.on('data', (chunk) => { body += chunk; });
-      req.on('end', () => {
-        const [code, reply] = this.handle(req.method ?? 'GET', req.url ?? '/', req.headers.authorization, body);
-        this.calls.push({ method: req.method ?? 'GET', path: req.url ?? '/', code, at: Date.now() });
-        res.writeHead(code, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify(reply));
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, host, resolve));
-    return (this.server.address() as AddressInfo).port;
+  public listen(tls: { cert: string; key: string }, host = '0.0.0.0'): Promise<number> {
+    return this.endpoint.listen(tls, host);
   }
 
-  public async close(): Promise<void> {
-    await new Promise((resolve) => (this.server ? this.server.close(resolve) : resolve(undefined)));
+  public close(): Promise<void> {
+    return this.endpoint.close();
   }
 }
