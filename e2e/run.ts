@@ -20,9 +20,9 @@ import { FullDiskDrill } from './scenario-full-disk';
 import { BackupAlertsLive } from './scenario-backup-alerts';
 import { S3BackupDrill } from './scenario-backup-s3';
 import { RollDrill } from './scenario-roll';
-import { MembershipDrill, MembershipStep } from './scenario-membership';
+import { membershipChanges } from './scenario-membership';
 import { membershipSecure } from './scenario-membership-secure';
-import { MembershipSwitchDrill } from './scenario-membership-switch';
+import { membershipSwitch } from './scenario-membership-switch';
 import { membershipObservers } from './scenario-membership-observers';
 import { statefulSetModelLive } from './scenario-statefulset-model';
 import { adminServerLoopbackOnly, loggingQuietUnderProbes, metricNamesLive } from './scenario-observability';
@@ -95,10 +95,11 @@ async function main(): Promise<number> {
     await recovery({ cluster, client, workdir, run, figures: figures[0] });
     await fullDisk({ cluster, client, workdir, run, figures: figures[0] });
     await rolls({ cluster, client, workdir, run, figures: figures[0] });
-    await membershipChanges({ cluster, client, workdir, run, figures: figures[0] });
-    await membershipSwitch({ cluster, client, workdir, run, figures: figures[0] });
-    await membershipObservers({ cluster, client, workdir, run }, wanted);
-    if (wanted('31')) await membershipSecure({ cluster, client, workdir, run });
+    const membershipBed = { cluster, client, workdir, run };
+    await membershipChanges(membershipBed, wanted);
+    await membershipSwitch(membershipBed, wanted);
+    await membershipObservers(membershipBed, wanted);
+    await membershipSecure(membershipBed, wanted);
     await run('8. every other environment of the app serves', () => s.otherEnvironmentsServe(cluster, client));
     await run('10. Prometheus: targets, alerts fire and resolve', () => alertsFireAndResolve(cluster, workdir,
       (body) => run('10.1 membership alert live: members counting other than the StatefulSet\'s replicas (stand-in) fire past the (shortened) bound, and resolve', body)));
@@ -345,49 +346,6 @@ async function rolls(bed: Bed): Promise<void> {
     await drill.destroy();
   }
   await run('23.5 the StatefulSet model on real pods: Parallel creation, scale 3 -> 2 -> 3 on the kept claim, a ConfigMap reaching one member late', () => statefulSetModelLive(cluster));
-}
-
-/**
- * Changing the number of voters by dynamic reconfiguration, through the StatefulSet model, under a
- * writer (scenario-membership.ts). Each step builds on the one before: a failed step ends the chain.
- */
-async function membershipChanges(bed: Bed): Promise<void> {
-  const { cluster, client, run } = bed;
-  if (!wanted('29')) return;
-  const drill = new MembershipDrill(cluster, client, bed.workdir);
-  console.log(`e2e: the membership scenarios play ${drill.label}`);
-  const steps: MembershipStep[] = [{ from: 1, to: 3 }, { from: 3, to: 5, killLeader: true }, { from: 5, to: 3 }, { from: 3, to: 1 }, { from: 1, to: 3 }, { from: 3, to: 5 }];
-  try {
-    if (!await run('29.0 membership: one voter born from the bootstrap list', () => drill.start())) return;
-    for (const [i, step] of steps.entries()) {
-      const what = `${step.from} -> ${step.to}${step.killLeader ? ', the leader killed as the new pods start' : ''}${i >= steps.length - 2 ? ', members back on the stale claims they were removed from' : ''}`;
-      if (!await run(`29.${i + 1} membership: ${what}, under writes, by one apply`, () => drill.transition(step))) return;
-    }
-  } finally {
-    await drill.destroy();
-  }
-}
-
-/**
- * A running static ensemble switched to dynamic membership by a roll, then scaled by replicas
- * (scenario-membership-switch.ts), after scenario 29's drill is destroyed: the same names.
- */
-async function membershipSwitch(bed: Bed): Promise<void> {
-  const { cluster, client, run } = bed;
-  if (!wanted('29')) return;
-  const drill = new MembershipSwitchDrill(cluster, client, bed.workdir);
-  console.log(`e2e: the membership switch plays ${drill.label}`);
-  try {
-    if (!await run('29.7 membership switch: 3 static voters born, then switched to dynamic by a roll (followers first, the leader last), under writes', async () => {
-      const born = await drill.start();
-      return `${born}; ${await drill.switchToDynamic()}`;
-    })) return;
-    if (!await run('29.8 membership switch: the switched ensemble 3 -> 5, under writes, by an Argo CD sync with its hooks (the roll Job, the post-deploy check); then the check fails while a follower is no voter', async () =>
-      `${await drill.argoTransition({ from: 3, to: 5 })}; ${await drill.checkFailsWhileAFollowerDoesNotVote()}`)) return;
-    await run('29.9 membership switch: 5 -> 3, under writes, by an Argo CD sync with its hooks (preStops, the roll Job, the post-deploy check)', () => drill.argoTransition({ from: 5, to: 3 }));
-  } finally {
-    await drill.destroy();
-  }
 }
 
 /**

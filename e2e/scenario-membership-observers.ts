@@ -18,10 +18,9 @@ import { standInImage, withImage } from './dist';
 import { Ensemble, synthesizeToYaml } from './ensemble';
 import { ExpandedPod, find, Manifest } from './expand';
 import { waitFor } from './podman';
-import { errorsDuring, longestGap } from './scenario-partitions';
-import { acks, ACKS_AROUND, MembershipDrill, STEP_TIMEOUT_MS } from './scenario-membership';
+import { errorsDuring } from './scenario-partitions';
+import { acks, ACKS_AROUND, MembershipBed, MembershipDrill, STEP_TIMEOUT_MS } from './scenario-membership';
 import { StatefulSetModel } from './statefulset-model';
-import { epochOf } from './zxid';
 
 const expect = (ok: boolean, message: string) => { if (!ok) throw new Error(message); };
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -32,7 +31,6 @@ const MOST_OBSERVERS = 2;
 /** ZooKeeper's line of a server in a dynamic file or /zookeeper/config: id and role. */
 const SERVER_LINE = /^server\.(\d+)=[^:]+:\d+:\d+:(participant|observer)(;.*)?$/;
 
-type Run = (name: string, body: () => Promise<string>) => Promise<boolean>;
 
 export class ObserverDrill extends MembershipDrill {
   private observerModel?: StatefulSetModel;
@@ -91,12 +89,7 @@ export class ObserverDrill extends MembershipDrill {
       const left = to < from ? this.observersLeftInTheirHooks(hooksBefore, to, from) : '';
       await this.membershipSettled(wanted, STEP_TIMEOUT_MS);
       const settledMs = Date.now() - applied;
-      const seen = writer.events.filter((e) => e.acked !== undefined).length;
-      await acks(writer, seen + ACKS_AROUND, 60_000);
-      const events = await writer.stop();
-      const acked = events.filter((e) => e.acked !== undefined);
-      const gap = longestGap(acked.map((e) => e.t * 1000), applied);
-      const elections = Number(epochOf(await this.epoch(voters)) - epochOf(epochBefore));
+      const { events, acked, gap, elections } = await this.writesOfTheStep(writer, applied, voters, epochBefore);
       const members = [...voters, ...this.runningObservers()];
       await this.everyAckEverywhere(members, prefix, acked.map((e) => e.acked!));
       const config = await this.sameConfigEverywhere(members, wanted);
@@ -236,7 +229,7 @@ export class ObserverDrill extends MembershipDrill {
 }
 
 /** Scenario 30, registered from run.ts: each step builds on the one before, a failed step ends the chain. */
-export async function membershipObservers(bed: { cluster: PodmanCluster; client: ZooKeeperClient; workdir: string; run: Run }, wanted: (n: string) => boolean): Promise<void> {
+export async function membershipObservers(bed: MembershipBed, wanted: (scenario: string) => boolean): Promise<void> {
   const { cluster, client, run } = bed;
   if (!wanted('30')) return;
   const drill = new ObserverDrill(cluster, client, bed.workdir);

@@ -30,7 +30,7 @@ import { PodmanCluster } from './cluster';
 import { standInImage, withImage } from './dist';
 import { synthesizeToYaml } from './ensemble';
 import { ExpandedPod, find, Manifest } from './expand';
-import { acks, ACKS_AROUND, MembershipDrill, MembershipStep, STEP_TIMEOUT_MS } from './scenario-membership';
+import { acks, ACKS_AROUND, MembershipBed, MembershipDrill, MembershipStep, STEP_TIMEOUT_MS } from './scenario-membership';
 import { errorsDuring, longestGap } from './scenario-partitions';
 import { argoSync, runSteps } from './apply-order';
 import { CHECK_STEPS } from './post-deploy-check';
@@ -39,7 +39,6 @@ import { modelTarget, scaleTo } from './statefulset-apply';
 import { StatefulSetRollApi } from './statefulset-roll-api';
 import { waitFor, podmanRaw } from './podman';
 import { withServiceAccount } from './service-account';
-import { epochOf } from './zxid';
 
 const expect = (ok: boolean, message: string) => { if (!ok) throw new Error(message); };
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -99,19 +98,14 @@ export class MembershipSwitchDrill extends MembershipDrill {
       await this.settled(VOTERS, STEP_TIMEOUT_MS);
       const settledMs = Date.now() - applied;
       const sources = await Promise.all(members.map((m) => this.dynamicSource(m)));
-      const seen = writer.events.filter((e) => e.acked !== undefined).length;
-      await acks(writer, seen + ACKS_AROUND, 60_000);
-      const events = await writer.stop();
-      const acked = events.filter((e) => e.acked !== undefined);
+      const { events, acked, gap, elections } = await this.writesOfTheStep(writer, applied, members, epochBefore);
       const times = acked.map((e) => e.t * 1000);
-      const gap = longestGap(times, applied);
       // Each replacement: from its deletion until it is back with one leader, and the writer's longest
       // gap from its deletion until the next one (writes may resume only after the member is back).
       const replaced = rolled.map((r, i) => {
         const until = rolled[i + 1]?.deleted ?? Infinity;
         return `${r.pod}${r.leader ? ' (the leader)' : ''} back in ${s(r.back - r.deleted)}, write gap ${s(longestGap(times.filter((t) => t <= until), r.deleted).ms)}`;
       });
-      const elections = Number(epochOf(await this.epoch(members)) - epochOf(epochBefore));
       await this.assertSameDataEverywhere(members, prefix, acked.map((e) => e.acked!));
       return `apply (${changed.join(', ')} changed); ${restart}; roll done in ${s(settledMs)} (${replaced.join('; ')}); every member runs from a dynamic file `
         + `(${sources.join('; ')}) with the voters ${this.voterList(VOTERS)}, one leader; all ${acked.length} acknowledged writes on each member, the same data on each; `
@@ -167,12 +161,7 @@ export class MembershipSwitchDrill extends MembershipDrill {
       await this.settled(to, STEP_TIMEOUT_MS);
       const settledMs = Date.now() - applied;
       const hooks = this.judgeHooks(objects, runs, rollApi, to);
-      const seen = writer.events.filter((e) => e.acked !== undefined).length;
-      await acks(writer, seen + ACKS_AROUND, 60_000);
-      const events = await writer.stop();
-      const acked = events.filter((e) => e.acked !== undefined);
-      const gap = longestGap(acked.map((e) => e.t * 1000), applied);
-      const elections = Number(epochOf(await this.epoch(members)) - epochOf(epochBefore));
+      const { events, acked, gap, elections } = await this.writesOfTheStep(writer, applied, members, epochBefore);
       await this.assertSameDataEverywhere(members, prefix, acked.map((e) => e.acked!));
       const at = (label: string) => started.find((x) => x.label === label)?.at;
       const postSync = at('PostSync wave 0');
@@ -274,5 +263,27 @@ export class MembershipSwitchDrill extends MembershipDrill {
     expect(file !== undefined, `${member.name}'s ${dataDir}/zoo.cfg names no dynamicConfigFile: it does not run from a dynamic membership`);
     const log = (await this.cluster.logs(member.name)).split('\n').filter((l) => l.includes('dynamic-config:')).pop() ?? 'no dynamic-config log line';
     return `${member.name}: ${file!.split('/').pop()}, "${log.replace(/^.*dynamic-config: /, '')}"`;
+  }
+}
+
+/**
+ * A running static ensemble switched to dynamic membership by a roll, then scaled by replicas
+ * (scenario-membership-switch.ts), after scenario 29's drill is destroyed: the same names.
+ */
+export async function membershipSwitch(bed: MembershipBed, wanted: (scenario: string) => boolean): Promise<void> {
+  const { cluster, client, run } = bed;
+  if (!wanted('29')) return;
+  const drill = new MembershipSwitchDrill(cluster, client, bed.workdir);
+  console.log(`e2e: the membership switch plays ${drill.label}`);
+  try {
+    if (!await run('29.7 membership switch: 3 static voters born, then switched to dynamic by a roll (followers first, the leader last), under writes', async () => {
+      const born = await drill.start();
+      return `${born}; ${await drill.switchToDynamic()}`;
+    })) return;
+    if (!await run('29.8 membership switch: the switched ensemble 3 -> 5, under writes, by an Argo CD sync with its hooks (the roll Job, the post-deploy check); then the check fails while a follower is no voter', async () =>
+      `${await drill.argoTransition({ from: 3, to: 5 })}; ${await drill.checkFailsWhileAFollowerDoesNotVote()}`)) return;
+    await run('29.9 membership switch: 5 -> 3, under writes, by an Argo CD sync with its hooks (preStops, the roll Job, the post-deploy check)', () => drill.argoTransition({ from: 5, to: 3 }));
+  } finally {
+    await drill.destroy();
   }
 }

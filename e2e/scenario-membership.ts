@@ -127,12 +127,7 @@ export class MembershipDrill {
       const left = to < from ? this.leftInTheirHooks(hooksBefore, to, from) : '';
       await this.settled(to, STEP_TIMEOUT_MS);
       const settledMs = Date.now() - applied;
-      const seen = writer.events.filter((e) => e.acked !== undefined).length;
-      await acks(writer, seen + ACKS_AROUND, 60_000);
-      const events = await writer.stop();
-      const acked = events.filter((e) => e.acked !== undefined);
-      const gap = longestGap(acked.map((e) => e.t * 1000), applied);
-      const elections = Number(epochOf(await this.epoch(members)) - epochOf(epochBefore));
+      const { events, acked, gap, elections } = await this.writesOfTheStep(writer, applied, members, epochBefore);
       await this.assertSameDataEverywhere(members, prefix, acked.map((e) => e.acked!));
       return `${from} -> ${to}${killed}: settled in ${s(settledMs)};${left} all ${acked.length} acknowledged writes on each of the ${to} member(s), the same data on each; `
         + `longest write gap ${s(gap.ms)} (${errorsDuring(events, gap)}); ${elections} election(s); voters ${this.voterList(to)} on every member`;
@@ -236,6 +231,21 @@ export class MembershipDrill {
     return ` (leader ${leader.name} killed as ${newPod} was created)`;
   }
 
+  /**
+   * The end of a step under `writer`: ACKS_AROUND more acknowledged writes, then the writer
+   * stopped. Its events and acknowledged writes, its longest gap since `applied`, and the
+   * elections since `epochBefore`, as the zxid epoch of `members` counts them.
+   */
+  protected async writesOfTheStep(writer: StoppableWriter, applied: number, members: ExpandedPod[], epochBefore: bigint) {
+    const seen = writer.events.filter((e) => e.acked !== undefined).length;
+    await acks(writer, seen + ACKS_AROUND, 60_000);
+    const events = await writer.stop();
+    const acked = events.filter((e) => e.acked !== undefined);
+    const gap = longestGap(acked.map((e) => e.t * 1000), applied);
+    const elections = Number(epochOf(await this.epoch(members)) - epochOf(epochBefore));
+    return { events, acked, gap, elections };
+  }
+
   /** The highest zxid the members serve: its epoch counts the leaders so far. */
   protected async epoch(members: ExpandedPod[]): Promise<bigint> {
     const zxids = (await Promise.all(members.map((m) => lastZxid(this.ensemble, m).catch(() => undefined)))).filter((z): z is bigint => z !== undefined);
@@ -263,4 +273,33 @@ export class MembershipDrill {
 
 export async function acks(writer: StoppableWriter, count: number, timeoutMs: number): Promise<void> {
   await waitFor(`${count} acknowledged writes`, timeoutMs, 100, async () => (writer.events.filter((e) => e.acked !== undefined).length >= count ? true : undefined));
+}
+
+/** What the membership scenarios need of run.ts: the bed, and `run`, which records one row. */
+export interface MembershipBed {
+  readonly cluster: PodmanCluster;
+  readonly client: ZooKeeperClient;
+  readonly workdir: string;
+  readonly run: (scenario: string, body: () => Promise<string> | string) => Promise<boolean>;
+}
+
+/**
+ * Changing the number of voters by dynamic reconfiguration, through the StatefulSet model, under a
+ * writer (scenario-membership.ts). Each step builds on the one before: a failed step ends the chain.
+ */
+export async function membershipChanges(bed: MembershipBed, wanted: (scenario: string) => boolean): Promise<void> {
+  const { cluster, client, run } = bed;
+  if (!wanted('29')) return;
+  const drill = new MembershipDrill(cluster, client, bed.workdir);
+  console.log(`e2e: the membership scenarios play ${drill.label}`);
+  const steps: MembershipStep[] = [{ from: 1, to: 3 }, { from: 3, to: 5, killLeader: true }, { from: 5, to: 3 }, { from: 3, to: 1 }, { from: 1, to: 3 }, { from: 3, to: 5 }];
+  try {
+    if (!await run('29.0 membership: one voter born from the bootstrap list', () => drill.start())) return;
+    for (const [i, step] of steps.entries()) {
+      const what = `${step.from} -> ${step.to}${step.killLeader ? ', the leader killed as the new pods start' : ''}${i >= steps.length - 2 ? ', members back on the stale claims they were removed from' : ''}`;
+      if (!await run(`29.${i + 1} membership: ${what}, under writes, by one apply`, () => drill.transition(step))) return;
+    }
+  } finally {
+    await drill.destroy();
+  }
 }
