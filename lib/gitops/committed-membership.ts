@@ -85,7 +85,7 @@ export function withCommittedMembership<T extends { membership?: Membership; boo
     settings,
     issues: [{
       setting: 'bootstrapVoters',
-      message: `is ${settings.bootstrapVoters}, but the ensemble of ${file} was born with ${committed.bootstrapVoters} voters, and its bootstrap list never `
+      message: `is ${settings.bootstrapVoters}, but the ensemble of ${file} was born with ${voters(committed.bootstrapVoters)}, and its bootstrap list never `
         + `changes: write \`bootstrapVoters: ${committed.bootstrapVoters}\` (dist/ is left as it is)`,
     }],
   };
@@ -100,7 +100,9 @@ export function bornWith(committed: CommittedMembership | undefined, resolved: n
   if (committed?.bootstrapVoters === undefined || resolved === undefined || resolved === committed.bootstrapVoters) return undefined;
   return {
     setting: 'bootstrapVoters',
-    message: `is left out, so it follows replicas (${resolved}), but the ensemble of ${file} was born with ${committed.bootstrapVoters} voters, and its `
+    message: `is left out, so it follows replicas (${resolved}), but the ensemble of ${file} was born with ${voters(committed.bootstrapVoters)}, and its `
       + `bootstrap list never changes: add \`bootstrapVoters: ${committed.bootstrapVoters}\` to the environment file (dist/ is left as it is)`,
   };
 }
+
+const voters = (n: number) => `${n} voter${n === 1 ? '' : 's'}`;
