@@ -36,7 +36,7 @@ export async function checkFailsWhileAFollowerDoesNotVote(cluster: PodmanCluster
   try {
     await removeFromTheVoters(ensemble, member);
     const follows = await waitFor(`${member.name} to follow ${leader.name} as a non-voter`, 60_000, 1000, () => followsWithoutVoting(ensemble, member, leader, members.length));
-    const failed = await runCheck(cluster, ensemble, { ZK_CHECK_STEP_SECONDS: String(SHORT_STEP_SECONDS) });
+    const failed = await runCheck(cluster, ensemble, { ZK_CHECK_STEP_SECONDS: String(SHORT_STEP_SECONDS), ZK_CHECK_MEMBERSHIP_SECONDS: String(SHORT_STEP_SECONDS) });
     const why = judgeFailure(failed, leader, member, members.length);
     const start = Date.now();
     await supervisorctl('start');

@@ -139,6 +139,8 @@ export class MembershipSwitchDrill extends MembershipDrill {
       const votersAtStart = await this.votersSeenBy(stay[0]);
       const run = await this.runJob(job, find(objects, 'ConfigMap'), { host: this.apiTls!.gateway, port, caPem: fs.readFileSync(this.apiTls!.ca), token: rollApi.token });
       runs.set(job.metadata.name, { ...run, started, votersAtStart });
+      // The sync fails on a failed hook: its output is what says why.
+      if (run.code !== 0) console.log(`e2e: ${job.metadata.name} exited ${run.code} after ${run.seconds.toFixed(1)} s (started with the voters ${votersAtStart}):\n${run.log.trim().split('\n').slice(-30).join('\n')}`);
       return run.code === 0;
     });
     const writer = this.client.stoppableWriteLoop(this.ensemble.hosts(stay), prefix, (2 * STEP_TIMEOUT_MS) / 1000 + 120);

@@ -86,10 +86,17 @@ describe('the post-deploy check Job', () => {
   test('under dynamic membership, compares the leader\'s membership with the voters by the host names the members write into it', () => {
     const { env, synth } = check({ membership: Membership.DYNAMIC, replicas: 5, bootstrapVoters: 3 });
     expect(env.ZK_CHECK_MEMBERSHIP).toBe('dynamic');
+    // Joiners are added one at a time after their sync: the ensemble step waits longer than a step,
+    // and every step at its bound still fits in the Job's deadline.
+    const seconds = Number(env.ZK_CHECK_MEMBERSHIP_SECONDS);
+    expect(seconds).toBeGreaterThan(Number(env.ZK_CHECK_STEP_SECONDS));
+    const job = synth.one('Job', 'zk-post-deploy-check');
+    expect(seconds + 4 * Number(env.ZK_CHECK_STEP_SECONDS)).toBeLessThan(job.spec.activeDeadlineSeconds);
     // dynamic-config.sh and membership-watch.sh name a member `<pod>.<ZK_PEER_DOMAIN>` in its server line.
     const member = Object.fromEntries(synth.one('StatefulSet', 'zk').spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
     expect(env.ZK_CHECK_VOTERS.split(' ')).toEqual([0, 1, 2, 3, 4].map((i) => `zk-${i}.${member.ZK_PEER_DOMAIN}`));
     expect(check().env.ZK_CHECK_MEMBERSHIP).toBeUndefined();
+    expect(check().env.ZK_CHECK_MEMBERSHIP_SECONDS).toBeUndefined();
   });
 
   test('with client TLS, dials the TLS port with the members\' stores and reads their password from its file', () => {

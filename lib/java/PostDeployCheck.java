@@ -18,6 +18,8 @@
 //   ZK_CHECK_MEMBERSHIP    `dynamic` under dynamic membership: the ensemble step also waits until
 //                          the leader's /zookeeper/config lists exactly ZK_CHECK_VOTERS as voters
 //                          (a joiner serves as a follower before it is added)
+//   ZK_CHECK_MEMBERSHIP_SECONDS  with `dynamic`: the ensemble step's bound instead of a step's (the
+//                          joiners of a scale-up are added one at a time, after their sync)
 //   ZK_CHECK_FAIL_AFTER    not in the pod spec: the e2e suite stops a run after this step, to
 //                          prove the cleanup of a failed run (scenario 21.11)
 // Client TLS comes from the zookeeper.* system properties on the command line, as for any client.
@@ -95,6 +97,8 @@ public class PostDeployCheck {
     final String saslUser;
     final Path saslLoginFile;
     final boolean dynamic;
+    /** The ensemble step's bound: a step's, or under dynamic membership the wait for the new voters. */
+    final long ensembleMillis;
     final boolean tls = Boolean.getBoolean("zookeeper.client.secure");
     /** Never set by the Job: the end-to-end suite sets it to prove cleanup after a failed step. */
     final String failAfter;
@@ -112,6 +116,7 @@ public class PostDeployCheck {
       saslLoginFile = saslUser == null ? null : Path.of(required(e, "ZK_CHECK_SASL_PASSWORD_FILE"));
       failAfter = e.get("ZK_CHECK_FAIL_AFTER");
       dynamic = "dynamic".equals(e.get("ZK_CHECK_MEMBERSHIP"));
+      ensembleMillis = dynamic ? Long.parseLong(required(e, "ZK_CHECK_MEMBERSHIP_SECONDS")) * 1000 : stepMillis;
     }
 
     static String required(Map<String, String> e, String key) {
@@ -207,7 +212,7 @@ public class PostDeployCheck {
   }
 
   private String ensemble() throws Exception {
-    long deadline = System.currentTimeMillis() + env.stepMillis;
+    long deadline = System.currentTimeMillis() + env.ensembleMillis;
     String last;
     while (true) {
       List<MemberState> states = new ArrayList<>();

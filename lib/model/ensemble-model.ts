@@ -99,6 +99,12 @@ export interface PostDeployCheckModel {
   readonly labels: Readonly<Record<string, string>>;
   /** The most one step may take, its retries included. */
   readonly stepSeconds: number;
+  /**
+   * Under dynamic membership, the most the ensemble step waits for the leader's membership to list
+   * exactly the Job's voters: after a scale-up the hooks start once the new pods are Ready, as
+   * non-voters, and they are added one at a time, in ordinal order.
+   */
+  readonly membershipSeconds: number;
   /** The Job's activeDeadlineSeconds. */
   readonly deadlineSeconds: number;
   /** The znode under which each run creates (and removes) its own. */

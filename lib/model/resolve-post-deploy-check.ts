@@ -38,6 +38,7 @@ export function readPostDeployCheck(s: SettingsReader, name: string, common: Rea
     // Every step may take its whole time only when something is wrong; a healthy run takes
     // seconds. The deadline covers the JVM compiling the source and each step at its limit.
     stepSeconds: 30,
+    membershipSeconds: 120,
     deadlineSeconds: 300,
     znodeRoot: ZNODE_ROOT,
     heapMiB: 64,

@@ -70,7 +70,10 @@ function checkEnv(model: EnsembleModel, check: PostDeployCheckModel): k8s.EnvVar
     { name: 'ZK_CHECK_STEP_SECONDS', value: String(check.stepSeconds) },
     { name: 'ZK_CHECK_ROOT', value: check.znodeRoot },
     // srvr cannot tell a joiner not yet added from a voter: the check reads the leader's membership.
-    ...(model.membership === undefined ? [] : [{ name: 'ZK_CHECK_MEMBERSHIP', value: 'dynamic' }]),
+    ...(model.membership === undefined ? [] : [
+      { name: 'ZK_CHECK_MEMBERSHIP', value: 'dynamic' },
+      { name: 'ZK_CHECK_MEMBERSHIP_SECONDS', value: String(check.membershipSeconds) },
+    ]),
     ...(check.saslUser === undefined ? [] : [
       { name: 'ZK_CHECK_SASL_USER', value: check.saslUser },
       { name: 'ZK_CHECK_SASL_PASSWORD_FILE', value: `${model.sasl!.paths.secretDir}/${clientPasswordFile(check.saslUser)}` },
