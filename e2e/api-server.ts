@@ -10,7 +10,7 @@
 // returns the last verdict. Where it departs from Kubernetes is listed in docs/rolling.md.
 import { createHash, randomBytes, randomUUID } from 'crypto';
 import { Manifest } from './expand';
-import { ApiCall, HttpsEndpoint, status } from './https-endpoint';
+import { ApiCall, HttpsEndpoint, podReply, status } from './https-endpoint';
 import { nextReadiness } from './kubelet-model';
 
 export type { ApiCall } from './https-endpoint';
@@ -236,24 +236,10 @@ export class ApiServerModel {
   private async getPod(name: string): Promise<[number, object]> {
     const pod = this.pods.get(name);
     if (!pod || pod.absent) return [404, status(404, 'NotFound', `pods "${name}" not found`, { name, kind: 'pods' })];
-    const ready = this.isReady(name);
-    return [200, {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: {
-        name,
-        namespace: this.namespace,
-        uid: pod.uid,
-        labels: { ...pod.template.metadata.labels, 'controller-revision-hash': pod.revision, 'statefulset.kubernetes.io/pod-name': name },
-        annotations: { ...pod.template.metadata.annotations },
-        ...(pod.deleting ? { deletionTimestamp: pod.deleting } : {}),
-      },
-      status: {
-        phase: 'Running',
-        conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
-        containerStatuses: [{ name: pod.template.spec.containers[0].name, ready, restartCount: 0, state: { running: {} } }],
-      },
-    }];
+    return [200, podReply({
+      name, namespace: this.namespace, uid: pod.uid, template: pod.template, revision: pod.revision, ready: this.isReady(name),
+      annotations: { ...pod.template.metadata.annotations }, deletionTimestamp: pod.deleting,
+    })];
   }
 
   /**

@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as https from 'https';
 import { AddressInfo } from 'net';
+import { Manifest } from './expand';
 
 /** One call the model answered, as a scenario reports it and the unit tests assert it. */
 export interface ApiCall { readonly method: string; readonly path: string; readonly code: number; readonly at: number }
@@ -12,6 +13,30 @@ export interface ApiCall { readonly method: string; readonly path: string; reado
 /** A Status object, as the API server returns for every error and for an eviction. */
 export function status(code: number, reason: string, message: string, details?: object): object {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: code < 300 ? 'Success' : 'Failure', message, reason, details, code };
+}
+
+/** A played pod as the API server returns it: Running, its readiness, its StatefulSet labels. */
+export function podReply(pod: {
+  name: string; namespace: string; uid: string; template: Manifest; revision: string; ready: boolean;
+  deletionTimestamp?: string; annotations?: Record<string, string>;
+}): object {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: pod.name,
+      namespace: pod.namespace,
+      uid: pod.uid,
+      labels: { ...pod.template.metadata.labels, 'controller-revision-hash': pod.revision, 'statefulset.kubernetes.io/pod-name': pod.name },
+      ...(pod.annotations ? { annotations: pod.annotations } : {}),
+      ...(pod.deletionTimestamp ? { deletionTimestamp: pod.deletionTimestamp } : {}),
+    },
+    status: {
+      phase: 'Running',
+      conditions: [{ type: 'Ready', status: pod.ready ? 'True' : 'False' }],
+      containerStatuses: [{ name: pod.template.spec.containers[0].name, ready: pod.ready, restartCount: 0, state: { running: {} } }],
+    },
+  };
 }
 
 export type ApiHandler = (method: string, url: string, authorization: string | undefined, body: string) => [number, object] | Promise<[number, object]>;

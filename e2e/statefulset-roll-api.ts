@@ -9,7 +9,7 @@
 // eviction fails anyway).
 import { randomBytes } from 'crypto';
 import { forbidden, grants, Rule } from './api-server';
-import { ApiCall, HttpsEndpoint, status } from './https-endpoint';
+import { ApiCall, HttpsEndpoint, podReply, status } from './https-endpoint';
 import { Manifest } from './expand';
 import { StatefulSetModel } from './statefulset-model';
 
@@ -73,23 +73,10 @@ export class StatefulSetRollApi {
     if (!pod) return [404, status(404, 'NotFound', `pods "${name}" not found`, { name, kind: 'pods' })];
     // A pod's identity: each creation is a new pod with a new uid.
     const created = this.model.events.filter((e) => e.pod === name && e.what === 'created').length;
-    const template = this.model.statefulSet.spec.template;
-    return [200, {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: {
-        name,
-        namespace: this.namespace,
-        uid: `${name}-${created}`,
-        labels: { ...template.metadata.labels, 'controller-revision-hash': pod.revision, 'statefulset.kubernetes.io/pod-name': name },
-        ...(pod.terminating ? { deletionTimestamp: new Date().toISOString() } : {}),
-      },
-      status: {
-        phase: 'Running',
-        conditions: [{ type: 'Ready', status: pod.ready ? 'True' : 'False' }],
-        containerStatuses: [{ name: template.spec.containers[0].name, ready: pod.ready, restartCount: 0, state: { running: {} } }],
-      },
-    }];
+    return [200, podReply({
+      name, namespace: this.namespace, uid: `${name}-${created}`, template: this.model.statefulSet.spec.template, revision: pod.revision, ready: pod.ready,
+      deletionTimestamp: pod.terminating ? new Date().toISOString() : undefined,
+    })];
   }
 
   private evict(name: string, body: string): [number, object] {
