@@ -233,16 +233,15 @@ export class MembershipDrill {
    * saw as it began removing itself hold none of them (one hand-over, to a member that stays).
    */
   private leaderLeftLast(hooks: PlayedStatefulSet['hooks'], to: number, from: number, leader?: string): string {
-    const gone = this.ensemble.members.slice(to, from).map((m) => m.name);
     if (leader === undefined) return '';
+    const gone = this.ensemble.members.slice(to, from).map((m) => m.name);
     if (!gone.includes(leader)) return ` no leaving member led (${leader} did);`;
     const output = hooks.find((h) => h.pod === leader)!.output;
     const seen = /removing itself from the voters \(([\d,]+)\)/.exec(output)?.[1];
     if (seen === undefined) return ` ${leader} led, and was no voter any more when its hook began;`;
-    // myid = ordinal + 1
-    const others = gone.filter((pod) => pod !== leader).map((pod) => String(gone.indexOf(pod) + to + 1));
-    const still = others.filter((id) => seen.split(',').includes(id));
-    expect(still.length === 0, `${leader} led and removed itself while the leaving voter(s) ${still.join(',')} still voted (voters {${seen}}): ${output.trim().split('\n').join(' | ')}`);
+    const voters = seen.split(',');
+    const still = gone.filter((pod, i) => pod !== leader && voters.includes(String(to + i + 1))); // myid = ordinal + 1
+    expect(still.length === 0, `${leader} led and removed itself while ${still.join(', ')} still voted (voters {${seen}}): ${output.trim().split('\n').join(' | ')}`);
     const waited = /it leads: waiting until/.test(output) ? 'waited for them, then' : 'found them gone and';
     return ` ${leader} led: it ${waited} removed itself from the voters {${seen}} last;`;
   }
