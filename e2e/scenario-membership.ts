@@ -7,7 +7,9 @@
 // It plays the library's own settings, not the app's environments: one voter at birth, then
 // 1 -> 3 -> 5 -> 3 -> 1 -> 3 -> 5, the last two steps re-adding members onto the claims they were removed
 // from (kept, so their data and their copies of the membership are stale). During 3 -> 5 the
-// leader's server is killed right after the new pods are created.
+// leader's server is killed right after the new pods are created. Before 5 -> 3 the leadership is
+// moved to a leaving member (the leader's server restarted until one leads), which must remove
+// itself from the voters after the other leaving member (leave-ensemble.sh: the leader leaves last).
 //
 // Each step runs under a writer connected to the members that stay through it, and afterwards
 // asserts: no pod of the old template replaced (changing replicas rolls nothing), every
@@ -46,6 +48,8 @@ export interface MembershipStep {
   readonly to: number;
   /** Kill the leader's server once the step's new pods are created. */
   readonly killLeader?: boolean;
+  /** Before the apply, move the leadership to a member the step removes (a scale-down). */
+  readonly leaderLeaving?: boolean;
 }
 
 export class MembershipDrill {
@@ -111,6 +115,8 @@ export class MembershipDrill {
     const revision = model.revision.update;
     const stay = this.ensemble.members.slice(0, Math.min(from, to));
     const prefix = `/e2e-membership-${++this.steps}`;
+    const moved = step.leaderLeaving ? await this.leadershipToALeavingMember(from, to) : '';
+    const leader = to < from ? (await this.ensemble.leader(this.running())).name : undefined;
     const epochBefore = await this.epoch(this.running());
     const hooksBefore = this.played!.hooks.length;
     const writer = this.client.stoppableWriteLoop(this.clientHosts(stay), prefix, STEP_TIMEOUT_MS / 1000 + 120, this.clientOptions());
@@ -124,12 +130,12 @@ export class MembershipDrill {
       expect(model.revision.update === revision, `${from} -> ${to} changed the pod template (revision ${revision} -> ${model.revision.update}): it would roll every member`);
       const members = this.running();
       expect(members.length === to, `${members.length} pods run after ${from} -> ${to}`);
-      const left = to < from ? this.leftInTheirHooks(hooksBefore, to, from) : '';
+      const left = to < from ? this.leftInTheirHooks(hooksBefore, to, from, leader) : '';
       await this.settled(to, STEP_TIMEOUT_MS);
       const settledMs = Date.now() - applied;
       const { events, acked, gap, elections } = await this.writesOfTheStep(writer, applied, members, epochBefore);
       await this.assertSameDataEverywhere(members, prefix, acked.map((e) => e.acked!));
-      return `${from} -> ${to}${killed}: settled in ${s(settledMs)};${left} all ${acked.length} acknowledged writes on each of the ${to} member(s), the same data on each; `
+      return `${from} -> ${to}${killed}${moved}: settled in ${s(settledMs)};${left} all ${acked.length} acknowledged writes on each of the ${to} member(s), the same data on each; `
         + `longest write gap ${s(gap.ms)} (${errorsDuring(events, gap)}); ${elections} election(s); voters ${this.voterList(to)} on every member`;
     } finally {
       await writer.stop().catch(() => undefined);
@@ -206,9 +212,10 @@ export class MembershipDrill {
    * Each member scaled away ran its preStop hook and was no voter any more when the hook ended,
    * before its SIGTERM: removed by the hook, or already by the leader's membership-watch, which
    * may see the new replicas first. With more than half of the voters going at once (3 -> 1), a
-   * member stopped as a voter would leave the rest without a quorum.
+   * member stopped as a voter would leave the rest without a quorum. `leader`: the member that led
+   * at the apply, if known.
    */
-  protected leftInTheirHooks(since: number, to: number, from: number): string {
+  protected leftInTheirHooks(since: number, to: number, from: number, leader?: string): string {
     const hooks = this.played!.hooks.slice(since);
     const gone = this.ensemble.members.slice(to, from).map((m) => m.name);
     const took = gone.map((pod) => {
@@ -218,7 +225,39 @@ export class MembershipDrill {
       expect(by !== undefined, `${pod} was still a voter when its preStop ended: ${hook!.output.trim().split('\n').slice(-3).join(' | ')}`);
       return `${pod} ${by} in ${s(hook!.ms)}`;
     });
-    return ` the leaving members out of the voters before their SIGTERM (${took.join(', ')});`;
+    return ` the leaving members out of the voters before their SIGTERM (${took.join(', ')});${this.leaderLeftLast(hooks, to, from, leader)}`;
+  }
+
+  /**
+   * A leaving member that led removed itself after the other leaving members: the voters its hook
+   * saw as it began removing itself hold none of them (one hand-over, to a member that stays).
+   */
+  private leaderLeftLast(hooks: PlayedStatefulSet['hooks'], to: number, from: number, leader?: string): string {
+    if (leader === undefined) return '';
+    const gone = this.ensemble.members.slice(to, from).map((m) => m.name);
+    if (!gone.includes(leader)) return ` no leaving member led (${leader} did);`;
+    const output = hooks.find((h) => h.pod === leader)!.output;
+    const seen = /removing itself from the voters \(([\d,]+)\)/.exec(output)?.[1];
+    if (seen === undefined) return ` ${leader} led, and was no voter any more when its hook began;`;
+    const voters = seen.split(',');
+    const still = gone.filter((pod, i) => pod !== leader && voters.includes(String(to + i + 1))); // myid = ordinal + 1
+    expect(still.length === 0, `${leader} led and removed itself while ${still.join(', ')} still voted (voters {${seen}}): ${output.trim().split('\n').join(' | ')}`);
+    const waited = /it leads: waiting until/.test(output) ? 'waited for them, then' : 'found them gone and';
+    return ` ${leader} led: it ${waited} removed itself from the voters {${seen}} last;`;
+  }
+
+  /**
+   * Restarts the leader's server until a member the step removes leads, at most 3 times: an
+   * election among equally up-to-date voters picks the highest myid, a leaving one in a scale-down.
+   */
+  private async leadershipToALeavingMember(from: number, to: number): Promise<string> {
+    const leaving = this.ensemble.members.slice(to, from);
+    for (let restarts = 0; ; restarts++) {
+      const leader = await this.ensemble.leader(this.running());
+      if (leaving.includes(leader) || restarts === 3) return ` (${leader.name} leads after ${restarts} restart(s) of the leader's server)`;
+      await this.ensemble.killServer(leader);
+      await this.settled(from, 120_000);
+    }
   }
 
   /** Waits for the model to create the step's first new pod, then kills the leader's server. */
@@ -292,11 +331,11 @@ export async function membershipChanges(bed: MembershipBed, wanted: (scenario: s
   if (!wanted('29')) return;
   const drill = new MembershipDrill(cluster, client, bed.workdir);
   console.log(`e2e: the membership scenarios play ${drill.label}`);
-  const steps: MembershipStep[] = [{ from: 1, to: 3 }, { from: 3, to: 5, killLeader: true }, { from: 5, to: 3 }, { from: 3, to: 1 }, { from: 1, to: 3 }, { from: 3, to: 5 }];
+  const steps: MembershipStep[] = [{ from: 1, to: 3 }, { from: 3, to: 5, killLeader: true }, { from: 5, to: 3, leaderLeaving: true }, { from: 3, to: 1 }, { from: 1, to: 3 }, { from: 3, to: 5 }];
   try {
     if (!await run('29.0 membership: one voter born from the bootstrap list', () => drill.start())) return;
     for (const [i, step] of steps.entries()) {
-      const what = `${step.from} -> ${step.to}${step.killLeader ? ', the leader killed as the new pods start' : ''}${i >= steps.length - 2 ? ', members back on the stale claims they were removed from' : ''}`;
+      const what = `${step.from} -> ${step.to}${step.killLeader ? ', the leader killed as the new pods start' : ''}${step.leaderLeaving ? ', a leaving member leading' : ''}${i >= steps.length - 2 ? ', members back on the stale claims they were removed from' : ''}`;
       if (!await run(`29.${i + 1} membership: ${what}, under writes, by one apply`, () => drill.transition(step))) return;
     }
   } finally {

@@ -191,6 +191,15 @@ async function runFor(m: Member, script: string, ms: number, done?: (stderr: str
   return { stdout, stderr };
 }
 
+/** Waits until `done()` holds, polling every 100 ms, for at most `ms` (a loaded machine only makes it slower). */
+async function until(done: () => boolean, ms: number): Promise<void> {
+  const bound = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > bound) throw new Error(`not done within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 const read = (file: string) => fs.readFileSync(file, 'utf8');
 const lines = (file: string) => (fs.existsSync(file) ? read(file).split('\n').filter(Boolean) : []);
 const dynamicFileOf = (m: Member) => read(path.join(m.dataDir, 'zoo.cfg')).match(/^dynamicConfigFile=(.*)$/m)?.[1];
@@ -359,6 +368,53 @@ describe('leave-ensemble.sh (preStop)', () => {
     expect(read(path.join(m.fake, 'argv'))).not.toContain('s3cret');
     expect(result.stderr + read(m.env.ZK_LEAVE_LOG!)).not.toContain('s3cret');
     expect(read(m.env.ZK_LEAVE_LOG!)).toMatch(/the removal did not commit \(KeeperErrorCode = ReconfigInProgress\); trying again[\s\S]*removed from the voters \(now: 1,2\)/);
+  });
+
+  /** Voters 1..5 scaled to 3: the voters every member's AdminServer reports, less those whose removal committed. */
+  const scaledFiveToThree = () => [1, 2, 3, 4, 5].filter((id) => id <= 3 || !committed(id - 1));
+  /** Member `ordinal` of five scaled to 3, leading or not, its AdminServer answering from the shared voters. */
+  async function leavingMember(ordinal: number, leads: boolean, env: NodeJS.ProcessEnv = {}) {
+    const apiPort = await apiServer(() => 3);
+    const adminPort = await adminServer(() => ({ voting: !committed(ordinal), zabstate: 'broadcast', leads, voters: scaledFiveToThree() }));
+    const m = member(ordinal, { apiPort, adminPort, env });
+    fs.writeFileSync(m.env.ZK_SUPER_PASSWORD_FILE!, 'password\n');
+    return m;
+  }
+  const removals = (m: Member) => lines(path.join(m.fake, 'sessions')).map((session) => /reconfig -remove (\d+)/.exec(session)?.[1]);
+
+  test('the leader, scaled away with another voter, waits until that voter is removed, then removes itself', async () => {
+    const leader = await leavingMember(4, true);
+    const other = await leavingMember(3, false);
+
+    const leaving = run(leader, 'leave-ensemble.sh');
+    await until(() => /it leads: waiting until the other leaving voters \(4\) are removed/.test(lines(leader.env.ZK_LEAVE_LOG!).join('\n')), 15_000);
+    expect(removals(leader)).toEqual([]);
+    const otherResult = await run(other, 'leave-ensemble.sh');
+    const leaderResult = await leaving;
+
+    expect([otherResult.code, leaderResult.code]).toEqual([0, 0]);
+    expect(removals(other)).toEqual(['4']);
+    expect(removals(leader)).toEqual(['5']);
+    // The voters it saw as it removed itself: the other leaving voter was gone already.
+    expect(read(leader.env.ZK_LEAVE_LOG!)).toMatch(/removing itself from the voters \(1,2,3,5\)[\s\S]*removed from the voters \(now: 1,2,3\)/);
+  });
+
+  test('a leaving member that does not lead removes itself at once, while the leaving leader is still a voter', async () => {
+    const m = await leavingMember(3, false);
+    const result = await run(m, 'leave-ensemble.sh');
+    expect(result.code).toBe(0);
+    expect(removals(m)).toEqual(['4']);
+    expect(read(m.env.ZK_LEAVE_LOG!)).toMatch(/removing itself from the voters \(1,2,3,4,5\)/);
+    expect(read(m.env.ZK_LEAVE_LOG!)).not.toMatch(/waiting/);
+  });
+
+  test('the leader waits for the other leaving voters for half of its time at most, then removes itself anyway', async () => {
+    const leader = await leavingMember(4, true, { ZK_LEAVE_SECONDS: '4' });
+    const result = await run(leader, 'leave-ensemble.sh');
+    expect(result.code).toBe(0);
+    expect(removals(leader)).toEqual(['5']);
+    expect(read(leader.env.ZK_LEAVE_LOG!)).toMatch(
+      /waiting until the other leaving voters \(4\) are removed[\s\S]*the other leaving voters \(4\) are still voters after 2 s: removing itself anyway[\s\S]*removed from the voters \(now: 1,2,3,4\)/);
   });
 
   test('without an answer from the API it gives up within its deadline and exits 0, changing nothing', async () => {

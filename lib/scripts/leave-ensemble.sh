@@ -7,7 +7,11 @@
 # ZooKeeper (ReconfigInProgress) and retried here.
 #
 # Removing the leader costs one hand-over to another voter (no election round, ~0.2 s without
-# writes). The removed server keeps running as a non-voter until the pod's SIGTERM.
+# writes). The removed server keeps running as a non-voter until the pod's SIGTERM. The leader
+# leaves last: removed first, it would hand the leadership to a voter of the new configuration,
+# maybe another leaving one, and the ensemble would pay a second hand-over. So a leading member
+# waits while other voters at or above replicas are still voters, for at most half of its time,
+# then removes itself anyway.
 #
 # It always exits 0 (a failed hook only delays the pod's deletion), within ZK_LEAVE_SECONDS
 # (default 25; the grace period leaves it at least 30 s), and logs what it did. A voter it could
@@ -67,13 +71,34 @@ if is_observer; then
   exit 0
 fi
 
+# The other voters leaving with this one (ordinal at or above the desired number), comma-separated.
+others_leaving() {
+  local id others=()
+  for id in $voters; do
+    ((id != myid && id - ZK_FIRST_MYID >= desired)) && others+=("$id")
+  done
+  (IFS=,; echo "${others[*]}")
+}
+leader_waits_until=$(($(date +%s) + ${ZK_LEAVE_SECONDS:-25} / 2))
+
 tries=0
+waited=false
 while time_left; do
   if read_local_state; then
     if ! is_voter "$myid"; then
       ((tries == 0)) && log "ordinal $ordinal >= $desired desired voters, and it is not a voter: nothing to do"
       ((tries > 0)) && log "ordinal $ordinal >= $desired desired voters: removed from the voters (now: ${voters// /,})"
       exit 0
+    fi
+    others=$(others_leaving)
+    if ((tries == 0)) && [[ $leads == true && -n $others ]]; then
+      if (($(date +%s) < leader_waits_until)); then
+        [[ $waited == true ]] || log "ordinal $ordinal >= $desired desired voters, and it leads: waiting until the other leaving voters ($others) are removed"
+        waited=true
+        sleep 0.5
+        continue
+      fi
+      log "it leads, and the other leaving voters ($others) are still voters after $((${ZK_LEAVE_SECONDS:-25} / 2)) s: removing itself anyway"
     fi
     ((tries == 0)) && log "ordinal $ordinal >= $desired desired voters: a scale-down; removing itself from the voters (${voters// /,})"
     tries=$((tries + 1))
