@@ -28,6 +28,11 @@ export function parseQuantity(quantity: string | number): number {
   return Number(match[1]) * factor;
 }
 
+/** Sets `env` on a container spec, replacing its own value of a name it sets (a duplicate name would leave the winner to the runtime). */
+export function withEnv(container: { env?: { name: string }[] }, env: Record<string, string>): void {
+  container.env = [...(container.env ?? []).filter((e) => !(e.name in env)), ...Object.entries(env).map(([name, value]) => ({ name, value }))];
+}
+
 /** The objects of one kind (and name) in a manifest list. */
 export function find(objects: Manifest[], kind: string, name?: string): Manifest[] {
   return objects.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));

@@ -3,7 +3,7 @@
 // ConfigMaps and Secrets the ensemble's pods get. Its exit code and log are the check's verdict.
 import { PodmanCluster } from './cluster';
 import { Ensemble } from './ensemble';
-import { ExpandedPod, find, Manifest } from './expand';
+import { ExpandedPod, find, Manifest, withEnv } from './expand';
 import { podmanRaw } from './podman';
 
 export interface CheckRun {
@@ -42,9 +42,7 @@ export function checkTopology(objects: Manifest[]): { voters: string[]; quorum: 
 /** Starts the check's pod; `finished` resolves once it exited (or its deadline passed, as the Job's would). */
 export async function startCheck(cluster: PodmanCluster, ensemble: Ensemble, extraEnv: Record<string, string> = {}): Promise<{ finished: Promise<CheckRun>; log: () => Promise<string> }> {
   const pod = checkPod(ensemble.objects);
-  // extraEnv replaces the Job's value of a name it sets (a duplicate name would leave the winner to the runtime).
-  const checkContainer = pod.pod.spec.containers[0];
-  checkContainer.env = [...checkContainer.env.filter((e: any) => !(e.name in extraEnv)), ...Object.entries(extraEnv).map(([name, value]) => ({ name, value }))];
+  withEnv(pod.pod.spec.containers[0], extraEnv);
   const container = cluster.containerName(pod.name, pod.container);
   await cluster.deletePod(pod.name).catch(() => undefined);
   const start = Date.now();

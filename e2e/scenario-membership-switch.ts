@@ -1,4 +1,4 @@
-// Scenario 29.7-29.8: a RUNNING static ensemble switched to `membership: dynamic` by a roll, the
+// Scenario 29.7-29.9: a RUNNING static ensemble switched to `membership: dynamic` by a roll, the
 // way docs/membership.md tells a user to do it (first the switch with the same replicas, then a
 // change of replicas), through the test bed's StatefulSet model.
 //
@@ -22,19 +22,20 @@
 // real, in containers, the roll Job against the StatefulSet model's API (statefulset-roll-api.ts).
 // Each step is checked as scenario 29's steps are, and: the roll Job succeeded and evicted no pod,
 // the check passed every step, its ensemble step having read the leader's membership with exactly
-// the new voters.
+// the new voters. After 3 -> 5 both hooks are shown to hold back while a follower is no voter
+// (scenario-membership-check.ts).
 import * as fs from 'fs';
 import { ZooKeeperChartProps } from '../lib';
 import { ZooKeeperClient } from './client';
 import { PodmanCluster } from './cluster';
 import { standInImage, withImage } from './dist';
 import { synthesizeToYaml } from './ensemble';
-import { ExpandedPod, find, Manifest } from './expand';
+import { ExpandedPod, find, Manifest, withEnv } from './expand';
 import { acks, ACKS_AROUND, MembershipBed, MembershipDrill, MembershipStep, STEP_TIMEOUT_MS } from './scenario-membership';
 import { errorsDuring, longestGap } from './scenario-partitions';
 import { argoSync, runSteps } from './apply-order';
 import { CHECK_STEPS } from './post-deploy-check';
-import { checkFailsWhileAFollowerDoesNotVote } from './scenario-membership-check';
+import { checkFailsWhileAFollowerDoesNotVote, RollRun } from './scenario-membership-check';
 import { modelTarget, scaleTo } from './statefulset-apply';
 import { StatefulSetRollApi } from './statefulset-roll-api';
 import { waitFor, podmanRaw } from './podman';
@@ -48,6 +49,9 @@ const VOTERS = 3;
 
 /** One Job's run, as the Job controller and the kubelet would leave it: exit code, log, time. */
 interface JobRun { readonly code: number; readonly log: string; readonly seconds: number }
+
+/** The synthesis' Job of one component (`roll`, `post-deploy-check`). */
+const jobOf = (objects: Manifest[], component: string) => find(objects, 'Job').find((j) => j.metadata.labels?.['app.kubernetes.io/component'] === component);
 
 export class MembershipSwitchDrill extends MembershipDrill {
   constructor(cluster: PodmanCluster, client: ZooKeeperClient, workdir: string) {
@@ -178,17 +182,36 @@ export class MembershipSwitchDrill extends MembershipDrill {
     }
   }
 
-  /** The post-deploy check fails while one member follows without voting, and passes once it votes again (scenario-membership-check.ts). */
+  /**
+   * The post-deploy check fails, and the roll Job stops, while one member follows without voting;
+   * both pass once it votes again (scenario-membership-check.ts).
+   */
   public async checkFailsWhileAFollowerDoesNotVote(): Promise<string> {
     const members = this.running();
-    return checkFailsWhileAFollowerDoesNotVote(this.cluster, this.ensemble, members, () => this.settled(members.length, STEP_TIMEOUT_MS));
+    return checkFailsWhileAFollowerDoesNotVote(this.cluster, this.ensemble, members, () => this.settled(members.length, STEP_TIMEOUT_MS),
+      (env) => this.rollJob(members.length, env));
+  }
+
+  /** The roll Job of the synthesis with `voters`, run once more (`env` replacing its values) against the StatefulSet model's API. */
+  private async rollJob(voters: number, env: Record<string, string>): Promise<RollRun> {
+    const objects = this.synthesized(voters);
+    const job = structuredClone(jobOf(objects, 'roll'));
+    expect(job !== undefined, `the synthesis with ${voters} voters holds no roll Job`);
+    withEnv(job!.spec.template.spec.containers[0], env);
+    const rollApi = new StatefulSetRollApi(objects, this.statefulSets);
+    const port = await rollApi.listen(this.apiTls!);
+    try {
+      const run = await this.runJob(job!, find(objects, 'ConfigMap'), { host: this.apiTls!.gateway, port, caPem: fs.readFileSync(this.apiTls!.ca), token: rollApi.token });
+      return { ...run, evictions: [...rollApi.evictions] };
+    } finally {
+      await rollApi.close();
+    }
   }
 
   /** The roll Job succeeded and evicted nothing; the check passed every step and read exactly the new voters in the leader's membership. */
   private judgeHooks(objects: Manifest[], runs: Map<string, JobRun & { started: number; votersAtStart: string }>, rollApi: StatefulSetRollApi, to: number): string {
-    const jobs = find(objects, 'Job');
-    const roll = jobs.find((j) => j.metadata.labels?.['app.kubernetes.io/component'] === 'roll');
-    const check = jobs.find((j) => j.metadata.labels?.['app.kubernetes.io/component'] === 'post-deploy-check');
+    const roll = jobOf(objects, 'roll');
+    const check = jobOf(objects, 'post-deploy-check');
     expect(roll !== undefined && check !== undefined, 'the synthesis holds no roll Job or no post-deploy check Job');
     const rolled = runs.get(roll!.metadata.name);
     const checked = runs.get(check!.metadata.name);
@@ -282,7 +305,7 @@ export async function membershipSwitch(bed: MembershipBed, wanted: (scenario: st
       const born = await drill.start();
       return `${born}; ${await drill.switchToDynamic()}`;
     })) return;
-    if (!await run('29.8 membership switch: the switched ensemble 3 -> 5, under writes, by an Argo CD sync with its hooks (the roll Job, the post-deploy check); then the check fails while a follower is no voter', async () =>
+    if (!await run('29.8 membership switch: the switched ensemble 3 -> 5, under writes, by an Argo CD sync with its hooks (the roll Job, the post-deploy check); then the check fails, and the roll Job stops, while a follower is no voter', async () =>
       `${await drill.argoTransition({ from: 3, to: 5 })}; ${await drill.checkFailsWhileAFollowerDoesNotVote()}`)) return;
     await run('29.9 membership switch: 5 -> 3, under writes, by an Argo CD sync with its hooks (preStops, the roll Job, the post-deploy check)', () => drill.argoTransition({ from: 5, to: 3 }));
   } finally {

@@ -6,8 +6,10 @@
 // on the classpath (Jackson for JSON), as a single-file source program, like PostDeployCheck.java.
 //
 // It talks to the API server over HTTPS with the pod's service-account token and CA, and asks the
-// members themselves who leads (`srvr` on the client port) and how many followers are synced (the
-// leader's metrics port). Exit 0: every voter is of the current revision, one leader, all synced.
+// members themselves who leads (`srvr` on the client port), how many followers are synced and how
+// many voters its configuration counts (the leader's metrics port: synced_followers, quorum_size).
+// Exit 0: every voter is of the current revision, one leader counting exactly this Job's voters,
+// all followers synced.
 // Exit 1: the roll stopped; the last line names the member and what was seen. Environment:
 //   ZK_ROLL_NAMESPACE, ZK_ROLL_STATEFULSET  the voters' StatefulSet
 //   ZK_ROLL_TEMPLATE_HASH   the pod template this Job rolls to (annotation cdk8s-zookeeper/template-hash)
@@ -158,7 +160,7 @@ public class Roller {
   /**
    * The next voter to replace: one that does not serve first (replacing it costs nothing), then the
    * followers, highest ordinal first, and the leader last. Anything else waits for the ensemble to
-   * be whole: every voter serving, the leader with every follower synced.
+   * be whole: every voter serving, the leader counting exactly this Job's voters, every follower synced.
    */
   String next(List<String> outdated) throws Exception {
     Map<String, String> modes = modes();
@@ -261,8 +263,13 @@ public class Roller {
   }
 
   /**
-   * Waits until every voter serves, exactly one leads, and the leader has every follower synced.
-   * With `member` given, a failure names it: it is the one the roll waits for.
+   * Waits until every voter serves, exactly one leads, the leader's configuration counts exactly
+   * this Job's voters, and the leader has every follower synced. With `member` given, a failure
+   * names it: it is the one the roll waits for.
+   *
+   * The count matters under dynamic membership: a joiner serves as a follower, and counts among the
+   * leader's synced_followers, before its `reconfig -add`; a member scaled away stays a voter until
+   * its `reconfig -remove`. Taking a voter down then would leave fewer voters than the Job assumes.
    */
   Health awaitHealthy(String member, long millis, String pod) throws Exception {
     long deadline = System.currentTimeMillis() + Math.max(millis, 0);
@@ -278,9 +285,15 @@ public class Roller {
       if (!down.isEmpty()) seen = "not serving: " + String.join(", ", down);
       else if (leaders.size() != 1) seen = leaders.size() + " leaders";
       else {
-        double synced = leaderMetric(leaders.get(0), "synced_followers");
-        if (synced == voters.size() - 1) return new Health(leaders.get(0), (int) synced);
-        seen = "the leader " + podName(leaders.get(0)) + " has synced_followers " + synced + " of " + (voters.size() - 1);
+        String leader = leaders.get(0);
+        Map<String, Double> metrics = leaderMetrics(leader);
+        double counted = metrics.getOrDefault("quorum_size", -1.0);
+        double synced = metrics.getOrDefault("synced_followers", -1.0);
+        if (counted == voters.size() && synced == voters.size() - 1) return new Health(leader, (int) synced);
+        seen = counted != voters.size()
+            ? "the leader " + podName(leader) + " counts " + (counted < 0 ? "no" : String.valueOf((int) counted)) + " voters (quorum_size), this Job "
+                + voters.size() + ": a member has yet to join or leave the voters"
+            : "the leader " + podName(leader) + " has synced_followers " + synced + " of " + (voters.size() - 1);
       }
       if (System.currentTimeMillis() > deadline) {
         if (pod != null) throw stopped(pod, seen);
@@ -290,18 +303,22 @@ public class Roller {
     }
   }
 
-  double leaderMetric(String leader, String name) {
+  /** The leader's unlabelled metrics by name; none while it does not answer (which counts as not whole). */
+  Map<String, Double> leaderMetrics(String leader) {
+    Map<String, Double> values = new HashMap<>();
     try {
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
       HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + leader + ":" + metricsPort + "/metrics")).timeout(Duration.ofSeconds(5)).build();
       for (String line : http.send(request, HttpResponse.BodyHandlers.ofString()).body().split("\n")) {
         String[] parts = line.trim().split("\\s+");
-        if (parts.length == 2 && parts[0].equals(name)) return Double.parseDouble(parts[1]);
+        if (parts.length == 2 && !line.startsWith("#")) {
+          try { values.put(parts[0], Double.parseDouble(parts[1])); } catch (NumberFormatException ignored) { }
+        }
       }
     } catch (Exception ignored) {
-      // Not answering yet counts as not synced.
+      // Not answering yet counts as not whole.
     }
-    return -1;
+    return values;
   }
 
   // ---- the API server ---------------------------------------------------------------------------
