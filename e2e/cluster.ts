@@ -280,6 +280,11 @@ export class PodmanCluster {
     return podmanRaw(['logs', this.containerName(pod, container)], 30_000).then((r) => r.stdout + r.stderr);
   }
 
+  /** The container's log, each line led by the time podman received it (RFC 3339). */
+  public timedLogs(pod: string, container = 'zookeeper'): Promise<string> {
+    return podmanRaw(['logs', '--timestamps', this.containerName(pod, container)], 30_000).then((r) => r.stdout + r.stderr);
+  }
+
   /** One run of a probe from the manifest, with the manifest's timeout. */
   public async probe(member: ExpandedPod, kind: ProbeKind): Promise<ProbeResult> {
     const probe = mainContainer(member)[kind];

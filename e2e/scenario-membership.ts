@@ -24,6 +24,7 @@ import { PlayOptions, PodmanCluster } from './cluster';
 import { standInImage, withImage } from './dist';
 import { Ensemble, synthesizeToYaml } from './ensemble';
 import { ExpandedPod, find, Manifest } from './expand';
+import { describeTimeline, joinerTimeline, parseTimedLog } from './joiner-timeline';
 import { waitFor } from './podman';
 import { PlayedStatefulSet } from './played-statefulset';
 import { apiServerTls } from './roll-job';
@@ -135,8 +136,9 @@ export class MembershipDrill {
       const settledMs = Date.now() - applied;
       const { events, acked, gap, elections } = await this.writesOfTheStep(writer, applied, members, epochBefore);
       await this.assertSameDataEverywhere(members, prefix, acked.map((e) => e.acked!));
+      const joiners = to > from ? `; where the joiners' time went: ${await this.joinerTimelines(this.ensemble.members.slice(from, to), applied)}` : '';
       return `${from} -> ${to}${killed}${moved}: settled in ${s(settledMs)};${left} all ${acked.length} acknowledged writes on each of the ${to} member(s), the same data on each; `
-        + `longest write gap ${s(gap.ms)} (${errorsDuring(events, gap)}); ${elections} election(s); voters ${this.voterList(to)} on every member`;
+        + `longest write gap ${s(gap.ms)} (${errorsDuring(events, gap)}); ${elections} election(s); voters ${this.voterList(to)} on every member${joiners}`;
     } finally {
       await writer.stop().catch(() => undefined);
     }
@@ -258,6 +260,15 @@ export class MembershipDrill {
       await this.ensemble.killServer(leader);
       await this.settled(from, 120_000);
     }
+  }
+
+  /** Each new member's milestones since the apply, from its log (joiner-timeline.ts). */
+  protected async joinerTimelines(joiners: ExpandedPod[], applied: number): Promise<string> {
+    const lines = await Promise.all(joiners.map(async (m) => {
+      const created = this.statefulSets.events.find((e) => e.pod === m.name && e.what === 'created' && e.at >= applied)?.at;
+      return describeTimeline(m.name, created, joinerTimeline(parseTimedLog(await this.cluster.timedLogs(m.name))), applied);
+    }));
+    return lines.join('; ');
   }
 
   /** Waits for the model to create the step's first new pod, then kills the leader's server. */
