@@ -253,6 +253,24 @@ describe('dynamic-config.sh (every start, with ZK_MEMBERSHIP=dynamic)', () => {
     expect(lines(path.join(m.fake, 'argv'))).toEqual([]);
   });
 
+  test('of the membership files ZooKeeper left on the volume, only the newest 5 are kept, by version, the chosen one among them', async () => {
+    const m = member(0);
+    // Versions compare as numbers: 10000000a is newer than 100000009, and 200000000 newest of all.
+    const versions = ['100000000', '100000003', '100000009', '10000000a', '10000000b', '100000010', '1000000ff', '200000000'];
+    for (const v of versions) fs.writeFileSync(path.join(m.dataDir, `zoo.cfg.dynamic.${v}`), `server.1=zk-0.hl:2888:3888:participant;0.0.0.0:2181\nversion=${v}`);
+    fs.writeFileSync(path.join(m.dataDir, 'zoo.cfg.dynamic.next'), 'server.1=zk-0.hl:2888:3888:participant;0.0.0.0:2181');
+
+    const result = await run(m, 'dynamic-config.sh');
+
+    expect(result.code).toBe(0);
+    expect(dynamicFileOf(m)).toBe(`${m.dataDir}/zoo.cfg.dynamic.200000000`);
+    expect(fs.readdirSync(m.dataDir).filter((f) => f.startsWith('zoo.cfg.dynamic')).sort()).toEqual(
+      ['zoo.cfg.dynamic.10000000a', 'zoo.cfg.dynamic.10000000b', 'zoo.cfg.dynamic.100000010', 'zoo.cfg.dynamic.1000000ff', 'zoo.cfg.dynamic.200000000', 'zoo.cfg.dynamic.next']);
+    expect(result.stderr).toMatch(/removed 3 old membership file\(s\), keeping the newest 5/);
+    // At the next start there is nothing more to remove, and nothing is said.
+    expect((await run(m, 'dynamic-config.sh')).stderr).not.toMatch(/removed/);
+  });
+
   test('a member its newest membership no longer lists (removed) joins: the ensemble\'s membership plus its own line, unversioned', async () => {
     const m = member(2, { clientPort: await clientPort() });
     fs.writeFileSync(path.join(m.dataDir, 'zoo.cfg.dynamic.100000000'), 'server.3=zk-2.hl:2888:3888:participant;0.0.0.0:2181');

@@ -25,6 +25,9 @@
 #    second ensemble of its own.
 # 4. Else it waits and asks again, logging every 30 s; it never starts alone.
 #
+# ZooKeeper writes a new zoo.cfg.dynamic.<version> at every reconfig and never deletes an old one:
+# all but the newest few are removed here, while the server is not running.
+#
 # Environment: as membership-common.sh, plus ZK_CLIENT_SERVICE (the client Service's DNS name),
 # ZK_BOOTSTRAP_CFG (the mounted bootstrap list), ZK_BOOTSTRAP_VOTERS; ZK_JOIN_POLL_SECONDS and
 # ZK_CONFIG_QUERY_SECONDS (tests; default 5 and 10).
@@ -36,13 +39,25 @@ poll=${ZK_JOIN_POLL_SECONDS:-5}
 txnlog_dir=$(setting dataLogDir)
 txnlog_dir=${txnlog_dir:-$data_dir}
 
-# The newest dynamic file ZooKeeper wrote on this volume (the version is the hex suffix), or nothing.
-newest_dynamic_file() {
+# The dynamic files ZooKeeper wrote on this volume, oldest first (the version is the hex suffix).
+dynamic_files() {
   local file
   for file in "$data_dir"/zoo.cfg.dynamic.*; do
     [[ -f $file && $file =~ \.dynamic\.([0-9a-f]+)$ ]] && printf '%d %s\n' "0x${BASH_REMATCH[1]}" "$file"
-  done | sort -n | tail -n 1 | cut -d' ' -f2-
+  done | sort -n | cut -d' ' -f2-
 }
+newest_dynamic_file() { dynamic_files | tail -n 1; }
+
+# Removes all but the newest DYNAMIC_FILES_KEPT versioned files (never the one chosen).
+prune_dynamic_files() {
+  local file removed=0
+  while read -r file; do
+    [[ -n $file && $file != "$dynamic_file" ]] || continue
+    rm -f -- "$file" && removed=$((removed + 1))
+  done < <(dynamic_files | head -n "-$DYNAMIC_FILES_KEPT")
+  ((removed == 0)) || log "removed $removed old membership file(s), keeping the newest $DYNAMIC_FILES_KEPT"
+}
+DYNAMIC_FILES_KEPT=5
 
 # Whether this member's volumes never held anything: no transaction, no snapshot, no membership,
 # nothing set aside by recover-data.sh.
@@ -118,6 +133,7 @@ choose() {
 }
 
 dynamic_file=$(choose)
+prune_dynamic_files
 # The ConfigMap's entries, without any server list of its own (the dynamic file holds it).
 grep -v -E '^(server\.[0-9]+|dynamicConfigFile)=' "$ZK_ZOO_CFG" >"$data_dir/zoo.cfg.tmp" || true
 echo "dynamicConfigFile=$dynamic_file" >>"$data_dir/zoo.cfg.tmp"
