@@ -14,6 +14,10 @@ export interface TimedLine {
 /** What one joiner did, each the first time it did it (ms since the epoch). */
 export interface JoinerTimeline {
   readonly serverList?: { readonly at: number; readonly how: string };
+  /** Queries of the ensemble's membership that something answered without one, before the list. */
+  readonly unanswered: number;
+  /** Whether it found nothing accepting connections at the client Service first (logged once per 30 s). */
+  readonly nobodyAnswered: boolean;
   readonly following?: { readonly at: number; readonly electionMs: number };
   /** Server starts after the first: supervisord's restarts, or ZooKeeper's own after a reconfig. */
   readonly elections: number;
@@ -50,12 +54,17 @@ export function joinerTimeline(lines: TimedLine[]): JoinerTimeline {
     return found ? { at: found.l.at, what: found.p![1] } : undefined;
   };
   const list = firstOf(SERVER_LIST);
+  const beforeTheList = (pattern: RegExp) => lines.filter((l) => pattern.test(l.line) && (list === undefined || l.at <= list.at));
+  const unanswered = beforeTheList(/dynamic-config: member \d+: .* accepts connections but gave no membership/).length;
+  const nobodyAnswered = beforeTheList(/dynamic-config: member \d+: no member answers at /).length > 0;
   const following = lines.map((l) => ({ l, m: /FOLLOWING - LEADER ELECTION TOOK - (\d+) (MS|NS)/i.exec(l.line) })).filter((x) => x.m !== null);
   const sync = firstOf(SYNC);
   const added = lines.map((l) => ({ l, m: /membership-watch: .*added: it (votes|observes) now/.exec(l.line) })).find((x) => x.m !== null);
   const ms = (m: RegExpExecArray) => Number(m[1]) / (m[2].toUpperCase() === 'NS' ? 1e6 : 1);
   return {
     serverList: list && { at: list.at, how: list.what },
+    unanswered,
+    nobodyAnswered,
     following: following[0] && { at: following[0].l.at, electionMs: ms(following[0].m!) },
     elections: following.length,
     sync: sync && { at: sync.at, kind: sync.what },
@@ -69,7 +78,8 @@ export function describeTimeline(pod: string, created: number | undefined, t: Jo
   const at = (ms: number | undefined) => (ms === undefined ? 'not seen' : `+${((ms - since) / 1000).toFixed(1)} s`);
   const parts = [
     `pod ${at(created)}`,
-    `server list ${at(t.serverList?.at)}${t.serverList ? ` (${t.serverList.how})` : ''}`,
+    `server list ${at(t.serverList?.at)}${t.serverList ? ` (${[t.serverList.how, ...(t.nobodyAnswered ? ['after nothing accepted a connection at first'] : []),
+      ...(t.unanswered > 0 ? [`after ${t.unanswered} query(ies) answered without a membership`] : [])].join(', ')})` : ''}`,
     `following ${at(t.following?.at)}${t.following ? ` (election ${(t.following.electionMs / 1000).toFixed(1)} s${t.elections > 1 ? `, ${t.elections} in all` : ''})` : ''}`,
     `in sync ${at(t.inSync)}${t.sync ? ` (${t.sync.kind})` : ''}`,
     `${t.added?.as ?? 'added'} ${at(t.added?.at)}`,
