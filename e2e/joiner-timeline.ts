@@ -19,7 +19,7 @@ export interface JoinerTimeline {
   /** Whether it found nothing accepting connections at the client Service first (logged once per 30 s). */
   readonly nobodyAnswered: boolean;
   readonly following?: { readonly at: number; readonly electionMs: number };
-  /** Server starts after the first: supervisord's restarts, or ZooKeeper's own after a reconfig. */
+  /** How often it began following: more than once when its server restarted, or ZooKeeper restarted its role after a reconfig. */
   readonly elections: number;
   readonly sync?: { readonly at: number; readonly kind: string };
   readonly inSync?: number;
@@ -48,28 +48,29 @@ const SYNC: [RegExp, string][] = [[/Getting a diff from the leader/, 'a diff'], 
 
 /** The joiner's milestones in its log. */
 export function joinerTimeline(lines: TimedLine[]): JoinerTimeline {
-  const first = (pattern: RegExp) => lines.find((l) => pattern.test(l.line));
+  const matches = (pattern: RegExp) => lines.flatMap((l) => {
+    const m = pattern.exec(l.line);
+    return m ? [{ at: l.at, m }] : [];
+  });
   const firstOf = (patterns: [RegExp, string][]) => {
-    const found = lines.map((l) => ({ l, p: patterns.find(([re]) => re.test(l.line)) })).find((x) => x.p !== undefined);
-    return found ? { at: found.l.at, what: found.p![1] } : undefined;
+    const found = lines.map((l) => ({ at: l.at, p: patterns.find(([re]) => re.test(l.line)) })).find((x) => x.p !== undefined);
+    return found && { at: found.at, what: found.p![1] };
   };
   const list = firstOf(SERVER_LIST);
-  const beforeTheList = (pattern: RegExp) => lines.filter((l) => pattern.test(l.line) && (list === undefined || l.at <= list.at));
-  const unanswered = beforeTheList(/dynamic-config: member \d+: .* accepts connections but gave no membership/).length;
-  const nobodyAnswered = beforeTheList(/dynamic-config: member \d+: no member answers at /).length > 0;
-  const following = lines.map((l) => ({ l, m: /FOLLOWING - LEADER ELECTION TOOK - (\d+) (MS|NS)/i.exec(l.line) })).filter((x) => x.m !== null);
+  const beforeTheList = (pattern: RegExp) => matches(pattern).filter((x) => list === undefined || x.at <= list.at).length;
+  const following = matches(/FOLLOWING - LEADER ELECTION TOOK - (\d+) (MS|NS)/i);
   const sync = firstOf(SYNC);
-  const added = lines.map((l) => ({ l, m: /membership-watch: .*added: it (votes|observes) now/.exec(l.line) })).find((x) => x.m !== null);
+  const added = matches(/membership-watch: .*added: it (votes|observes) now/)[0];
   const ms = (m: RegExpExecArray) => Number(m[1]) / (m[2].toUpperCase() === 'NS' ? 1e6 : 1);
   return {
     serverList: list && { at: list.at, how: list.what },
-    unanswered,
-    nobodyAnswered,
-    following: following[0] && { at: following[0].l.at, electionMs: ms(following[0].m!) },
+    unanswered: beforeTheList(/dynamic-config: member \d+: .* accepts connections but gave no membership/),
+    nobodyAnswered: beforeTheList(/dynamic-config: member \d+: no member answers at /) > 0,
+    following: following[0] && { at: following[0].at, electionMs: ms(following[0].m) },
     elections: following.length,
     sync: sync && { at: sync.at, kind: sync.what },
-    inSync: first(/Peer state changed: following - broadcast/)?.at,
-    added: added && { at: added.l.at, as: added.m![1] === 'votes' ? 'a voter' : 'an observer' },
+    inSync: matches(/Peer state changed: following - broadcast/)[0]?.at,
+    added: added && { at: added.at, as: added.m[1] === 'votes' ? 'a voter' : 'an observer' },
   };
 }
 
