@@ -13,6 +13,7 @@ import * as https from 'https';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { waitFor } from '../e2e/podman';
 import { requireTool, runBounded } from './support/tools';
 
 const SCRIPTS = path.join(__dirname, '..', 'lib', 'scripts');
@@ -189,15 +190,6 @@ async function runFor(m: Member, script: string, ms: number, done?: (stderr: str
     await new Promise((resolve) => child.on('close', resolve));
   }
   return { stdout, stderr };
-}
-
-/** Waits until `done()` holds, polling every 100 ms, for at most `ms` (a loaded machine only makes it slower). */
-async function until(done: () => boolean, ms: number): Promise<void> {
-  const bound = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > bound) throw new Error(`not done within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 const read = (file: string) => fs.readFileSync(file, 'utf8');
@@ -405,7 +397,8 @@ describe('leave-ensemble.sh (preStop)', () => {
     const other = await leavingMember(3, false);
 
     const leaving = run(leader, 'leave-ensemble.sh');
-    await until(() => /it leads: waiting until the other leaving voters \(4\) are removed/.test(lines(leader.env.ZK_LEAVE_LOG!).join('\n')), 15_000);
+    await waitFor('the leader to log that it waits', 15_000, 100,
+      async () => /it leads: waiting until the other leaving voters \(4\) are removed/.test(lines(leader.env.ZK_LEAVE_LOG!).join('\n')) || undefined);
     expect(removals(leader)).toEqual([]);
     const otherResult = await run(other, 'leave-ensemble.sh');
     const leaderResult = await leaving;
