@@ -39,9 +39,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -345,11 +347,7 @@ public class PostDeployCheck {
     if (stat.getVersion() != 1) throw new CheckFailure(path + " has version " + stat.getVersion() + " after one update, not 1");
     for (String host : serving) {
       ZooKeeper member = connect(host + ":" + env.clientPort);
-      // A member may serve a read before it has applied the latest write: sync first, as a client
-      // that needs to read its own write through another server must.
-      CountDownLatch synced = new CountDownLatch(1);
-      member.sync(path, (rc, p, ctx) -> synced.countDown(), null);
-      if (!synced.await(env.stepMillis, TimeUnit.MILLISECONDS)) throw new CheckFailure("sync on " + shortName(host) + " did not complete");
+      sync(member, path, shortName(host));
       expectData(member, path, "v2", "read back from " + shortName(host) + " after a sync");
       close(member);
     }
@@ -363,9 +361,13 @@ public class PostDeployCheck {
     ZooKeeper owner = connect(env.service);
     String path = runPath + "/ephemeral";
     create(owner, path, "owned", CreateMode.EPHEMERAL);
+    sync(main, path, "the check's session");
     Events events = new Events();
     Stat stat = retry("exists " + path, () -> main.exists(path, events));
-    if (stat == null || stat.getEphemeralOwner() != owner.getSessionId()) throw new CheckFailure(path + " is not owned by the session that created it");
+    if (stat == null) throw new CheckFailure(path + " is not there for another session after a sync, although its create succeeded");
+    if (stat.getEphemeralOwner() != owner.getSessionId()) {
+      throw new CheckFailure(path + " is owned by session 0x" + Long.toHexString(stat.getEphemeralOwner()) + ", not by 0x" + Long.toHexString(owner.getSessionId()) + ", which created it");
+    }
     close(owner);
     events.await(Watcher.Event.EventType.NodeDeleted, path, env.stepMillis);
     if (retry("exists " + path, () -> main.exists(path, false)) != null) throw new CheckFailure(path + " outlived its session");
@@ -417,6 +419,7 @@ public class PostDeployCheck {
     if (!leader.equals(nodes.get(0))) throw new CheckFailure("the lowest sequence is " + leader + ", not the first contender's " + nodes.get(0));
     // The runner-up watches its predecessor only (no herd effect).
     Events runnerUp = new Events();
+    sync(contenders.get(1), nodes.get(0), "the runner-up's session");
     if (retry("exists " + nodes.get(0), () -> contenders.get(1).exists(nodes.get(0), runnerUp)) == null) throw new CheckFailure(nodes.get(0) + " is gone before its session closed");
     close(contenders.get(0));
     runnerUp.await(Watcher.Event.EventType.NodeDeleted, nodes.get(0), env.stepMillis);
@@ -599,12 +602,39 @@ public class PostDeployCheck {
     }
   }
 
+  /**
+   * Waits until `zk`'s server has applied every write the leader committed before this call. A
+   * server may answer a read before it applied another session's latest write (after a leader
+   * change, for a while): a session that must see it syncs first.
+   */
+  private void sync(ZooKeeper zk, String path, String whose) throws Exception {
+    long deadline = System.currentTimeMillis() + env.stepMillis;
+    while (true) {
+      CompletableFuture<Integer> done = new CompletableFuture<>();
+      zk.sync(path, (rc, p, ctx) -> done.complete(rc), null);
+      Integer rc;
+      try {
+        rc = done.get(Math.max(1, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        throw new CheckFailure("sync of " + path + " on " + whose + " did not complete within " + env.stepMillis / 1000 + " s");
+      }
+      KeeperException.Code code = KeeperException.Code.get(rc);
+      if (code == KeeperException.Code.OK) return;
+      if (code != KeeperException.Code.CONNECTIONLOSS || System.currentTimeMillis() > deadline) {
+        throw new CheckFailure("sync of " + path + " on " + whose + " ended with " + code);
+      }
+      Thread.sleep(250);
+    }
+  }
+
   private void expectData(ZooKeeper zk, String path, String wanted, String when) throws Exception {
     String data = new String(retry("getData " + path, () -> zk.getData(path, false, null)), StandardCharsets.UTF_8);
     if (!data.equals(wanted)) throw new CheckFailure(path + " holds '" + data + "' " + when + ", expected '" + wanted + "'");
   }
 
+  /** `parent`'s children as the check's session sees them once its server caught up with the leader. */
   private List<String> sortedChildren(String parent) throws Exception {
+    sync(main, parent, "the check's session");
     List<String> children = new ArrayList<>(retry("getChildren " + parent, () -> main.getChildren(parent, false)));
     Collections.sort(children);
     return children;
