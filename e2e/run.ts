@@ -136,10 +136,12 @@ async function main(): Promise<number> {
     console.log(`${row.scenario.padEnd(width)}  ${row.ok ? 'PASS' : 'FAIL'}    ${`${row.seconds.toFixed(1)}s`.padEnd(6)}  ${row.figures}`);
   }
   console.log(`\nSide by side, measured in this run (${prodEnvironment().label}'s settings on each image):\n${figuresTable(figures)}`);
-  const failed = rows.filter((r) => !r.ok).length;
-  console.log(`${rows.length - failed} passed, ${failed} failed`);
+  const failed = rows.filter((r) => !r.ok);
+  // The failures again, last: a CI that keeps only the tail of the output still names them.
+  for (const row of failed) console.log(`FAILED ${row.scenario}: ${row.figures}`);
+  console.log(`${rows.length - failed.length} passed, ${failed.length} failed`);
   // Every registered scenario must have run: a partial run (E2E_ONLY, or a stop after scenario 1) never passes.
-  return failed === 0 && rows.length === registered ? 0 : 1;
+  return failed.length === 0 && rows.length === registered ? 0 : 1;
 }
 
 type Run = (scenario: string, body: () => Promise<string> | string) => Promise<boolean>;
